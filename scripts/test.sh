@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The project's own checks: lint, types, import contracts, then the tests (real stack included).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit $?
+set -e
+.venv/bin/ruff check wetest tests bench suites
+.venv/bin/ruff format --check wetest tests bench suites
+.venv/bin/mypy
+.venv/bin/lint-imports
+set +e
+.venv/bin/pytest tests "$@"
+rc=$?
+if [ $rc -eq 5 ]; then
+  echo "pytest collected no tests (exit 5); treating as a failure of the test command" >&2
+  exit 1
+fi
+exit $rc

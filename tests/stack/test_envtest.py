@@ -1,0 +1,82 @@
+"""The real envtest control plane: version, namespace deletion, garbage collection, CRDs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+from wetest.kube import clients
+from wetest.stack.endpoints import Endpoints
+
+
+def wait_until(predicate: object, timeout: float = 15.0) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if predicate():  # type: ignore[operator]
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def gone(read: object) -> bool:
+    try:
+        read()  # type: ignore[operator]
+    except ApiException as exc:
+        return exc.status == 404
+    return False
+
+
+@pytest.fixture
+def core(envtest_endpoints: Endpoints) -> client.CoreV1Api:
+    return client.CoreV1Api(clients.api_client(envtest_endpoints.kubeconfig))
+
+
+def test_server_reports_the_pinned_version(envtest_endpoints: Endpoints) -> None:
+    api = clients.api_client(envtest_endpoints.kubeconfig)
+    assert client.VersionApi(api).get_code().git_version == "v1.36.3"
+
+
+def test_namespace_with_content_really_finishes_deleting(core: client.CoreV1Api) -> None:
+    core.create_namespace({"metadata": {"name": "wetest-ns-delete"}})
+    core.create_namespaced_config_map("wetest-ns-delete", {"metadata": {"name": "c"}})
+    core.delete_namespace("wetest-ns-delete")
+    took = wait_until(lambda: gone(lambda: core.read_namespace("wetest-ns-delete")), 10.0)
+    assert took < 10.0
+
+
+def test_owner_reference_dependents_are_garbage_collected(core: client.CoreV1Api) -> None:
+    owner = core.create_namespaced_config_map("default", {"metadata": {"name": "owner"}})
+    ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": owner.metadata.uid}
+    core.create_namespaced_config_map(
+        "default", {"metadata": {"name": "dependent", "ownerReferences": [ref]}}
+    )
+    core.delete_namespaced_config_map("owner", "default")
+    wait_until(lambda: gone(lambda: core.read_namespaced_config_map("dependent", "default")))
+
+
+def test_we_and_tekton_crds_are_served(envtest_endpoints: Endpoints) -> None:
+    api = clients.api_client(envtest_endpoints.kubeconfig)
+    names = {
+        c.metadata.name
+        for c in client.ApiextensionsV1Api(api).list_custom_resource_definition().items
+    }
+    assert {
+        "workflowexecutions.kubernaut.ai",
+        "pipelineruns.tekton.dev",
+        "taskruns.tekton.dev",
+    } <= names
+    objects = client.CustomObjectsApi(api)
+    assert (
+        objects.list_namespaced_custom_object("tekton.dev", "v1", "default", "pipelineruns")[
+            "items"
+        ]
+        == []
+    )
+
+
+def test_execution_namespace_exists(core: client.CoreV1Api, envtest_endpoints: Endpoints) -> None:
+    ns = core.read_namespace(envtest_endpoints.execution_namespace)
+    assert ns.status.phase == "Active"

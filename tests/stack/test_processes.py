@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from wetest.errors import PortInUse, StartupFailed
+from wetest.stack import ports, processes
+
+
+def test_early_exit_raises_startup_failed_with_the_log_tail(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", "print('boom: bad flag'); raise SystemExit(7)"]
+    proc = processes.ManagedProcess("demo", argv, tmp_path / "demo.log").start()
+    with pytest.raises(StartupFailed) as info:
+        proc.wait_ready(lambda: False, timeout=10)
+    assert "demo exited with code 7" in str(info.value)
+    assert "boom: bad flag" in str(info.value)
+
+
+def test_stop_terminates_the_whole_process_group(tmp_path: Path) -> None:
+    script = (
+        "import subprocess,sys,time; subprocess.Popen([sys.executable,'-c',"
+        "'import time; time.sleep(60)']); print('up', flush=True); time.sleep(60)"
+    )
+    proc = processes.ManagedProcess(
+        "tree", [sys.executable, "-c", script], tmp_path / "tree.log"
+    ).start()
+    proc.wait_ready(lambda: "up" in (tmp_path / "tree.log").read_text(), timeout=10)
+    proc.stop(timeout=5)
+    assert not processes.pid_alive(proc.pid) or not proc.alive()
+
+
+def test_reserved_ports_are_not_handed_out_twice() -> None:
+    assert len({ports.reserve() for _ in range(20)}) == 20
+
+
+def test_a_taken_port_raises_port_in_use_naming_its_user(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(PortInUse) as info:
+            ports.ensure_free(port, "DataStorage")
+    assert f"127.0.0.1:{port} requested for DataStorage is already in use" in str(info.value)

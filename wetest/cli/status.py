@@ -1,0 +1,37 @@
+"""`wetest status`: is the stack of `wetest up` running, and which processes are alive."""
+
+from __future__ import annotations
+
+import argparse
+
+from wetest.cli import common
+from wetest.stack import processes, state
+
+
+def add_parser(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    sub = subs.add_parser("status", help="Show the stack started by `wetest up`")
+    sub.add_argument("--json", action="store_true", help="Machine-readable output")
+    return sub
+
+
+def run(args: argparse.Namespace) -> int:
+    s = common.load(args)
+    record = state.read(s.state_dir)
+    if record is None:
+        common.emit({"status": "down", "state_dir": str(s.state_dir)}, args.json)
+        return 1
+    alive = {name: processes.pid_alive(pid) for name, pid in record.endpoints.pids.items()}
+    supervisor = processes.pid_alive(record.supervisor_pid)
+    status = record.status if supervisor and all(alive.values()) else "degraded"
+    out = {
+        "status": status,
+        "supervisor_pid": record.supervisor_pid,
+        "processes": alive,
+        "endpoints": record.endpoints.__dict__ if not args.json else None,
+    }
+    if args.json:
+        out["endpoints"] = __import__("json").loads(record.endpoints.to_json())
+    common.emit(out, args.json)
+    return 0 if status == "ready" else 1

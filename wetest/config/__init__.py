@@ -1,0 +1,1 @@
+"""Configuration: one naming rule, one resolver, frozen settings (option > env > file > default)."""

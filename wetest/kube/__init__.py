@@ -1,0 +1,1 @@
+"""The only layer (besides provisioning) that talks to the API server."""

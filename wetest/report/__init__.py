@@ -1,0 +1,1 @@
+"""Triage reports built from a run directory (results.jsonl, JUnit XML)."""

@@ -1,0 +1,1 @@
+"""Provisioning: processes, ports, certificates, binaries, then one module per component."""

@@ -1,0 +1,59 @@
+"""kube-apiserver for the envtest backend, with the flag set of CONTROL-PLANE.md §4.1.
+
+Readiness is ``/readyz`` (which also covers post-start hooks such as RBAC bootstrap and the CRD
+informers), polled unauthenticated over TLS, then the ``default`` namespace, as envtest waits.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import httpx
+
+from wetest.stack import certs, ports, processes
+
+
+def flags(etcd_url: str, cert: certs.ControlPlaneCerts, port: int) -> list[str]:
+    """Envtest defaults plus kwokctl's speed-ups; always --advertise-address (sandboxes)."""
+    return [
+        f"--etcd-servers={etcd_url}",
+        f"--cert-dir={cert.dir}",
+        f"--secure-port={port}",
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        f"--client-ca-file={cert.client_ca}",
+        "--authorization-mode=RBAC",
+        f"--service-account-issuer=https://127.0.0.1:{port}/",
+        f"--service-account-key-file={cert.sa_pub}",
+        f"--service-account-signing-key-file={cert.sa_key}",
+        "--service-cluster-ip-range=10.0.0.0/24",
+        "--allow-privileged=true",
+        "--endpoint-reconciler-type=none",
+        "--enable-priority-and-fairness=false",
+        "--max-requests-inflight=0",
+        "--max-mutating-requests-inflight=0",
+        "--profiling=false",
+        "--v=0",
+    ]
+
+
+def start(
+    binary: Path, work_dir: Path, etcd_url: str, timeout: float = 60.0
+) -> tuple[processes.ManagedProcess, str, certs.ControlPlaneCerts]:
+    """Write certificates, start kube-apiserver, wait for /readyz; return process, URL, certs."""
+    cert = certs.write_control_plane(work_dir / "certs")
+    port = ports.reserve()
+    url = f"https://127.0.0.1:{port}"
+    proc = processes.ManagedProcess(
+        "kube-apiserver",
+        [str(binary), *flags(etcd_url, cert, port)],
+        work_dir / "kube-apiserver.log",
+    ).start()
+    context = ssl.create_default_context(cadata=cert.serving_ca_pem.decode())
+    proc.wait_ready(lambda: _ready(url, context), timeout)
+    return proc, url, cert
+
+
+def _ready(url: str, context: ssl.SSLContext) -> bool:
+    return httpx.get(f"{url}/readyz", verify=context, timeout=2.0).status_code == 200

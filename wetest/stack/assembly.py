@@ -1,0 +1,116 @@
+"""The Stack: a cluster backend, the Tekton stand-in and DataStorage, assembled.
+
+The controller under test is not part of the Stack: it is a *target* (``wetest.targets``), one
+layer up, started against the Stack's endpoints.
+
+Used in-process by the pytest plugin and by the `wetest up` supervisor. Components are
+started in dependency order and stopped in reverse, and a failure while starting stops what
+already runs before the error propagates: no process outlives the Stack.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from wetest import progress
+from wetest.config.settings import Settings
+from wetest.errors import ConfigError
+from wetest.stack import processes
+from wetest.stack.backends.base import ClusterBackend
+from wetest.stack.endpoints import Endpoints
+
+ALL = ("cluster", "tekton", "datastorage")
+
+
+def backend_for(settings: Settings) -> ClusterBackend:
+    """Build the configured backend (imports lazily: kind needs none of envtest's code)."""
+    if settings.backend == "envtest":
+        from wetest.stack.backends import envtest
+
+        return envtest.create(settings)
+    if settings.backend == "existing":
+        from wetest.stack.backends import existing
+
+        return existing.create(settings)
+    if settings.backend == "kind":
+        from wetest.stack.backends import kind
+
+        return kind.create(settings)
+    raise ConfigError(
+        f"'{settings.backend}' is not a valid backend "
+        f"(from {settings.source_of('backend')}). Valid: envtest, kind, existing."
+    )
+
+
+class Stack:
+    """Start and stop the selected components; endpoints are available after start()."""
+
+    def __init__(
+        self, settings: Settings, components: tuple[str, ...] = ALL, log_dir: Path | None = None
+    ) -> None:
+        self.settings = settings
+        self.components = components
+        self.log_dir = log_dir or settings.state_dir / "logs"
+        self.backend: ClusterBackend | None = None
+        self.endpoints = Endpoints()
+        self._stoppers: list[Callable[[], object]] = []
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> Endpoints:
+        try:
+            self._start_cluster()
+            if "datastorage" in self.components:
+                self._start_datastorage()
+            if "tekton" in self.components and self.settings.backend != "kind":
+                self._start_tekton_driver()
+        except BaseException:
+            self.stop()
+            raise
+        return self.endpoints
+
+    def _start_cluster(self) -> None:
+        self.backend = backend_for(self.settings)
+        self._stoppers.append(self.backend.stop)
+        self.endpoints = self.backend.start()
+
+    def _start_datastorage(self) -> None:
+        raise NotImplementedError("DataStorage wiring lands with issue 4")
+
+    def _start_tekton_driver(self) -> None:
+        argv = [
+            sys.executable,
+            "-m",
+            "wetest.stack.tekton.driver",
+            "--kubeconfig",
+            self.endpoints.kubeconfig,
+        ]
+        proc = processes.ManagedProcess(
+            "tekton-stand-in", argv, self.log_dir / "tekton-stand-in.log"
+        ).start()
+        self._stoppers.append(proc.stop)
+        self.endpoints.tekton = "stand-in"
+        self.endpoints.pids[proc.name] = proc.pid
+        self.endpoints.logs[proc.name] = str(proc.log_path)
+
+    def stop(self) -> None:
+        """Stop everything in reverse order; report but survive individual stop failures."""
+        while self._stoppers:
+            stopper = self._stoppers.pop()
+            try:
+                stopper()
+            except Exception as exc:  # keep stopping the rest
+                progress.say(f"stopping a component failed: {exc}")
+
+    def export_logs(self, into: Path) -> list[Path]:
+        return self.backend.export_logs(into) if self.backend else []

@@ -1,0 +1,1 @@
+"""Cluster backends: envtest (local processes), kind (Docker), existing (a kubeconfig)."""

@@ -1,0 +1,108 @@
+"""The default backend: real etcd, kube-apiserver and kube-controller-manager on loopback.
+
+Modelled on controller-runtime's envtest (binary lookup, TinyCA, ``/readyz``, CRDs Established
+and discoverable) plus kube-controller-manager, so namespaces really finish deleting and
+ownerReference dependents are garbage-collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from pathlib import Path
+
+from wetest import bundled, progress
+from wetest.config.settings import Settings
+from wetest.kube import applying, clients
+from wetest.stack import apiserver, binaries, building, certs, controller_manager, etcd, processes
+from wetest.stack.endpoints import Endpoints
+from wetest.stack.tekton import crds as tekton_crds
+
+
+class EnvtestBackend:
+    """Start the control plane processes in one work directory; stop them all."""
+
+    name = "envtest"
+
+    def __init__(self, settings: Settings, work_dir: Path | None = None) -> None:
+        self.settings = settings
+        self.work_dir = work_dir or Path(
+            tempfile.mkdtemp(prefix="wetest-envtest-", dir=etcd.data_root())
+        )
+        self.procs: list[processes.ManagedProcess] = []
+
+    def binary(self, name: str) -> Path:
+        s = self.settings
+        cache = (
+            []
+            if s.no_cache
+            else building.cache_bin_dirs(s.cache_dir, s.kubernetes_version, s.etcd_version)
+        )
+        return binaries.require(name, s.assets_dir, cache)
+
+    def start(self) -> Endpoints:
+        """Start etcd, kube-apiserver, KCM; install the WE and Tekton CRDs."""
+        paths = {b: self.binary(b) for b in binaries.CONTROL_PLANE}  # fail fast, before starting
+        crd_docs = self.crd_documents()
+        try:
+            return self._start(paths, crd_docs)
+        except BaseException:
+            self.stop()
+            raise
+
+    def crd_documents(self) -> list[dict[str, object]]:
+        own = applying.load_documents(sorted(bundled.crd_dir().glob("*.yaml")))
+        s = self.settings
+        return [*own, *tekton_crds.crd_documents(s.tekton_version, s.cache_dir)]
+
+    def _start(self, paths: dict[str, Path], crd_docs: list[dict[str, object]]) -> Endpoints:
+        with progress.step("Starting etcd"):
+            etcd_proc, etcd_url = etcd.start(paths["etcd"], self.work_dir)
+            self.procs.append(etcd_proc)
+        with progress.step("Starting kube-apiserver"):
+            api_proc, api_url, cert = apiserver.start(
+                paths["kube-apiserver"], self.work_dir, etcd_url
+            )
+            self.procs.append(api_proc)
+        kubeconfig = self.work_dir / "kubeconfig"
+        kubeconfig.write_text(certs.kubeconfig(api_url, cert.serving_ca_pem, cert.admin))
+        kubeconfig.chmod(0o600)
+        self.procs.append(
+            controller_manager.start(
+                paths["kube-controller-manager"], self.work_dir, kubeconfig, cert.dir
+            )
+        )
+        with progress.step(f"Installing {len(crd_docs)} CRDs"):
+            api = clients.api_client(kubeconfig)
+            applying.install(api, crd_docs)
+            applying.ensure_namespace(api, self.settings.execution_namespace)
+        return Endpoints(
+            backend=self.name,
+            kubeconfig=str(kubeconfig),
+            apiserver=api_url,
+            etcd=etcd_url,
+            execution_namespace=self.settings.execution_namespace,
+            pids={p.name: p.pid for p in self.procs},
+            logs={p.name: str(p.log_path) for p in self.procs},
+        )
+
+    def stop(self) -> None:
+        """Stop in reverse order (KCM, apiserver, etcd), then remove the work directory."""
+        for proc in reversed(self.procs):
+            proc.stop()
+        self.procs.clear()
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.work_dir)
+
+    def export_logs(self, into: Path) -> list[Path]:
+        into.mkdir(parents=True, exist_ok=True)
+        out = []
+        for log in self.work_dir.glob("*.log"):
+            out.append(Path(shutil.copy(log, into / log.name)))
+        return out
+
+
+def create(settings: Settings) -> EnvtestBackend:
+    """Factory used by the assembly."""
+    return EnvtestBackend(settings)

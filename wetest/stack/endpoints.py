@@ -1,0 +1,54 @@
+"""The endpoints of a running stack: what `wetest up --json` prints and what fixtures hand out.
+
+This is the seam between provisioning and everything that uses a stack (the plugin, the CLI,
+targets, xdist workers): a plain JSON-serialisable record, so it can cross process boundaries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class ControllerInfo:
+    """The controller under test as started by a target."""
+
+    target: str = ""
+    pid: int = 0
+    metrics: str = ""
+    health: str = ""
+    log: str = ""
+
+
+@dataclass
+class Endpoints:
+    """Everything a client needs to reach the stack; empty strings mean 'not started'."""
+
+    backend: str = ""
+    kubeconfig: str = ""
+    apiserver: str = ""
+    etcd: str = ""
+    datastorage: str = ""
+    postgres: str = ""
+    execution_namespace: str = "kubernaut-workflows"
+    controller: ControllerInfo | None = None
+    tekton: str = ""
+    pids: dict[str, int] = field(default_factory=dict)
+    logs: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Endpoints:
+        data = dict(data)
+        ctl = data.pop("controller", None)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known, controller=ControllerInfo(**ctl) if ctl else None)
+
+    @classmethod
+    def load(cls, path: Path) -> Endpoints:
+        return cls.from_dict(json.loads(path.read_text()))

@@ -1,0 +1,149 @@
+"""Managed subprocesses: own process group, readiness wait, log capture, TERM then KILL.
+
+Every stack component (etcd, kube-apiserver, kube-controller-manager, PostgreSQL, DataStorage,
+the Tekton stand-in, the controller under test) runs through :class:`ManagedProcess`, so that
+"no process outlives the run" is implemented once: each child is a session leader (its own
+process group), its pid is recorded, and ``stop`` signals the whole group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wetest.errors import StartupFailed
+
+Probe = Callable[[], bool]
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """Return the last lines of a log file, or a note that there is none."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return f"(no log at {path})"
+    kept = text.splitlines()[-lines:]
+    return "\n".join(kept) if kept else "(log is empty)"
+
+
+@dataclass
+class ManagedProcess:
+    """One child process with a name, a log file and a readiness probe."""
+
+    name: str
+    argv: Sequence[str]
+    log_path: Path
+    env: Mapping[str, str] | None = None
+    cwd: Path | None = None
+    popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid if self.popen else 0
+
+    def start(self) -> ManagedProcess:
+        """Start the process in a new session, stdout and stderr appended to the log file."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            try:
+                self.popen = subprocess.Popen(
+                    list(self.argv),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=dict(self.env) if self.env else None,
+                    cwd=self.cwd,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
+                )
+            except OSError as exc:
+                raise StartupFailed(
+                    f"{self.name} could not be started ({self.argv[0]}): {exc}. Run: wetest doctor"
+                ) from exc
+        return self
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def wait_ready(self, probe: Probe, timeout: float, interval: float = 0.05) -> float:
+        """Poll probe until true; raise StartupFailed with the log tail on exit or timeout."""
+        started = time.monotonic()
+        while True:
+            if not self.alive():
+                code = self.popen.returncode if self.popen else None
+                raise StartupFailed(
+                    f"{self.name} exited with code {code} before it became ready. "
+                    f"Log tail ({self.log_path}):\n{tail(self.log_path)}\n"
+                    "Fix the cause above, then run: wetest doctor"
+                )
+            if _safe(probe):
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                raise StartupFailed(
+                    f"{self.name} did not become ready within {timeout:.0f}s. "
+                    f"Log tail ({self.log_path}):\n{tail(self.log_path)}\n"
+                    "Raise KUBEBUILDER_CONTROLPLANE_START_TIMEOUT or run: wetest doctor"
+                )
+            time.sleep(interval)
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """TERM the process group, then KILL it after timeout; return the exit code."""
+        if self.popen is None:
+            return None
+        if self.popen.poll() is None:
+            signal_group(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                signal_group(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(5)
+        signal_group(self.popen.pid, signal.SIGKILL)  # stragglers left in the group
+        return self.popen.returncode
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to KILL the child when its parent dies, so a killed runner leaves no orphan."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _safe(probe: Probe) -> bool:
+    try:
+        return probe()
+    except Exception:  # a probe that raises is simply "not ready yet"
+        return False
+
+
+def signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal a whole process group (our children are session leaders); ignore if gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists (used by `wetest down` on recorded pids)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_pid(pid: int, timeout: float = 10.0) -> None:
+    """Stop a recorded process group by pid (not our child): TERM, wait, then KILL."""
+    signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and pid_alive(pid):
+        time.sleep(0.05)
+    signal_group(pid, signal.SIGKILL)

@@ -1,0 +1,1 @@
+"""How the controller under test runs: the single seam between the suites and a controller."""

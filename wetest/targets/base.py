@@ -1,0 +1,118 @@
+"""The ControllerTarget protocol and the process-based target all local targets share.
+
+The suites never know which target runs; they see endpoints and, for evidence, a log tail.
+Every target learns the stack through the same documented environment variables, so a
+controller written in any language can be checked the way the bundled one is:
+
+==============================  ======================================================
+``WETEST_KUBECONFIG``           admin kubeconfig of the stack (also ``KUBECONFIG``)
+``WETEST_DATASTORAGE_URL``      base URL of DataStorage
+``WETEST_EXECUTION_NAMESPACE``  namespace for PipelineRuns (``kubernaut-workflows``)
+``WETEST_COOLDOWN``             cooldown to run with (``10s`` in the suites, ENV-004)
+==============================  ======================================================
+
+Command lines may also use the placeholders ``{kubeconfig}``, ``{datastorage_url}``,
+``{execution_namespace}``, ``{cooldown}``, ``{metrics_port}``, ``{health_port}``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from wetest.errors import ControllerCrashed
+from wetest.stack import ports, processes
+from wetest.stack.endpoints import ControllerInfo, Endpoints
+
+READY_TIMEOUT = 30.0
+
+
+class ControllerTarget(Protocol):
+    """Start the controller against a stack, say whether it is alive, stop it."""
+
+    name: str
+
+    def start(self, endpoints: Endpoints, log_dir: Path) -> ControllerInfo: ...
+
+    def alive(self) -> bool: ...
+
+    def log_tail(self, lines: int = 40) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+class ProcessTarget:
+    """A controller run as a local process from a command template."""
+
+    def __init__(self, name: str, template: str, cooldown: str) -> None:
+        self.name = name
+        self.template = template
+        self.cooldown = cooldown
+        self.proc: processes.ManagedProcess | None = None
+        self.info = ControllerInfo(target=name)
+
+    def values(self, endpoints: Endpoints) -> dict[str, str]:
+        return {
+            "kubeconfig": endpoints.kubeconfig,
+            "datastorage_url": endpoints.datastorage,
+            "execution_namespace": endpoints.execution_namespace,
+            "cooldown": self.cooldown,
+            "metrics_port": str(ports.reserve()),
+            "health_port": str(ports.reserve()),
+        }
+
+    def environment(self, values: dict[str, str]) -> dict[str, str]:
+        return dict(
+            os.environ,
+            KUBECONFIG=values["kubeconfig"],
+            WETEST_KUBECONFIG=values["kubeconfig"],
+            WETEST_DATASTORAGE_URL=values["datastorage_url"],
+            WETEST_EXECUTION_NAMESPACE=values["execution_namespace"],
+            WETEST_COOLDOWN=values["cooldown"],
+        )
+
+    def start(self, endpoints: Endpoints, log_dir: Path) -> ControllerInfo:
+        values = self.values(endpoints)
+        argv = [part.format(**values) for part in shlex.split(self.template)]
+        self.proc = processes.ManagedProcess(
+            "controller", argv, log_dir / "controller.log", env=self.environment(values)
+        ).start()
+        health = f"http://127.0.0.1:{values['health_port']}"
+        self.info = ControllerInfo(
+            target=self.name,
+            pid=self.proc.pid,
+            metrics=f"http://127.0.0.1:{values['metrics_port']}/metrics",
+            health=f"{health}/healthz",
+            log=str(self.proc.log_path),
+        )
+        if "{health_port}" in self.template:
+            self.proc.wait_ready(lambda: _healthy(f"{health}/readyz"), READY_TIMEOUT)
+        return self.info
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.alive()
+
+    def require_alive(self) -> None:
+        """Raise ControllerCrashed with the exit code and log tail when the process is gone."""
+        if self.proc is not None and not self.proc.alive():
+            code = self.proc.popen.returncode if self.proc.popen else None
+            raise ControllerCrashed(
+                f"The controller under test ({self.name}) exited with code "
+                f"{code}. Log tail:\n{self.log_tail()}\nFix the controller, "
+                "then re-run."
+            )
+
+    def log_tail(self, lines: int = 40) -> str:
+        return processes.tail(Path(self.info.log), lines) if self.info.log else ""
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop()
+
+
+def _healthy(url: str) -> bool:
+    return httpx.get(url, timeout=1.0).status_code == 200
