@@ -10,6 +10,8 @@ need_pkg=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
   need_pkg+=(postgresql)
 fi
+# Chromium renders triage.html in the report's own test (Debian's package, headless).
+command -v chromium >/dev/null || need_pkg+=(chromium)
 if [ ${#need_pkg[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   say "installing ${need_pkg[*]} with apt-get"

@@ -6,7 +6,8 @@ import argparse
 
 from wetest import progress
 from wetest.cli import common
-from wetest.stack import processes, state
+from wetest.stack import state
+from wetest.supervision import spawning
 
 
 def add_parser(
@@ -19,18 +20,8 @@ def add_parser(
 
 def run(args: argparse.Namespace) -> int:
     s = common.load(args)
-    record = state.read(s.state_dir)
-    if record is None:
+    if state.read(s.state_dir) is None:
         progress.say(f"no stack recorded in {s.state_dir}; nothing to stop")
         return 0
-    processes.stop_pid(record.supervisor_pid, timeout=30.0)
-    stopped = [record.supervisor_pid]
-    for pid in record.endpoints.pids.values():  # in case the supervisor was killed
-        if processes.pid_alive(pid):
-            processes.stop_pid(pid)
-            stopped.append(pid)
-    if record.endpoints.controller and processes.pid_alive(record.endpoints.controller.pid):
-        processes.stop_pid(record.endpoints.controller.pid)
-    state.clear(s.state_dir)
-    common.emit({"stopped": stopped}, args.json)
+    common.emit({"stopped": spawning.stop(s.state_dir)}, args.json)
     return 0

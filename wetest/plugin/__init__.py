@@ -1,4 +1,16 @@
 """The pytest plugin (pytest11 entry point ``wetest``): a thin adapter over the library.
 
-Inert until a test asks for a ``we_`` fixture; disable with ``-p no:wetest``.
+It only registers its sibling modules. It is inert until a test asks for a ``we_`` fixture;
+disable it with ``-p no:wetest``.
 """
+
+pytest_plugins = [
+    "wetest.plugin.options",
+    "wetest.plugin.markers",
+    "wetest.plugin.session",
+    "wetest.plugin.stack",
+    "wetest.plugin.resources",
+    "wetest.plugin.evidence",
+    "wetest.plugin.results",
+    "wetest.plugin.workers",
+]

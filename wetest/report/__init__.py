@@ -1,1 +1,8 @@
-"""Triage reports built from a run directory (results.jsonl, JUnit XML)."""
+"""Triage and conformance reports built only from a run directory's files.
+
+``build.build(run_dir)`` writes triage.md, triage.html and conformance.yaml; ``compare`` diffs
+two runs clause by clause. Nothing here imports pytest, kubernetes, the plugin or the stack, so
+``wetest report <dir>`` works on an old run and in a separate CI step. Flow: ``results`` (read
+files) → ``causes`` + ``actions`` + ``evidence`` → ``triage`` (one model) → ``render_markdown``
+/ ``render_html``; ``clauses`` (catalogue.json) → ``conformance`` → ``compare``.
+"""

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from wetest import progress
 from wetest.config.settings import Settings
@@ -21,6 +22,9 @@ from wetest.errors import ConfigError
 from wetest.stack import processes
 from wetest.stack.backends.base import ClusterBackend
 from wetest.stack.endpoints import Endpoints
+
+if TYPE_CHECKING:
+    from wetest.stack.datastorage import AuditStack
 
 ALL = ("cluster", "tekton", "datastorage")
 
@@ -57,6 +61,7 @@ class Stack:
         self.backend: ClusterBackend | None = None
         self.endpoints = Endpoints()
         self._stoppers: list[Callable[[], object]] = []
+        self.audit: AuditStack | None = None
 
     def __enter__(self) -> Stack:
         self.start()
@@ -85,7 +90,45 @@ class Stack:
         self.endpoints = self.backend.start()
 
     def _start_datastorage(self) -> None:
-        raise NotImplementedError("DataStorage wiring lands with issue 4")
+        from wetest.stack import datastorage, postgres
+
+        s = self.settings
+        self.audit = datastorage.provide(
+            self.log_dir,
+            url=s.datastorage_url,
+            postgres_dsn=s.postgres_dsn,
+            postgres_mode=s.postgres,
+        )
+        self._stoppers.append(self.audit.stop)
+        handle = self.audit.datastorage
+        self.endpoints.datastorage = handle.url
+        if self.audit.postgres is not None:
+            self.endpoints.postgres = postgres.redact(self.audit.postgres.dsn)
+            if self.audit.postgres.pid:
+                self.endpoints.pids["postgres"] = self.audit.postgres.pid
+        if handle.pid:
+            self.endpoints.pids["datastorage"] = handle.pid
+            self.endpoints.logs["datastorage"] = str(handle.log_path)
+
+    def stop_datastorage(self) -> None:
+        """Stop the bundled DataStorage process (resilience tests); PostgreSQL keeps running."""
+        if self.audit is None or self.audit.datastorage.process is None:
+            raise ConfigError(
+                "Only a bundled DataStorage can be stopped by wetest; unset "
+                "WETEST_DATASTORAGE_URL to use one."
+            )
+        self.audit.datastorage.stop()
+        self.endpoints.pids.pop("datastorage", None)
+
+    def start_datastorage(self) -> None:
+        """Start the bundled DataStorage again on the same port, so its URL stays valid."""
+        from wetest.stack import datastorage
+
+        if self.audit is None or self.audit.postgres is None:
+            raise ConfigError("Only a bundled DataStorage can be restarted by wetest.")
+        port = int(self.endpoints.datastorage.rsplit(":", 1)[1])
+        self.audit.datastorage = datastorage.start(self.audit.postgres.dsn, self.log_dir, port)
+        self.endpoints.pids["datastorage"] = self.audit.datastorage.pid
 
     def _start_tekton_driver(self) -> None:
         argv = [

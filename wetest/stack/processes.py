@@ -130,14 +130,21 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
 
 
 def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists (used by `wetest down` on recorded pids)."""
+    """True when a process with this pid exists and is not a zombie (reaping our own)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False  # it was our child and has just been reaped
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def stop_pid(pid: int, timeout: float = 10.0) -> None:

@@ -12,7 +12,8 @@ controller written in any language can be checked the way the bundled one is:
 ==============================  ======================================================
 
 Command lines may also use the placeholders ``{kubeconfig}``, ``{datastorage_url}``,
-``{execution_namespace}``, ``{cooldown}``, ``{metrics_port}``, ``{health_port}``.
+``{execution_namespace}``, ``{cooldown}``, ``{metrics_port}``, ``{health_port}``,
+``{spool_dir}``.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ class ProcessTarget:
         self.proc: processes.ManagedProcess | None = None
         self.info = ControllerInfo(target=name)
 
-    def values(self, endpoints: Endpoints) -> dict[str, str]:
+    def values(self, endpoints: Endpoints, log_dir: Path) -> dict[str, str]:
         return {
+            "spool_dir": str(log_dir.parent / "controller-spool"),
             "kubeconfig": endpoints.kubeconfig,
             "datastorage_url": endpoints.datastorage,
             "execution_namespace": endpoints.execution_namespace,
@@ -76,7 +78,7 @@ class ProcessTarget:
         )
 
     def start(self, endpoints: Endpoints, log_dir: Path) -> ControllerInfo:
-        values = self.values(endpoints)
+        values = self.values(endpoints, log_dir)
         argv = [part.format(**values) for part in shlex.split(self.template)]
         self.proc = processes.ManagedProcess(
             "controller", argv, log_dir / "controller.log", env=self.environment(values)

@@ -1,0 +1,106 @@
+"""watching.py against a real API server: events, deadlines, stop, 410 re-list, selectors."""
+
+import threading
+import time
+
+from wetest.kube import objects, watching
+from wetest.kube.objects import ObjectRef, Probe
+
+
+def make(api, ref, labels=None):
+    return objects.create(
+        api, ref, {"kind": "WorkflowExecution", "metadata": {"labels": labels or {}}}
+    )
+
+
+def test_named_watch_sees_modify_and_delete(kube_api, namespace):
+    ref = ObjectRef.workflow_execution(namespace, "w1")
+    created = make(kube_api, ref)
+    make(kube_api, ref.named("other"))  # must be filtered out by the name field selector
+    objects.patch_status(kube_api, ref, {"phase": "Running"})
+    seen = []
+    for kind, obj in watching.events(
+        kube_api,
+        ref,
+        deadline=time.monotonic() + 5,
+        resource_version=created["metadata"]["resourceVersion"],
+    ):
+        seen.append((kind, obj["metadata"]["name"], (obj.get("status") or {}).get("phase")))
+        if kind == "MODIFIED":
+            objects.delete(kube_api, ref)
+        if kind == "DELETED":
+            break
+    assert seen == [("MODIFIED", "w1", "Running"), ("DELETED", "w1", "Running")]
+
+
+def test_watch_with_no_events_returns_promptly_at_the_deadline(kube_api, namespace):
+    ref = ObjectRef.workflow_execution(namespace, "quiet")
+    listing = watching.list_for_watch(kube_api, ref)
+    start = time.monotonic()
+    assert (
+        list(
+            watching.events(
+                kube_api,
+                ref,
+                deadline=start + 0.4,
+                resource_version=listing["metadata"]["resourceVersion"],
+            )
+        )
+        == []
+    )
+    assert 0.4 <= time.monotonic() - start < 0.7
+
+
+def test_stop_event_ends_an_endless_watch(kube_api, namespace):
+    ref = ObjectRef.workflow_execution(namespace, "stoppable")
+    listing = watching.list_for_watch(kube_api, ref)
+    stop = threading.Event()
+    timer = threading.Timer(0.3, stop.set)
+    timer.start()
+    start = time.monotonic()
+    assert (
+        list(
+            watching.events(
+                kube_api, ref, stop=stop, resource_version=listing["metadata"]["resourceVersion"]
+            )
+        )
+        == []
+    )
+    assert time.monotonic() - start < 0.3 + watching.STOP_SLICE + 0.2
+    timer.join()
+
+
+def test_gone_resource_version_relists_and_keeps_watching(kube_api, namespace):
+    ref = ObjectRef.workflow_execution(namespace, "w-gone")
+    make(kube_api, ref)
+    stream = watching.events(kube_api, ref, resource_version="1", deadline=time.monotonic() + 5)
+    kind, obj = next(stream)
+    assert (kind, obj["metadata"]["name"]) == ("ADDED", "w-gone")  # synthesised by the re-list
+    objects.patch_status(kube_api, ref, {"phase": "Running"})
+    kind, obj = next(stream)
+    assert (kind, obj["status"]["phase"]) == ("MODIFIED", "Running")
+    stream.close()
+
+
+def test_label_selected_collection_states(kube_api, namespace):
+    ref = ObjectRef.workflow_execution(namespace)
+    probe = Probe(kube_api, ref, label_selector="team=a")
+    states = watching.states(probe, deadline=time.monotonic() + 5)
+    assert next(states) == []
+    make(kube_api, ref.named("b-ignored"), {"team": "b"})
+    make(kube_api, ref.named("a-1"), {"team": "a"})
+    assert [o["metadata"]["name"] for o in next(states)] == ["a-1"]
+    objects.delete(kube_api, ref.named("a-1"))
+    assert next(states) == []
+    states.close()
+
+
+def test_named_states_start_absent_then_follow_the_object(kube_api, namespace):
+    ref = ObjectRef.workflow_execution(namespace, "later")
+    states = watching.states(Probe(kube_api, ref), deadline=time.monotonic() + 5)
+    assert next(states) is None
+    make(kube_api, ref)
+    assert next(states)["metadata"]["name"] == "later"
+    objects.delete(kube_api, ref)
+    assert next(states) is None
+    states.close()

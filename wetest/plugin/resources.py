@@ -1,0 +1,137 @@
+"""Function fixtures: we_name, we_namespace, we_create, we_audit, we_wait_defaults.
+
+Each test gets its own namespace and, by default, its own ``targetResource`` (PipelineRun
+names hash the target, so sharing one would make tests collide on the lock, WE-PR-001).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from kubernetes import client
+
+from wetest.config.settings import Settings
+from wetest.domain import manifests
+from wetest.errors import KubeAPIError
+from wetest.kube import objects
+from wetest.plugin.stack import DataStorage, StackHandle
+
+CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
+
+
+def dns_name(text: str, limit: int = 40) -> str:
+    """A DNS-1123 label from a test name plus a short hash (Tekton's ObjectNameForTest)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    base = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[: limit - 9].strip("-")
+    return f"{base}-{digest}" if base else f"t-{digest}"
+
+
+@pytest.fixture
+def we_name(request: pytest.FixtureRequest) -> str:
+    """A DNS-1123 name unique to this test (≤ 40 characters)."""
+    return dns_name(request.node.name)
+
+
+@pytest.fixture
+def we_namespace(
+    request: pytest.FixtureRequest, we_kube: client.ApiClient, we_settings: Settings, we_name: str
+) -> Iterator[str]:
+    """A fresh namespace; deleted on pass, kept on failure with --wetest-keep-failed."""
+    name = f"we-{we_name}"[:63].rstrip("-")
+    client.CoreV1Api(we_kube).create_namespace(
+        {"metadata": {"name": name, "labels": {"wetest": "true"}}}
+    )
+    yield name
+    failed = getattr(request.node, "wetest_failed", False)
+    if failed and we_settings.keep_failed:
+        return
+    try:
+        client.CoreV1Api(we_kube).delete_namespace(name)
+    except Exception as exc:  # teardown problems warn, they never hide the test's result
+        request.node.warn(pytest.PytestWarning(f"namespace {name} not deleted: {exc}"))
+
+
+@dataclass
+class Creator:
+    """Create WorkflowExecutions for this test and remember them for evidence."""
+
+    api: client.ApiClient
+    namespace: str
+    name: str
+    created: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(
+        self,
+        name: str | None = None,
+        *,
+        namespace: str | None = None,
+        target: str | None = None,
+        body: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        name = name or self.name
+        namespace = namespace or self.namespace
+        target = target or f"{namespace}/deployment/{name}"
+        body = body or manifests.workflow_execution(name, namespace, target, **kwargs)
+        ref = objects.ObjectRef.workflow_execution(namespace, body["metadata"]["name"])
+        created = objects.create(self.api, ref.collection(), body)
+        self.created.append(created)
+        return created
+
+    def ref(self, we: dict[str, Any]) -> objects.ObjectRef:
+        meta = we["metadata"]
+        return objects.ObjectRef.workflow_execution(meta["namespace"], meta["name"])
+
+
+@pytest.fixture
+def we_create(
+    request: pytest.FixtureRequest, we_kube: client.ApiClient, we_namespace: str, we_name: str
+) -> Creator:
+    """Factory: ``we_create(name=None, target=None, parameters=..., labels=...)``."""
+    creator = Creator(we_kube, we_namespace, we_name)
+    request.node.stash[CREATED_KEY] = creator.created
+    return creator
+
+
+@dataclass
+class AuditReader:
+    """Query DataStorage for this test's events (DOMAIN §5.4)."""
+
+    http: httpx.Client
+
+    def events(self, correlation_id: str, **filters: str) -> list[dict[str, Any]]:
+        params = {"correlation_id": correlation_id, "limit": "1000", **filters}
+        response = self.http.get("/api/v1/audit/events", params=params)
+        response.raise_for_status()
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data
+
+    def probe(self, correlation_id: str, **filters: str) -> Callable[[], list[dict[str, Any]]]:
+        """A callable probe for eventually/consistently."""
+        return lambda: self.events(correlation_id, **filters)
+
+
+@pytest.fixture
+def we_audit(we_datastorage: DataStorage) -> AuditReader:
+    """Audit events of DataStorage, queried by correlation id."""
+    return AuditReader(we_datastorage.client)
+
+
+def created_objects(item: pytest.Item) -> list[dict[str, Any]]:
+    return item.stash.get(CREATED_KEY, [])
+
+
+def safe_get(api: client.ApiClient, ref: objects.ObjectRef) -> dict[str, Any] | None:
+    try:
+        return objects.get_or_none(api, ref)
+    except KubeAPIError:
+        return None
+
+
+__all__ = ["AuditReader", "Creator", "StackHandle", "created_objects", "dns_name"]

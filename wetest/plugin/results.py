@@ -1,0 +1,171 @@
+"""results.jsonl and run.json: one record per test, written by the controlling process.
+
+Workers annotate reports (``user_properties``), which xdist forwards; this module merges the
+setup/call/teardown phases into one record per test and writes the files at session end, so
+``wetest report`` can rebuild the triage report from files alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wetest.plugin import session, workers
+from wetest.stack import state
+
+RECORDS = pytest.StashKey[dict[str, dict[str, Any]]]()
+STARTED = pytest.StashKey[str]()
+SESSION = pytest.StashKey[pytest.Session]()
+CONTRACT = "WE contract v1.0"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[RECORDS] = {}
+    session.config.stash[STARTED] = _now()
+    session.config.stash[SESSION] = session
+
+
+def _info(report: pytest.TestReport) -> dict[str, Any]:
+    for key, value in report.user_properties:
+        if key == "wetest":
+            parsed: dict[str, Any] = json.loads(str(value))
+            return parsed
+    return {}
+
+
+def _record(config: pytest.Config, report: pytest.TestReport) -> dict[str, Any]:
+    records = config.stash[RECORDS]
+    if report.nodeid not in records:
+        records[report.nodeid] = {
+            "nodeid": report.nodeid,
+            "name": report.nodeid.split("::")[-1],
+            "outcome": "passed",
+            "when": "call",
+            "duration": 0.0,
+            "clauses": [],
+            "area": "",
+            "profile": "core",
+            "error_class": None,
+            "cause": None,
+            "message": None,
+            "longrepr": None,
+            "evidence": {},
+            "we": False,
+            "worker": (getattr(report, "node", None) and report.node.gateway.id) or "master",
+            "start": dt.datetime.fromtimestamp(report.start, dt.UTC).isoformat(),
+            "stop": None,
+            "rerun": None,
+        }
+    return records[report.nodeid]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    config = _config_of(report)
+    if config is None or workers.is_worker(config):
+        return
+    rec = _record(config, report)
+    info = _info(report)
+    rec["duration"] += report.duration
+    rec["stop"] = dt.datetime.fromtimestamp(report.stop, dt.UTC).isoformat()
+    for key in ("clauses", "area", "profile", "we"):
+        if key in info:
+            rec[key] = info[key]
+    if report.failed and rec["outcome"] == "passed":
+        rec.update(
+            outcome="failed" if report.when == "call" else "error",
+            when=report.when,
+            error_class=info.get("error_class"),
+            cause=info.get("cause"),
+            message=info.get("message"),
+            longrepr=str(report.longrepr)[-20000:],
+            evidence=info.get("evidence", {}),
+        )
+        _fail_fast(config, rec)
+    elif report.skipped and rec["outcome"] == "passed":
+        rec.update(outcome="skipped", when=report.when, message=str(report.longrepr)[-500:])
+
+
+_CONFIG: list[pytest.Config] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG[:] = [config]
+
+
+def _config_of(report: pytest.TestReport) -> pytest.Config | None:
+    return _CONFIG[0] if _CONFIG else None
+
+
+def _fail_fast(config: pytest.Config, rec: dict[str, Any]) -> None:
+    """With xdist, the controller also stops the run on the first missing infrastructure."""
+    if rec.get("cause") == "missing infrastructure" and SESSION in config.stash:
+        config.stash[SESSION].shouldfail = f"wetest: infrastructure missing: {rec['message']}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if workers.is_worker(config) or RECORDS not in config.stash:
+        return
+    records = list(config.stash[RECORDS].values())
+    if not any(r["we"] or r["clauses"] for r in records):
+        return  # not a wetest run: leave no files behind
+    out = session_results_dir(config)
+    with (out / "results.jsonl").open("w") as handle:
+        for rec in records:
+            handle.write(json.dumps(rec) + "\n")
+    (out / "run.json").write_text(json.dumps(run_info(config, int(exitstatus)), indent=2))
+    _keep_logs(config, out)
+
+
+def session_results_dir(config: pytest.Config) -> Path:
+    out = session.get(config).results_dir.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def run_info(config: pytest.Config, exitstatus: int) -> dict[str, Any]:
+    s = session.get(config)
+    record = state.read(workers.shared_dir(config))
+    sess = config.stash.get(SESSION, None)
+    return {
+        "wetest_version": "0.1.0",
+        "contract_version": CONTRACT,
+        "clause_set_hash": _clause_hash(),
+        "target": {"name": s.target.split(":", 1)[0], "command": s.target, "version": ""},
+        "backend": s.backend,
+        "profiles": list(s.profile),
+        "started": config.stash.get(STARTED, ""),
+        "finished": _now(),
+        "exit_status": exitstatus,
+        "settings": {k: {"value": r.value, "source": r.source} for k, r in s.sources.items()},
+        "endpoints": json.loads(record.endpoints.to_json()) if record else {},
+        "session_error": sess.shouldfail if sess and isinstance(sess.shouldfail, str) else None,
+    }
+
+
+def _clause_hash() -> str:
+    try:
+        from wetest.report import clauses
+    except ImportError:
+        return ""
+    try:
+        return clauses.clause_set_hash(clauses.load())
+    except Exception:  # the catalogue is optional for writing results
+        return ""
+
+
+def _keep_logs(config: pytest.Config, out: Path) -> None:
+    """Copy component logs (controller, DataStorage, supervisor) before the stack folder goes."""
+    shared = workers.shared_dir(config)
+    for log in [*shared.glob("logs/*.log"), *shared.glob("*.log")]:
+        (out / "logs").mkdir(exist_ok=True)
+        shutil.copy(log, out / "logs" / log.name)

@@ -1,0 +1,57 @@
+"""xdist: the controller process hands workers a shared folder and stops the stack at the end.
+
+Also used without xdist: then this process is both "controller" and the only worker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wetest.supervision import spawning
+
+SHARED_KEY = pytest.StashKey[Path]()
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _input(config: pytest.Config) -> dict[str, Any]:
+    value: dict[str, Any] = getattr(config, "workerinput", {})
+    return value
+
+
+def shared_dir(config: pytest.Config) -> Path:
+    """The folder where the run's supervisor keeps its state (one per pytest invocation)."""
+    if is_worker(config):
+        return Path(_input(config)["wetest_shared"])
+    if SHARED_KEY not in config.stash:
+        config.stash[SHARED_KEY] = Path(tempfile.mkdtemp(prefix="wetest-run-"))
+    return config.stash[SHARED_KEY]
+
+
+def owner_pid(config: pytest.Config) -> int:
+    """The pid whose exit must stop the stack: the xdist controller or this process."""
+    return int(_input(config).get("wetest_owner", os.getpid()))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Xdist controller side: tell each worker where the shared stack lives."""
+    node.workerinput["wetest_shared"] = str(shared_dir(node.config))
+    node.workerinput["wetest_owner"] = os.getpid()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Controller side: stop the stack whoever started it, then remove the shared folder."""
+    if is_worker(config) or SHARED_KEY not in config.stash:
+        return
+    shared = config.stash[SHARED_KEY]
+    spawning.stop(shared)
+    shutil.rmtree(shared, ignore_errors=True)

@@ -1,0 +1,159 @@
+"""The controller's API access: WorkflowExecutions, PipelineRuns and TaskRuns.
+
+Errors are mapped to three small exceptions the reconciler branches on (NotFound,
+AlreadyExists, Conflict); every write is counted by resource and verb so that the benchmark and
+the metrics can show API writes per WorkflowExecution.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from wetest.domain import resources as r
+
+Body = dict[str, Any]
+
+
+class KubeError(Exception):
+    """An API call failed; ``status`` is the HTTP status (0 for transport errors)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotFound(KubeError):
+    pass
+
+
+class AlreadyExists(KubeError):
+    pass
+
+
+class Conflict(KubeError):
+    pass
+
+
+def translate(exc: ApiException) -> KubeError:
+    """Map an ApiException to our tree, keeping the server's message text."""
+    message = f"{exc.status} {exc.reason}: {(exc.body or '').strip()[:500]}"
+    if exc.status == 404:
+        return NotFound(message, 404)
+    if exc.status == 409 and "AlreadyExists" in (exc.body or ""):
+        return AlreadyExists(message, 409)
+    if exc.status == 409:
+        return Conflict(message, 409)
+    return KubeError(message, exc.status or 0)
+
+
+class Kube:
+    """Typed-enough wrappers over CustomObjectsApi for the objects the controller touches."""
+
+    def __init__(self, api_client: client.ApiClient, execution_namespace: str) -> None:
+        self.custom = client.CustomObjectsApi(api_client)
+        self.api_client = api_client
+        self.execution_namespace = execution_namespace
+        self.writes: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def _count(self, key: str) -> None:
+        with self._lock:
+            self.writes[key] += 1
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Body:
+        try:
+            result: Body = fn(*args, **kwargs)
+        except ApiException as exc:
+            raise translate(exc) from exc
+        return result
+
+    def get_we(self, namespace: str, name: str) -> Body:
+        return self._call(
+            self.custom.get_namespaced_custom_object, r.GROUP, r.VERSION, namespace, r.PLURAL, name
+        )
+
+    def update_we(self, we: Body) -> Body:
+        """PUT the object (metadata change, e.g. finalizers); 409 if it changed meanwhile."""
+        self._count("workflowexecutions/update")
+        meta = we["metadata"]
+        return self._call(
+            self.custom.replace_namespaced_custom_object,
+            r.GROUP,
+            r.VERSION,
+            meta["namespace"],
+            r.PLURAL,
+            meta["name"],
+            we,
+        )
+
+    def update_we_status(self, we: Body) -> Body:
+        """PUT the status subresource with the read resourceVersion (optimistic concurrency)."""
+        self._count("workflowexecutions/status")
+        meta = we["metadata"]
+        return self._call(
+            self.custom.replace_namespaced_custom_object_status,
+            r.GROUP,
+            r.VERSION,
+            meta["namespace"],
+            r.PLURAL,
+            meta["name"],
+            we,
+        )
+
+    def get_pr(self, name: str) -> Body:
+        return self._call(
+            self.custom.get_namespaced_custom_object,
+            r.TEKTON_GROUP,
+            r.TEKTON_VERSION,
+            self.execution_namespace,
+            r.PIPELINERUNS,
+            name,
+        )
+
+    def create_pr(self, body: Body) -> Body:
+        self._count("pipelineruns/create")
+        return self._call(
+            self.custom.create_namespaced_custom_object,
+            r.TEKTON_GROUP,
+            r.TEKTON_VERSION,
+            self.execution_namespace,
+            r.PIPELINERUNS,
+            body,
+        )
+
+    def delete_pr(self, name: str, uid: str | None = None) -> None:
+        """Delete (with a uid precondition when given); NotFound propagates to the caller."""
+        self._count("pipelineruns/delete")
+        options = client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=uid))
+        self._call(
+            self.custom.delete_namespaced_custom_object,
+            r.TEKTON_GROUP,
+            r.TEKTON_VERSION,
+            self.execution_namespace,
+            r.PIPELINERUNS,
+            name,
+            body=options if uid else None,
+        )
+
+    def get_taskrun(self, name: str) -> Body:
+        return self._call(
+            self.custom.get_namespaced_custom_object,
+            r.TEKTON_GROUP,
+            r.TEKTON_VERSION,
+            self.execution_namespace,
+            r.TASKRUNS,
+            name,
+        )
+
+    def pipelineruns_served(self) -> bool:
+        """Tell whether ``tekton.dev/v1`` ``pipelineruns`` is served (WE-RUN-001)."""
+        try:
+            found = self.custom.get_api_resources(r.TEKTON_GROUP, r.TEKTON_VERSION)
+        except ApiException:
+            return False
+        return any(res.name == r.PIPELINERUNS for res in found.resources or [])

@@ -1,0 +1,60 @@
+"""Reading a PipelineRun the way a WE controller must (DOMAIN §2.6, WE-FAIL-002/003)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from wetest.reference.controller.kubeio import Kube, KubeError
+
+Body = dict[str, Any]
+
+
+def succeeded(obj: Body) -> Body | None:
+    """Return the ``Succeeded`` condition of a PipelineRun or TaskRun, or None."""
+    conditions = (obj.get("status") or {}).get("conditions") or []
+    return next((c for c in conditions if c.get("type") == "Succeeded"), None)
+
+
+def mirror(pr: Body) -> Body:
+    """WE-RUN-020: status.pipelineRunStatus for the PipelineRun as read."""
+    cond = succeeded(pr) or {}
+    out: Body = {"status": cond.get("status") or "Unknown", "totalTasks": len(children(pr))}
+    if cond.get("reason"):
+        out["reason"] = cond["reason"]
+    if cond.get("message"):
+        out["message"] = cond["message"]
+    return out
+
+
+def children(pr: Body) -> list[Body]:
+    return list((pr.get("status") or {}).get("childReferences") or [])
+
+
+@dataclass(frozen=True)
+class FailedTask:
+    index: int = 0
+    name: str = ""
+    exit_code: int | None = None
+
+
+def first_failed_task(kube: Kube, pr: Body) -> FailedTask:
+    """WE-FAIL-002/003: first child TaskRun with Succeeded=False, and its first non-zero exit."""
+    for index, child in enumerate(children(pr)):
+        if child.get("kind") != "TaskRun":
+            continue
+        try:
+            taskrun = kube.get_taskrun(child.get("name", ""))
+        except KubeError:
+            continue
+        if (succeeded(taskrun) or {}).get("status") == "False":
+            return FailedTask(index, taskrun["metadata"]["name"], exit_code(taskrun))
+    return FailedTask()
+
+
+def exit_code(taskrun: Body) -> int | None:
+    for step in (taskrun.get("status") or {}).get("steps") or []:
+        code = (step.get("terminated") or {}).get("exitCode")
+        if code:
+            return int(code)
+    return None

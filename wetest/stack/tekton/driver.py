@@ -1,0 +1,324 @@
+"""The Tekton stand-in for envtest: plays Tekton's controller on PipelineRun and TaskRun status.
+
+No Tekton controller runs on envtest, so this driver watches PipelineRuns and writes their
+status the way Tekton v1.15 does (shared/TEKTON-STATUS.md), following each PipelineRun's
+scenario (``scenarios.py``, docs/tekton-scenarios.md): on first sight it creates the first
+TaskRun (owned by the PipelineRun) and writes ``Unknown/Running`` with ``startTime`` and
+``childReferences``; when the scenario's delay has passed it creates the remaining TaskRuns,
+finishes them and writes the final ``Succeeded`` condition with ``completionTime``. A
+PipelineRun whose ``spec.status`` is ``Cancelled`` is cancelled at once, as Tekton does.
+
+Library: ``Driver(api_client, default_delay=0.5).start()`` / ``.stop()`` (threads).
+Program: ``python -m wetest.stack.tekton.driver --kubeconfig K [--default-delay 0.5s]
+[--namespace NS] [--default-scenario "succeed"]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import itertools
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes import client, watch
+from kubernetes.client.exceptions import ApiException
+
+from wetest.domain import durations
+from wetest.kube import clients
+from wetest.stack.tekton import scenarios, statuses
+
+log = logging.getLogger("wetest.tekton.driver")
+Body = dict[str, Any]
+G, V = "tekton.dev", "v1"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Driver:
+    """Watches PipelineRuns (all namespaces, or one) and drives them through their scenario."""
+
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        default_delay: float = 0.5,
+        namespace: str = "",
+        default_scenario: str = "succeed",
+    ) -> None:
+        self.custom: Any = client.CustomObjectsApi(api_client)
+        self.default_delay, self.namespace = default_delay, namespace
+        self.default_scenario = default_scenario
+        scenarios.parse(default_scenario)
+        self._cond = threading.Condition()
+        self._timers: list[tuple[float, int, tuple[str, str, str], str]] = []
+        self._seq = itertools.count()
+        self._seen: dict[str, str] = {}  # PR uid -> "scheduled" | "done"
+        self._stop = threading.Event()
+        self._watch: Any = None
+        self._threads = [
+            threading.Thread(target=self._watch_loop, name="tekton-watch", daemon=True),
+            threading.Thread(target=self._timer_loop, name="tekton-timers", daemon=True),
+        ]
+
+    def start(self) -> Driver:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watch is not None:
+            self._watch.stop()
+        with self._cond:
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(5)
+
+    # --- watching ----------------------------------------------------------------------------
+
+    def _list_fn(self) -> tuple[Any, dict[str, Any]]:
+        if self.namespace:
+            return self.custom.list_namespaced_custom_object, {
+                "group": G,
+                "version": V,
+                "namespace": self.namespace,
+                "plural": "pipelineruns",
+            }
+        return self.custom.list_cluster_custom_object, {
+            "group": G,
+            "version": V,
+            "plural": "pipelineruns",
+        }
+
+    def _watch_loop(self) -> None:
+        fn, kwargs = self._list_fn()
+        while not self._stop.is_set():
+            try:
+                listed = fn(**kwargs)
+                for item in listed.get("items", []):
+                    self._observe(item)
+                self._stream(fn, kwargs, listed["metadata"]["resourceVersion"])
+            except Exception as exc:
+                log.warning("pipelinerun watch: %s; re-listing", exc)
+                self._stop.wait(0.5)
+
+    def _stream(self, fn: Any, kwargs: dict[str, Any], rv: str) -> None:
+        while not self._stop.is_set():
+            self._watch = watch.Watch()
+            for event in self._watch.stream(
+                fn, resource_version=rv, timeout_seconds=30, _request_timeout=45, **kwargs
+            ):
+                obj = event["object"]
+                if event["type"] == "ERROR":
+                    return  # 410 Gone or similar: re-list
+                rv = obj["metadata"].get("resourceVersion", rv)
+                if event["type"] in ("ADDED", "MODIFIED"):
+                    self._observe(obj)
+
+    def _observe(self, pr: Body) -> None:
+        """Schedule a PipelineRun the first time it is seen non-terminal; honour cancel."""
+        meta, status = pr["metadata"], pr.get("status") or {}
+        if (
+            _terminal(status)
+            or (pr.get("spec") or {}).get("managedBy", "tekton.dev/pipeline")
+            != "tekton.dev/pipeline"
+        ):
+            return
+        key = (meta["namespace"], meta["name"], meta["uid"])
+        if (pr.get("spec") or {}).get("status") == "Cancelled":
+            self._schedule(key, 0.0, "cancel-now")
+            return
+        if meta["uid"] in self._seen:
+            return
+        self._seen[meta["uid"]] = "scheduled"
+        self._schedule(key, 0.0, "start")
+
+    def _schedule(self, key: tuple[str, str, str], delay: float, action: str) -> None:
+        with self._cond:
+            heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), key, action))
+            self._cond.notify()
+
+    # --- acting ------------------------------------------------------------------------------
+
+    def _timer_loop(self) -> None:
+        while not self._stop.is_set():
+            with self._cond:
+                while not self._stop.is_set() and (
+                    not self._timers or self._timers[0][0] > time.monotonic()
+                ):
+                    wait = self._timers[0][0] - time.monotonic() if self._timers else 0.5
+                    self._cond.wait(max(0.001, min(wait, 0.5)))
+                if self._stop.is_set():
+                    return
+                _, _, key, action = heapq.heappop(self._timers)
+            try:
+                self._act(key, action)
+            except Exception:
+                log.exception("stand-in action %s on %s/%s failed", action, key[0], key[1])
+
+    def _act(self, key: tuple[str, str, str], action: str) -> None:
+        pr = self._get(key[0], "pipelineruns", key[1])
+        if pr is None or pr["metadata"]["uid"] != key[2] or _terminal(pr.get("status") or {}):
+            return
+        try:
+            scenario = scenarios.of(pr, self.default_scenario)
+        except ValueError as exc:
+            log.error("%s/%s: %s; using %r", key[0], key[1], exc, self.default_scenario)
+            scenario = scenarios.parse(self.default_scenario)
+        if action == "start":
+            self._start(pr, scenario)
+        else:
+            self._finish(pr, scenario, "cancel" if action == "cancel-now" else None)
+
+    def _start(self, pr: Body, scenario: scenarios.Scenario) -> None:
+        now = _now()
+        first = self._taskrun(pr, 1, statuses.tr_running, now)
+        status = statuses.pr_running(now, now, [first], scenario.tasks)
+        self._write_status(pr, "pipelineruns", status)
+        if scenario.finishes:
+            delay = self.default_delay if scenario.after is None else scenario.after
+            meta = pr["metadata"]
+            self._schedule((meta["namespace"], meta["name"], meta["uid"]), delay, "finish")
+
+    def _finish(self, pr: Body, scenario: scenarios.Scenario, forced: str | None) -> None:
+        outcome = forced or _outcome(scenario)
+        now, start = _now(), (pr.get("status") or {}).get("startTime") or _now()
+        tasks = 1 if outcome in ("timeout", "cancel") else scenario.tasks
+        children = []
+        for index in range(1, tasks + 1):
+            last = index == tasks
+            task_outcome = outcome if last and outcome != "succeed" else "succeed"
+            children.append(
+                self._taskrun(
+                    pr, index, lambda n, s, t, o=task_outcome: statuses.tr_done(n, s, t, o), start
+                )
+            )
+        state, reason, message = statuses.pr_final(pr["metadata"]["name"], outcome, tasks)
+        self._write_status(
+            pr, "pipelineruns", statuses.pr_done(start, now, children, state, reason, message)
+        )
+        self._seen[pr["metadata"]["uid"]] = "done"
+
+    def _taskrun(self, pr: Body, index: int, build: Any, start: str) -> Body:
+        """Create (or reuse) TaskRun ``<pr>-task-<i>`` and write its status; return the ref."""
+        name, task = f"{pr['metadata']['name']}-task-{index}", f"task-{index}"
+        ns = pr["metadata"]["namespace"]
+        tr = self._get(ns, "taskruns", name) or self._create_taskrun(pr, name, task)
+        self._write_status(tr, "taskruns", build(name, start, _now()))
+        return statuses.child(name, task)
+
+    def _create_taskrun(self, pr: Body, name: str, task: str) -> Body:
+        meta = pr["metadata"]
+        labels = {
+            **(meta.get("labels") or {}),
+            "tekton.dev/pipelineRun": meta["name"],
+            "tekton.dev/pipelineRunUID": meta["uid"],
+            "tekton.dev/pipelineTask": task,
+            "tekton.dev/memberOf": "tasks",
+            "app.kubernetes.io/managed-by": "tekton-pipelines",
+        }
+        sa = ((pr.get("spec") or {}).get("taskRunTemplate") or {}).get("serviceAccountName")
+        body = {
+            "apiVersion": f"{G}/{V}",
+            "kind": "TaskRun",
+            "metadata": {
+                "name": name,
+                "namespace": meta["namespace"],
+                "labels": labels,
+                "annotations": dict(meta.get("annotations") or {}),
+                "ownerReferences": [
+                    {
+                        "apiVersion": f"{G}/{V}",
+                        "kind": "PipelineRun",
+                        "name": meta["name"],
+                        "uid": meta["uid"],
+                        "controller": True,
+                        "blockOwnerDeletion": True,
+                    }
+                ],
+            },
+            "spec": {
+                "serviceAccountName": sa or "default",
+                "taskSpec": {"steps": [{"name": statuses.STEP, "image": "busybox"}]},
+            },
+        }
+        created: Body = self.custom.create_namespaced_custom_object(
+            G, V, meta["namespace"], "taskruns", body
+        )
+        return created
+
+    def _get(self, ns: str, plural: str, name: str) -> Body | None:
+        try:
+            found: Body = self.custom.get_namespaced_custom_object(G, V, ns, plural, name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return found
+
+    def _write_status(self, obj: Body, plural: str, status: Body) -> None:
+        """PUT /status with read-modify-write and retry on conflict (WE-STAT-005)."""
+        meta = obj["metadata"]
+        for _ in range(10):
+            try:
+                self.custom.replace_namespaced_custom_object_status(
+                    G, V, meta["namespace"], plural, meta["name"], {**obj, "status": status}
+                )
+                return
+            except ApiException as exc:
+                if exc.status != 409:
+                    raise
+                fresh = self._get(meta["namespace"], plural, meta["name"])
+                if fresh is None:
+                    return
+                obj = fresh
+
+
+def _terminal(status: Body) -> bool:
+    return any(
+        c.get("type") == "Succeeded" and c.get("status") in ("True", "False")
+        for c in status.get("conditions") or []
+    )
+
+
+def _outcome(scenario: scenarios.Scenario) -> str:
+    if scenario.verb == "fail":
+        return scenario.reason
+    return "cancel" if scenario.verb == "cancel" else "succeed"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m wetest.stack.tekton.driver", description="Tekton stand-in for envtest."
+    )
+    parser.add_argument("--kubeconfig", required=True)
+    parser.add_argument("--default-delay", default="0.5s", help="Go duration (default 0.5s)")
+    parser.add_argument("--default-scenario", default="succeed")
+    parser.add_argument("--namespace", default="", help="only this namespace (default: all)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    driver = Driver(
+        clients.api_client(args.kubeconfig),
+        durations.parse_go_duration(args.default_delay),
+        args.namespace,
+        args.default_scenario,
+    ).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    log.info("tekton stand-in running (default delay %ss)", driver.default_delay)
+    stop.wait()
+    driver.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The background process that owns a stack until told to stop.
+
+It resolves the same settings as whoever spawned it (options arrive as JSON in
+``WETEST_SUPERVISOR_OPTIONS``), starts the stack and the controller target, records the
+endpoints in the state file, then serves commands (SIGUSR1 doorbell, see
+``wetest.stack.control``) until SIGTERM/SIGINT or until its owner process disappears, and
+stops everything. Its children die with it (PR_SET_PDEATHSIG), so even a SIGKILL of the
+supervisor leaves no orphan behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from wetest.config import settings
+from wetest.errors import WetestError
+from wetest.stack import control, processes, state
+from wetest.supervision.lifecycle import Running
+
+OWNER_POLL = 0.5
+
+
+class Supervisor:
+    """Signal handling, the owner watchdog and the command loop around a Running stack."""
+
+    def __init__(self) -> None:
+        options = json.loads(os.environ.get("WETEST_SUPERVISOR_OPTIONS", "{}"))
+        wanted = [c for c in os.environ.get("WETEST_SUPERVISOR_COMPONENTS", "").split(",") if c]
+        self.settings = settings.load(options)
+        self.components = tuple(wanted) or None
+        self.owner = int(os.environ.get("WETEST_SUPERVISOR_OWNER_PID", "0") or 0)
+        self.stop = threading.Event()
+        self.doorbell = threading.Event()
+        self.record = state.StackState(supervisor_pid=os.getpid())
+
+    @property
+    def state_dir(self) -> Path:
+        return self.settings.state_dir
+
+    def install_signals(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, lambda *_: self.stop.set())
+        signal.signal(signal.SIGUSR1, lambda *_: self.doorbell.set())
+
+    def run(self) -> int:
+        self.install_signals()
+        state.write(self.state_dir, self.record)
+        running = Running(self.settings, self.components)
+        try:
+            self.record.endpoints = running.start()
+        except WetestError as exc:
+            return self.failed(str(exc), exc.exit_code)
+        except Exception as exc:
+            traceback.print_exc()
+            return self.failed(f"{type(exc).__name__}: {exc}", 1)
+        try:
+            self.record.status = "ready"
+            state.write(self.state_dir, self.record)
+            self.serve(running)
+        finally:
+            running.stop()
+            state.clear(self.state_dir)
+        return 0
+
+    def serve(self, running: Running) -> None:
+        while not self.stop.is_set():
+            if self.doorbell.wait(OWNER_POLL):
+                self.doorbell.clear()
+                self.handle(running)
+            if self.owner and not processes.pid_alive(self.owner):
+                print(f"owner process {self.owner} is gone; stopping the stack", flush=True)
+                return
+
+    def handle(self, running: Running) -> None:
+        for request, name in control.pending(self.state_dir):
+            try:
+                result = running.command(name)
+            except Exception as exc:
+                result = {"error": f"{type(exc).__name__}: {exc}"}
+            self.record.endpoints = running.endpoints
+            state.write(self.state_dir, self.record)
+            control.answer(request, result)
+
+    def failed(self, message: str, code: int) -> int:
+        self.record.status, self.record.error, self.record.exit_code = "failed", message, code
+        state.write(self.state_dir, self.record)
+        print(message, file=sys.stderr)
+        return code
+
+
+def main() -> int:
+    return Supervisor().run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""``eventually`` and ``consistently``: the two waits every suite uses.
+
+A probe is an ``objects.Probe`` (watch-driven) or a callable (polled; see ``sources``). Every
+observation goes into a ``History`` so that a failure shows what was seen and when, not only
+that time ran out. Timings default to ``WaitDefaults`` and are multiplied by one timeout
+scale. The helpers hide themselves from pytest tracebacks so the failure points at the test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable
+
+from wetest.errors import ConsistencyViolated, TerminalStateReached, WaitTimeout
+from wetest.waiting import describe, sources
+from wetest.waiting.defaults import DEFAULTS, WaitDefaults, resolve_scale
+from wetest.waiting.expectations import Expectation
+from wetest.waiting.history import History
+
+
+def eventually(
+    probe: sources.Source,
+    expectation: Expectation,
+    *,
+    timeout: float | None = None,
+    interval: float | None = None,
+    description: str | None = None,
+    scale: float | None = None,
+    defaults: WaitDefaults = DEFAULTS,
+) -> object:
+    """Wait until the probe's state matches; return that state.
+
+    Raises TerminalStateReached as soon as the expectation says success is impossible, and
+    WaitTimeout when the (scaled) timeout passes. ``interval`` fixes the poll gap of a callable
+    probe; by default it backs off from ``defaults.first_poll`` to ``defaults.max_poll``.
+    """
+    __tracebackhide__ = True
+    budget = (defaults.timeout if timeout is None else timeout) * resolve_scale(scale)
+    gaps: Iterable[float] = (
+        sources.backoff(defaults.first_poll, defaults.max_poll)
+        if interval is None
+        else itertools.repeat(interval)
+    )
+    history = History()
+    for state in sources.states(probe, history.started + budget, gaps):
+        history.add(state)
+        if _matches(expectation, state):
+            return state
+        reason = None if isinstance(state, sources.ProbeFailed) else expectation.terminal(state)
+        if reason:
+            raise TerminalStateReached(_terminal(probe, expectation, description, history, reason))
+    raise WaitTimeout(_timed_out(probe, expectation, description, history, budget))
+
+
+def consistently(
+    probe: sources.Source,
+    expectation: Expectation,
+    *,
+    duration: float | None = None,
+    interval: float | None = None,
+    description: str | None = None,
+    scale: float | None = None,
+    defaults: WaitDefaults = DEFAULTS,
+) -> object:
+    """Check that every state observed for ``duration`` matches; return the last one.
+
+    A watched object is checked on every change; a callable every ``interval`` seconds.
+    Raises ConsistencyViolated at the first state that does not match.
+    """
+    __tracebackhide__ = True
+    budget = (defaults.duration if duration is None else duration) * resolve_scale(scale)
+    gaps = itertools.repeat(defaults.interval if interval is None else interval)
+    history = History()
+    for state in sources.states(probe, history.started + budget, gaps):
+        history.add(state)
+        if not _matches(expectation, state):
+            raise ConsistencyViolated(_violated(probe, expectation, description, history, budget))
+    return history.last.state if history.last else None
+
+
+def _matches(expectation: Expectation, state: object) -> bool:
+    """Return False for a probe that raised: its error is evidence, never a match."""
+    return not isinstance(state, sources.ProbeFailed) and expectation.match(state)
+
+
+def _elapsed(history: History) -> float:
+    return time.monotonic() - history.started
+
+
+def _timed_out(
+    probe: object,
+    expectation: Expectation,
+    description: str | None,
+    history: History,
+    budget: float,
+) -> str:
+    what = describe.subject(expectation, description)
+    headline = (
+        f"Timed out after {_elapsed(history):.2f}s (timeout {budget:.2f}s) waiting "
+        f"for {what} on {describe.name_of(probe)}."
+    )
+    return describe.report(headline, describe.name_of(probe), history)
+
+
+def _terminal(
+    probe: object, expectation: Expectation, description: str | None, history: History, reason: str
+) -> str:
+    what = describe.subject(expectation, description)
+    headline = (
+        f"Stopped waiting for {what} on {describe.name_of(probe)} after "
+        f"{_elapsed(history):.2f}s: {reason}."
+    )
+    return describe.report(headline, describe.name_of(probe), history)
+
+
+def _violated(
+    probe: object,
+    expectation: Expectation,
+    description: str | None,
+    history: History,
+    budget: float,
+) -> str:
+    what = describe.subject(expectation, description)
+    headline = (
+        f"Expected {what} to hold on {describe.name_of(probe)} for {budget:.2f}s, "
+        f"but it stopped holding after {_elapsed(history):.2f}s."
+    )
+    return describe.report(headline, describe.name_of(probe), history)
