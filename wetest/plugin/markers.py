@@ -71,7 +71,8 @@ def profile_of(clauses: list[str]) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Validate markers; move disruptive tests last (one xdist group)."""
+    """Validate markers; keep the selected profiles; move disruptive tests last."""
+    _deselect_profiles(config, items)
     for item in items:
         area, clauses = clauses_of(item)
         if item.get_closest_marker("we_conformance") is not None:
@@ -93,3 +94,19 @@ def _validate(item: pytest.Item, area: str, clauses: list[str]) -> None:
             f"{item.nodeid}: we_conformance needs clause IDs like "
             f"WE-PR-001; got {bad or 'none'}. Fix the marker."
         )
+
+
+def _deselect_profiles(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop conformance tests of profiles not selected (--wetest-profile)."""
+    from wetest.plugin import session
+
+    wanted = set(session.get(config).profile)
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        conformance = item.get_closest_marker("we_conformance") is not None
+        profile = profile_of(clauses_of(item)[1])
+        (drop if conformance and profile not in wanted else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from wetest.plugin import session, workers
+from wetest.report import build
 from wetest.stack import state
 
 RECORDS = pytest.StashKey[dict[str, dict[str, Any]]]()
@@ -124,6 +125,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             handle.write(json.dumps(rec) + "\n")
     (out / "run.json").write_text(json.dumps(run_info(config, int(exitstatus)), indent=2))
     _keep_logs(config, out)
+    try:
+        build.build(out)
+    except Exception as exc:  # the report must never turn a run's result into a crash
+        config.issue_config_time_warning(
+            pytest.PytestWarning(f"triage report failed: {exc}"), stacklevel=2
+        )
 
 
 def session_results_dir(config: pytest.Config) -> Path:

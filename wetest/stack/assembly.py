@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from wetest import progress
 from wetest.config.settings import Settings
 from wetest.errors import ConfigError
-from wetest.stack import processes
+from wetest.stack import datastorage_probe, processes
 from wetest.stack.backends.base import ClusterBackend
 from wetest.stack.endpoints import Endpoints
 
@@ -73,6 +73,8 @@ class Stack:
         self.stop()
 
     def start(self) -> Endpoints:
+        if self.settings.datastorage_url and "datastorage" in self.components:
+            datastorage_probe.require(self.settings.datastorage_url)  # seconds, not minutes
         try:
             self._start_cluster()
             if "datastorage" in self.components:

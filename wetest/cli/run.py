@@ -1,0 +1,132 @@
+"""`wetest run`: the conformance suites against a target, then the triage report.
+
+pytest runs in a child process (so a crash, an interrupt or module state of one run never
+leaks into the next), writing JUnit XML, Allure results, results.jsonl, run.json and the triage
+report into one run directory. ``--rerun-failures`` re-runs each failed test alone and labels
+it flaky or deterministic. Exit code 0 only when every selected test passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from wetest import bundled, progress
+from wetest.cli import common
+from wetest.config import names
+from wetest.report import build
+
+PROFILES = ("core", "conditions", "audit", "extended", "datastorage")
+
+
+def add_parser(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    sub = subs.add_parser("run", help="Run the conformance suites and write the triage report")
+    sub.add_argument(
+        "-n",
+        "--numprocesses",
+        default="2",
+        help="pytest-xdist workers (0 = in one process); default 2",
+    )
+    sub.add_argument(
+        "--rerun-failures",
+        action="store_true",
+        help="Re-run each failed test alone and label it flaky or deterministic",
+    )
+    sub.add_argument("--suites", default="", help="Suites folder (default: the bundled suites)")
+    sub.add_argument("pytest_args", nargs="*", help="Extra pytest arguments (after --)")
+    return sub
+
+
+def pytest_command(args: argparse.Namespace, run_dir: Path, extra: list[str]) -> list[str]:
+    """The pytest command line: suites, settings as --wetest-* options, report outputs."""
+    suites = Path(args.suites) if args.suites else bundled.path("suites")
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(suites),
+        "-p",
+        "no:cacheprovider",
+        f"--rootdir={suites}",
+        *(["-c", str(suites / "pytest.ini")] if (suites / "pytest.ini").is_file() else []),
+        f"--junitxml={run_dir / 'junit.xml'}",
+        f"--alluredir={run_dir / 'allure-results'}",
+        f"--wetest-results-dir={run_dir}",
+    ]
+    if args.numprocesses not in ("0", ""):
+        cmd += ["-n", str(args.numprocesses), "--dist", "loadgroup"]
+    for key, value in common.options_of(args).items():
+        if value not in (None, "") and key != "results_dir":
+            cmd.append(f"{names.BY_KEY[key].option}={value}")
+    return cmd + extra
+
+
+def run(args: argparse.Namespace) -> int:
+    s = common.load(args)
+    _check_profiles(s.profile)
+    run_dir = s.results_dir.resolve()
+    _fresh(run_dir)
+    cmd = pytest_command(args, run_dir, list(args.pytest_args))
+    progress.say(f"running the suites against target {s.target} into {run_dir}")
+    code = subprocess.call(cmd)
+    if args.rerun_failures and code == 1:
+        rerun_failures(args, run_dir)
+    _report(run_dir)
+    return 0 if code == 0 else (code if code in (2, 3) else 1)
+
+
+def _check_profiles(profiles: tuple[str, ...]) -> None:
+    unknown = [p for p in profiles if p not in PROFILES]
+    if unknown:
+        from wetest.errors import ConfigError
+
+        raise ConfigError(f"Unknown profile(s) {', '.join(unknown)}. Valid: {', '.join(PROFILES)}.")
+
+
+def _fresh(run_dir: Path) -> None:
+    """Start from an empty run directory so no file of an older run is mistaken for this one."""
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True)
+
+
+def rerun_failures(args: argparse.Namespace, run_dir: Path) -> None:
+    """Run each failed test alone (own stack) and record flaky/deterministic in results.jsonl."""
+    path = run_dir / "results.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    for rec in records:
+        if rec["outcome"] not in ("failed", "error"):
+            continue
+        progress.say(f"re-running {rec['nodeid']} alone")
+        again = run_dir / "reruns" / str(abs(hash(rec["nodeid"])))
+        base = Path(args.suites) if args.suites else bundled.path("suites")
+        args_one = argparse.Namespace(**{**vars(args), "numprocesses": "0"})
+        cmd = pytest_command(args_one, again, [str(base.parent / rec["nodeid"])])
+        cmd = [c for c in cmd if not c.startswith(("--junitxml", "--alluredir"))]
+        outcome = "passed" if subprocess.call(cmd) == 0 else "failed"
+        rec["rerun"] = {
+            "outcome": outcome,
+            "label": "flaky" if outcome == "passed" else "deterministic",
+        }
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def _report(run_dir: Path) -> None:
+    if not (run_dir / "results.jsonl").exists() and not (run_dir / "junit.xml").exists():
+        progress.say("no results were written; the run stopped before any test ran")
+        return
+    for written in build.build(run_dir):
+        print(written)
+    session_error = (
+        json.loads((run_dir / "run.json").read_text()).get("session_error")
+        if (run_dir / "run.json").exists()
+        else None
+    )
+    if session_error:
+        print(session_error, file=sys.stderr)
