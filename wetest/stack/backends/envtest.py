@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from wetest import bundled, progress
@@ -31,6 +32,7 @@ class EnvtestBackend:
             tempfile.mkdtemp(prefix="wetest-envtest-", dir=etcd.data_root())
         )
         self.procs: list[processes.ManagedProcess] = []
+        self.timings: dict[str, float] = {}
 
     def binary(self, name: str) -> Path:
         s = self.settings
@@ -57,14 +59,17 @@ class EnvtestBackend:
         return [*own, *tekton_crds.crd_documents(s.tekton_version, s.cache_dir)]
 
     def _start(self, paths: dict[str, Path], crd_docs: list[dict[str, object]]) -> Endpoints:
+        mark = time.monotonic()
         with progress.step("Starting etcd"):
             etcd_proc, etcd_url = etcd.start(paths["etcd"], self.work_dir)
             self.procs.append(etcd_proc)
+        mark = self._timed("etcd", mark)
         with progress.step("Starting kube-apiserver"):
             api_proc, api_url, cert = apiserver.start(
                 paths["kube-apiserver"], self.work_dir, etcd_url
             )
             self.procs.append(api_proc)
+        mark = self._timed("kube-apiserver", mark)
         kubeconfig = self.work_dir / "kubeconfig"
         kubeconfig.write_text(certs.kubeconfig(api_url, cert.serving_ca_pem, cert.admin))
         kubeconfig.chmod(0o600)
@@ -77,6 +82,7 @@ class EnvtestBackend:
             api = clients.api_client(kubeconfig)
             applying.install(api, crd_docs)
             applying.ensure_namespace(api, self.settings.execution_namespace)
+        self._timed("crds", mark)
         return Endpoints(
             backend=self.name,
             kubeconfig=str(kubeconfig),
@@ -86,6 +92,11 @@ class EnvtestBackend:
             pids={p.name: p.pid for p in self.procs},
             logs={p.name: str(p.log_path) for p in self.procs},
         )
+
+    def _timed(self, phase: str, since: float) -> float:
+        now = time.monotonic()
+        self.timings[phase] = now - since
+        return now
 
     def stop(self) -> None:
         """Stop in reverse order (KCM, apiserver, etcd), then remove the work directory."""
