@@ -47,9 +47,8 @@ def main() -> None:
         f"stack start, {runs} runs on {os.cpu_count()} cores (envtest: etcd + kube-apiserver "
         "+ kube-controller-manager + 9 CRDs)"
     )
-    print(
-        f"first run        {first[0]:6.2f}s  ({', '.join(f'{k} {v:.2f}s' for k, v in first[1].items())})"
-    )
+    phases = ", ".join(f"{k} {v:.2f}s" for k, v in first[1].items())
+    print(f"first run        {first[0]:6.2f}s  ({phases})")
     print(line("warm total", [r[0] for r in warm]))
     for phase in warm[0][1]:
         print(line(f"  {phase}", [r[1][phase] for r in warm]))

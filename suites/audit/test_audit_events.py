@@ -238,7 +238,8 @@ def test_exactly_once_under_concurrent_writes_to_the_object(we_kube, we_create, 
     eventually(audit, ex.count_is(2), timeout=AUDIT_BUDGET)
     events = consistently(audit, ex.count_is(2), duration=3)
     assert sorted(e["event_type"] for e in events) == ["workflow.completed", "workflow.started"]
-    assert done["status"]["startTime"] and done["status"]["completionTime"]
+    assert done["status"]["startTime"]
+    assert done["status"]["completionTime"]
     eventually(
         objects.Probe(we_kube, ref),
         ex.has_condition("AuditRecorded", status="True", reason="AuditSucceeded"),

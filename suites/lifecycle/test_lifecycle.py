@@ -8,6 +8,7 @@ WE-FIN-001/003, WE-RUN-010/021.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from datetime import datetime
 from pathlib import Path
@@ -111,7 +112,7 @@ def test_pending_running_completed(we_kube, we_create):
 
     assert seen[-1] == "Completed"
     assert "Running" in seen, f"Running was never observed: {seen}"
-    for before, after in zip(seen, seen[1:], strict=False):
+    for before, after in itertools.pairwise(seen):
         assert after in ALLOWED_NEXT[before], f"forbidden transition {before}→{after} in {seen}"
     status = done["status"]
     assert status["phase"] == "Completed"
@@ -127,7 +128,7 @@ def test_pending_running_completed(we_kube, we_create):
 
 @pytest.mark.we_conformance("lifecycle", "WE-RUN-010", "WE-FIN-001", "WE-PR-002")
 def test_running_sets_start_time_and_pipelinerun_ref(we_kube, we_create):
-    """lifecycle_test: status to Running via controller (startTime) / PipelineRunRef when Running."""
+    """lifecycle_test: status to Running via controller (startTime); PipelineRunRef set."""
     created = we_create(parameters={"WETEST_SCENARIO": "run-forever"})
     ref = we_create.ref(created)
 

@@ -84,7 +84,10 @@ def test_pipelinerun_matches_documented_example(we_kube, we_create, we_namespace
     assert pr["spec"]["pipelineRef"] == {
         "resolver": "bundles",
         "params": [
-            {"name": "bundle", "value": "ghcr.io/kubernaut/workflows/increase-memory@sha256:abc123"},
+            {
+                "name": "bundle",
+                "value": "ghcr.io/kubernaut/workflows/increase-memory@sha256:abc123",
+            },
             {"name": "name", "value": "workflow"},
             {"name": "kind", "value": "pipeline"},
         ],
@@ -99,7 +102,7 @@ def test_pipelinerun_matches_documented_example(we_kube, we_create, we_namespace
 
 @pytest.mark.we_conformance("pipelinerun", "WE-PR-001", "WE-PR-003", "WE-VAL-003")
 def test_cluster_scoped_target_names_pipelinerun(we_kube, we_create):
-    """WE-PR-001 example: `node/worker-node-1` (kind/name, cluster-scoped) → wfe-ac45b7d6911e97a5."""
+    """WE-PR-001 example: cluster-scoped `node/worker-node-1` → wfe-ac45b7d6911e97a5."""
     we = we_create(target="node/worker-node-1")
 
     pr = _pipeline_run(we_kube, we_create, we)
@@ -134,7 +137,7 @@ def test_parameters_are_passed_with_target_resource_last(we_kube, we_create, we_
     pr = _pipeline_run(we_kube, we_create, we)
 
     params = _params(pr)
-    assert params[-1] == ("TARGET_RESOURCE", f"{we_namespace}/deployment/{we_name}")
+    assert params[-1] == ("TARGET_RESOURCE", we["spec"]["targetResource"])
     assert sorted(params[:-1]) == [
         ("DEPLOYMENT_NAME", "payment-api"),
         ("MEMORY_LIMIT", "1Gi"),
@@ -152,7 +155,7 @@ def test_without_parameters_target_resource_is_the_only_param(
 
     pr = _pipeline_run(we_kube, we_create, we)
 
-    assert _params(pr) == [("TARGET_RESOURCE", f"{we_namespace}/deployment/{we_name}")]
+    assert _params(pr) == [("TARGET_RESOURCE", we["spec"]["targetResource"])]
 
 
 @pytest.mark.we_conformance("pipelinerun", "WE-PR-008", "WE-PR-009")
@@ -197,8 +200,7 @@ def test_pipelineruns_live_in_execution_namespace_not_we_namespace(
 ):
     """custom_namespace_test: PRs in the execution namespace, for several WEs; isolation."""
     wes = [
-        we_create(f"{we_name}-{i}", parameters={"WETEST_SCENARIO": "run-forever"})
-        for i in range(3)
+        we_create(f"{we_name}-{i}", parameters={"WETEST_SCENARIO": "run-forever"}) for i in range(3)
     ]
 
     names = set()

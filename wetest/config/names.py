@@ -135,7 +135,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Where a run writes JUnit XML, Allure results, results.jsonl and the triage report.",
         "path",
     ),
-    Setting("profile", "core,conditions,audit,extended", "Contract profiles to run."),
+    Setting("profile", "core,conditions,audit,extended,datastorage", "Contract profiles to run."),
     Setting(
         "kind_cluster_name",
         "wetest",

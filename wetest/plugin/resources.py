@@ -25,7 +25,7 @@ from wetest.plugin.stack import DataStorage, StackHandle
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
-def dns_name(text: str, limit: int = 40) -> str:
+def dns_name(text: str, limit: int = 30) -> str:
     """A DNS-1123 label from a test name plus a short hash (Tekton's ObjectNameForTest)."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
     base = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[: limit - 9].strip("-")
@@ -34,7 +34,7 @@ def dns_name(text: str, limit: int = 40) -> str:
 
 @pytest.fixture
 def we_name(request: pytest.FixtureRequest) -> str:
-    """A DNS-1123 name unique to this test (≤ 40 characters)."""
+    """A DNS-1123 name unique to this test (≤ 30 characters)."""
     return dns_name(request.node.name)
 
 
@@ -77,7 +77,7 @@ class Creator:
     ) -> dict[str, Any]:
         name = name or self.name
         namespace = namespace or self.namespace
-        target = target or f"{namespace}/deployment/{name}"
+        target = target or default_target(namespace, name)
         body = body or manifests.workflow_execution(name, namespace, target, **kwargs)
         ref = objects.ObjectRef.workflow_execution(namespace, body["metadata"]["name"])
         created = objects.create(self.api, ref.collection(), body)
@@ -87,6 +87,18 @@ class Creator:
     def ref(self, we: dict[str, Any]) -> objects.ObjectRef:
         meta = we["metadata"]
         return objects.ObjectRef.workflow_execution(meta["namespace"], meta["name"])
+
+
+def default_target(namespace: str, name: str) -> str:
+    """Unique per test and short enough that the PipelineRun label stays ≤ 63 characters.
+
+    The label is the target with '/' → '__' cut at 63 (WE-PR-003); a cut can leave an invalid
+    trailing '-' (contract Q5), so wetest's own default targets never need cutting.
+    """
+    target = f"{namespace}/deployment/{name}"
+    if len(target.replace("/", "__")) <= 63:
+        return target
+    return f"{namespace}/deployment/d-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 @pytest.fixture

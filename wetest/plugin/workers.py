@@ -55,3 +55,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shared = config.stash[SHARED_KEY]
     spawning.stop(shared)
     shutil.rmtree(shared, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Xdist honours xdist_group (our disruptive group) only with --dist loadgroup."""
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "") in (
+        "load",
+        "no",
+    ):
+        config.option.dist = "loadgroup"

@@ -61,6 +61,9 @@ def reserve() -> int:
 def ensure_free(port: int, what: str) -> int:
     """Check that an explicitly requested port is free; raise PortInUse naming its user."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # SO_REUSEADDR: sockets in TIME-WAIT left by our own previous server (a restarted
+        # DataStorage) must not count as "in use"; a listener still does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:

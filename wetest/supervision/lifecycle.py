@@ -23,7 +23,7 @@ class Running:
     def __init__(self, s: Settings, components: tuple[str, ...] | None = None) -> None:
         wanted = components or (*assembly.ALL, "controller")
         self.stack = assembly.Stack(s, tuple(c for c in wanted if c in assembly.ALL))
-        self.target: ProcessTarget | None = (
+        self.target: selecting.Target | None = (
             selecting.target_for(s) if "controller" in wanted else None
         )
         self.restarts = 0
@@ -70,7 +70,7 @@ class Running:
 
     def kill_controller(self) -> None:
         """SIGKILL the controller (a crash, as a node failure would cause)."""
-        if self.target is not None and self.target.proc is not None:
+        if isinstance(self.target, ProcessTarget) and self.target.proc is not None:
             processes.stop_pid(self.target.proc.pid, timeout=0)
             self.target.proc.stop(timeout=1)
 

@@ -71,6 +71,7 @@ class Reconciler:
             return self.delete(we)
         if r.FINALIZER not in (we["metadata"].get("finalizers") or []):
             we = self.add_finalizer(we)
+        we = readable(we)
         phase = (we.get("status") or {}).get("phase") or ""
         if phase in ("", Phase.PENDING):
             return self.pending(we)
@@ -332,3 +333,20 @@ def _seconds(status: Body) -> float:
     start = timestamps.parse(status.get("startTime"))
     end = timestamps.parse(status.get("completionTime"))
     return (end - start).total_seconds() if start and end else 0.0
+
+
+def readable(we: Body) -> Body:
+    """A view of the WE whose spec always has workflowRef and targetResource.
+
+    A WE with no spec at all is accepted by the API server (WE-CRD-032) and must fail
+    validation with ConfigurationError (WE-VAL-001), not crash the reconcile. The view is
+    never written back as a whole object, so the user's spec is left as it is.
+    """
+    spec = we.get("spec") or {}
+    view = dict(we)
+    view["spec"] = {
+        **spec,
+        "workflowRef": spec.get("workflowRef") or {},
+        "targetResource": spec.get("targetResource") or "",
+    }
+    return view

@@ -277,8 +277,8 @@ class Driver:
                 if exc.status != 409:
                     raise
                 fresh = self._get(meta["namespace"], plural, meta["name"])
-                if fresh is None:
-                    return
+                if fresh is None or _terminal(fresh.get("status") or {}):
+                    return  # gone, or finished by someone else: Tekton never reopens a run
                 obj = fresh
 
 

@@ -1,0 +1,169 @@
+"""Kubernetes Events and Prometheus metrics of the controller (DOMAIN §2.12, Extended profile;
+Kubernaut metrics_comprehensive_test.go and the metric lines of reconciler_test.go).
+
+Metrics are process-wide and other tests run concurrently, so the checks compare deltas with
+"at least" and never exact totals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from kubernetes import client
+from prometheus_client.parser import text_string_to_metric_families
+
+from wetest import eventually
+from wetest import expectations as ex
+from wetest.domain.naming import pipelinerun_name
+from wetest.kube import objects
+
+EXECUTION_NAMESPACE = "kubernaut-workflows"
+TOTAL = "workflowexecution_reconciler_total"
+DURATION = "workflowexecution_reconciler_duration_seconds"
+CREATIONS = "workflowexecution_reconciler_pipelinerun_creations_total"
+BUCKETS = {"5.0", "10.0", "20.0", "40.0", "80.0", "160.0", "320.0", "+Inf"}
+
+
+def scrape(we_target) -> list[dict[str, Any]]:
+    """The controller's samples as JSON-friendly records (they show up in wait histories)."""
+    response = httpx.get(we_target.info.metrics, timeout=5)
+    assert response.status_code == 200, f"GET {we_target.info.metrics}: {response.status_code}"
+    return [
+        {"name": sample.name, "labels": dict(sample.labels), "value": sample.value}
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    ]
+
+
+def value(samples: list[dict[str, Any]], name: str, **labels: str) -> float:
+    found = [s["value"] for s in samples if s["name"] == name and s["labels"] == labels]
+    return found[0] if found else 0.0
+
+
+def label_values(samples: list[dict[str, Any]], name: str, label: str, **where: str) -> set:
+    return {
+        s["labels"].get(label)
+        for s in samples
+        if s["name"] == name and all(s["labels"].get(k) == v for k, v in where.items())
+    }
+
+
+def events_of(we_kube, namespace: str, name: str, reason: str) -> list[Any]:
+    listed = client.CoreV1Api(we_kube).list_namespaced_event(namespace).items
+    return [e for e in listed if e.involved_object.name == name and e.reason == reason]
+
+
+def one_event(we_kube, namespace: str, name: str, reason: str) -> Any:
+    found = eventually(
+        lambda: events_of(we_kube, namespace, name, reason),
+        ex.at_least(1),
+        timeout=10,
+        description=f"a {reason} event on {name}",
+    )
+    return found[0]
+
+
+@pytest.mark.we_conformance("audit", "WE-EVT-001")
+def test_events_on_a_successful_execution(we_kube, we_create, we_namespace):
+    we = we_create()
+    name = we["metadata"]["name"]
+    done = eventually(
+        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Completed"), timeout=15
+    )
+    pr = pipelinerun_name(we["spec"]["targetResource"])
+
+    created = one_event(we_kube, we_namespace, name, "PipelineRunCreated")
+    completed = one_event(we_kube, we_namespace, name, "WorkflowCompleted")
+
+    assert (created.type, created.message) == (
+        "Normal",
+        f"Created PipelineRun {EXECUTION_NAMESPACE}/{pr}",
+    )
+    assert (completed.type, completed.message) == (
+        "Normal",
+        f"Workflow test-workflow completed successfully in {done['status']['duration']}",
+    )
+    for event in (created, completed):
+        component = event.reporting_component or (event.source and event.source.component)
+        assert component == "workflowexecution-controller"
+
+
+@pytest.mark.we_conformance("audit", "WE-EVT-001", "WE-VAL-001")
+def test_events_on_failed_executions(we_kube, we_create, we_name, we_namespace):
+    running_failure = we_create(
+        f"{we_name[:36]}-run", parameters={"WETEST_SCENARIO": "fail reason=task"}
+    )
+    pre_failure = we_create(f"{we_name[:36]}-pre", container_image="")
+    for we in (running_failure, pre_failure):
+        eventually(objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15)
+
+    run = one_event(we_kube, we_namespace, running_failure["metadata"]["name"], "WorkflowFailed")
+    pre = one_event(we_kube, we_namespace, pre_failure["metadata"]["name"], "WorkflowFailed")
+
+    assert (run.type, run.message) == ("Warning", "Workflow test-workflow failed: TaskFailed")
+    assert (pre.type, pre.message) == (
+        "Warning",
+        "Pre-execution failure: ConfigurationError - workflowRef.containerImage is required",
+    )
+
+
+@pytest.mark.we_conformance("audit", "WE-MET-001")
+def test_metrics_count_outcomes_durations_and_creations(we_kube, we_create, we_name, we_target):
+    before = scrape(we_target)
+    created = [
+        we_create(f"{we_name[:36]}-ok"),
+        we_create(f"{we_name[:36]}-run", parameters={"WETEST_SCENARIO": "fail reason=task"}),
+        we_create(f"{we_name[:36]}-pre", container_image=""),
+    ]
+    for we, phase in zip(created, ("Completed", "Failed", "Failed"), strict=True):
+        eventually(objects.Probe(we_kube, we_create.ref(we)), ex.has_phase(phase), timeout=15)
+
+    after = eventually(
+        lambda: scrape(we_target),
+        ex.satisfies(
+            lambda s: (
+                value(s, TOTAL, outcome="Failed") - value(before, TOTAL, outcome="Failed") >= 2
+            ),
+            "two more Failed outcomes counted",
+        ),
+        timeout=10,
+    )
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta(TOTAL, outcome="Completed") >= 1
+    assert delta(TOTAL, outcome="Failed") >= 2
+    assert delta(f"{DURATION}_count", outcome="Completed") >= 1
+    assert delta(f"{DURATION}_count", outcome="Failed") >= 2
+    assert delta(f"{DURATION}_sum", outcome="Completed") >= 0
+    assert delta(CREATIONS) >= 2, "two PipelineRuns were created"
+    # The pre-execution failure observes 0: it lands in the lowest bucket.
+    assert delta(f"{DURATION}_bucket", outcome="Failed", le="5.0") >= 1
+    for outcome in ("Completed", "Failed"):
+        les = label_values(after, f"{DURATION}_bucket", "le", outcome=outcome)
+        assert les == BUCKETS, f"histogram buckets for {outcome}: {sorted(les)}"
+
+
+@pytest.mark.we_conformance("audit", "WE-MET-001")
+def test_metrics_use_only_the_defined_outcomes_and_allow_a_success_rate(
+    we_kube, we_create, we_target
+):
+    we = we_create()
+    eventually(objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Completed"), timeout=15)
+
+    samples = eventually(
+        lambda: scrape(we_target),
+        ex.satisfies(lambda s: value(s, TOTAL, outcome="Completed") >= 1, "a Completed outcome"),
+        timeout=10,
+    )
+
+    for name in (TOTAL, f"{DURATION}_count", f"{DURATION}_sum", f"{DURATION}_bucket"):
+        outcomes = label_values(samples, name, "outcome")
+        assert outcomes, f"no {name} samples"
+        assert outcomes <= {"Completed", "Failed"}, f"{name} outcomes: {sorted(outcomes)}"
+    completed = value(samples, TOTAL, outcome="Completed")
+    total = completed + value(samples, TOTAL, outcome="Failed")
+    assert 0 < completed / total <= 1

@@ -1,0 +1,177 @@
+"""Collisions on the deterministic PipelineRun name (DOMAIN §2.8; Kubernaut conflict_test.go).
+
+The PipelineRun name is the lock: WEs sharing a ``targetResource`` compete for one name. None of
+these tests waits out the cooldown.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from wetest import consistently, eventually
+from wetest import expectations as ex
+from wetest.domain.naming import pipelinerun_name
+from wetest.kube import objects
+
+EXECUTION_NAMESPACE = "kubernaut-workflows"
+RUN_FOREVER = {"WETEST_SCENARIO": "run-forever"}
+WE_LABEL = "kubernaut.ai/workflow-execution"
+
+
+def pr_ref(target: str) -> objects.ObjectRef:
+    return objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pipelinerun_name(target))
+
+
+def condition(we: dict[str, Any], type_: str) -> dict[str, Any]:
+    found = {c["type"]: c for c in we["status"].get("conditions") or []}
+    assert type_ in found, f"no {type_} condition in {sorted(found)}"
+    return found[type_]
+
+
+def events_of(we_kube, namespace: str, name: str, reason: str) -> list[Any]:
+    listed = client.CoreV1Api(we_kube).list_namespaced_event(namespace).items
+    return [e for e in listed if e.involved_object.name == name and e.reason == reason]
+
+
+@pytest.mark.we_conformance("cooldown", "WE-LOCK-004", "WE-PR-001", "WE-RUN-011")
+def test_concurrent_creates_on_one_target_leave_exactly_one_pipelinerun(
+    we_kube, we_create, we_name, we_namespace
+):
+    target = f"{we_namespace}/deployment/shared"
+    names = [f"{we_name[:34]}-{i}" for i in range(5)]
+    with ThreadPoolExecutor(len(names)) as pool:
+        created = list(
+            pool.map(lambda n: we_create(n, target=target, parameters=RUN_FOREVER), names)
+        )
+    probes = {we["metadata"]["name"]: objects.Probe(we_kube, we_create.ref(we)) for we in created}
+    pr_name = pipelinerun_name(target)
+
+    pr = eventually(objects.Probe(we_kube, pr_ref(target)), ex.exists(), timeout=10)
+    owner = pr["metadata"]["labels"][WE_LABEL]
+    assert owner in probes
+    running = eventually(probes[owner], ex.has_phase("Running"), timeout=10)
+    assert running["status"]["pipelineRunRef"]["name"] == pr_name
+
+    def single_run(prs: Any) -> bool:
+        return [p["metadata"]["uid"] for p in prs] == [pr["metadata"]["uid"]]
+
+    same_pr = objects.Probe(
+        we_kube, pr_ref(target).collection(), label_selector=f"{WE_LABEL} in ({','.join(names)})"
+    )
+    consistently(same_pr, ex.satisfies(single_run, "exactly the first PipelineRun"), duration=3)
+    for name, probe in probes.items():
+        if name == owner:
+            continue
+        loser = objects.get(we_kube, probe.ref)
+        phase = loser.get("status", {}).get("phase") or "Pending"
+        assert phase in ("Pending", "Failed"), f"{name} is {phase} next to the owner {owner}"
+        if phase == "Failed":
+            assert "Race condition" in loser["status"]["failureDetails"]["message"]
+    assert objects.get(we_kube, probes[owner].ref)["status"]["phase"] == "Running"
+
+
+@pytest.mark.we_conformance(
+    "cooldown", "WE-LOCK-001", "WE-COND-010", "WE-AUD-010", "WE-EVT-001", "WE-PR-001"
+)
+def test_own_pipelinerun_created_before_reconcile_is_adopted(
+    we_kube, we_create, we_name, we_namespace, we_audit
+):
+    target = f"{we_namespace}/deployment/{we_name}"
+    pr_name = pipelinerun_name(target)
+    existing = objects.create(
+        we_kube,
+        pr_ref(target),
+        {
+            "kind": "PipelineRun",
+            "metadata": {
+                "name": pr_name,
+                "labels": {
+                    WE_LABEL: we_name,
+                    "kubernaut.ai/source-namespace": we_namespace,
+                    "kubernaut.ai/workflow-id": "test-workflow",
+                },
+                "annotations": {
+                    "kubernaut.ai/target-resource": target,
+                    "wetest.kubernaut.ai/scenario": "run-forever",
+                },
+            },
+            "spec": {"pipelineRef": {"resolver": "bundles"}},
+        },
+    )
+
+    we = we_create(target=target, parameters=RUN_FOREVER)
+    running = eventually(
+        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Running"), timeout=10
+    )
+
+    assert running["status"]["pipelineRunRef"]["name"] == pr_name
+    created = condition(running, "TektonPipelineCreated")
+    assert (created["status"], created["reason"]) == ("True", "PipelineCreated")
+    assert created["message"] == f"PipelineRun {pr_name} already exists (race condition)"
+    adopted = objects.get(we_kube, pr_ref(target))
+    assert adopted["metadata"]["uid"] == existing["metadata"]["uid"], "PipelineRun was replaced"
+    started = eventually(
+        we_audit.probe(we_name, event_type="workflow.started"), ex.at_least(1), timeout=10
+    )
+    assert len(started) == 1
+    message = f"PipelineRun {EXECUTION_NAMESPACE}/{pr_name} (already exists, ours)"
+    found = eventually(
+        lambda: events_of(we_kube, we_namespace, we_name, "PipelineRunCreated"),
+        ex.at_least(1),
+        timeout=10,
+    )
+    assert [(e.type, e.message) for e in found] == [("Normal", message)]
+
+
+@pytest.mark.we_conformance(
+    "cooldown", "WE-LOCK-002", "WE-FAIL-010", "WE-COND-011", "WE-AUD-012", "WE-EVT-001"
+)
+def test_pipelinerun_of_another_execution_fails_with_race_condition(
+    we_kube, we_create, we_name, we_namespace, we_audit
+):
+    target = f"{we_namespace}/deployment/{we_name}"
+    pr_name = pipelinerun_name(target)
+    first = we_create(f"{we_name[:36]}-a", target=target, parameters=RUN_FOREVER)
+    first_probe = objects.Probe(we_kube, we_create.ref(first))
+    running = eventually(first_probe, ex.has_phase("Running"), timeout=10)
+    pr_uid = objects.get(we_kube, pr_ref(target))["metadata"]["uid"]
+
+    second = we_create(f"{we_name[:36]}-b", target=target, parameters=RUN_FOREVER)
+    failed = eventually(
+        objects.Probe(we_kube, we_create.ref(second)), ex.has_phase("Failed"), timeout=15
+    )
+
+    status, details = failed["status"], failed["status"]["failureDetails"]
+    for part in ("Race condition", "PipelineRun", "already exists", pr_name):
+        assert part in details["message"], f"{part!r} not in {details['message']!r}"
+    assert first["metadata"]["name"] in details["message"]
+    assert details["reason"] == "Unknown"
+    assert details.get("wasExecutionFailure", False) is False
+    assert details["failedTaskName"] == ""
+    assert details["executionTimeBeforeFailure"] == ""
+    assert "startTime" not in status
+    assert status.get("duration", "") == ""
+    created = condition(failed, "TektonPipelineCreated")
+    assert (created["status"], created["reason"]) == ("False", "PipelineCreationFailed")
+    assert created["message"].startswith("Failed to create PipelineRun: ")
+    assert "Race condition" in created["message"]
+    # The other execution and its PipelineRun are unaffected.
+    still = consistently(first_probe, ex.has_phase("Running"), duration=2)
+    assert still["status"]["startTime"] == running["status"]["startTime"]
+    pr = objects.get(we_kube, pr_ref(target))
+    assert pr["metadata"]["uid"] == pr_uid
+    assert pr["metadata"]["labels"][WE_LABEL] == first["metadata"]["name"]
+    second_name = second["metadata"]["name"]
+    audit = eventually(we_audit.probe(second_name), ex.at_least(1), timeout=10)
+    assert [e["event_type"] for e in audit] == ["workflow.failed"]
+    warnings = eventually(
+        lambda: events_of(we_kube, we_namespace, second_name, "WorkflowFailed"),
+        ex.at_least(1),
+        timeout=10,
+    )
+    assert warnings[0].type == "Warning"
+    assert warnings[0].message.startswith("Pre-execution failure: Unknown - Race condition")

@@ -1,0 +1,131 @@
+"""The plugin as users meet it, run in subprocesses with pytester (as pytest-xdist tests itself)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wetest.stack import processes
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_plugin_is_inert_until_a_we_fixture_is_requested(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / "wetest-results").exists()
+
+
+def test_bad_configuration_is_a_usage_error_naming_the_source(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WETEST_BACKEND", "dockr")
+    pytester.makepyfile("def test_plain():\n    pass\n")
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*'dockr' is not a valid backend (from env WETEST_BACKEND)*"])
+
+
+def test_help_works_on_a_broken_configuration(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WETEST_BACKEND", "dockr")
+    result = pytester.runpytest_subprocess("--help")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*--wetest-backend=BACKEND*"])
+
+
+def test_unknown_clause_id_fails_collection(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        "import pytest\n"
+        "@pytest.mark.we_conformance('lifecycle', 'WE-PR-1')\n"
+        "def test_x():\n    pass\n"
+    )
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*we_conformance needs clause IDs like WE-PR-001*"])
+
+
+def test_missing_datastorage_stops_the_session_with_one_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("WETEST_DATASTORAGE_URL", url)
+    pytester.makepyfile(
+        "import pytest\n"
+        "@pytest.mark.we_conformance('audit', 'WE-AUD-023')\n"
+        "@pytest.mark.parametrize('i', range(3))\n"
+        "def test_needs_stack(we_stack, i):\n    pass\n"
+    )
+    started = time.monotonic()
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--wetest-results-dir={pytester.path / 'out'}"
+    )
+    assert time.monotonic() - started < 30
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*Data Storage REQUIRED but not available at {url}*"])
+    result.stdout.fnmatch_lines(["*infrastructure missing*"])
+    records = [
+        json.loads(line)
+        for line in (pytester.path / "out" / "results.jsonl").read_text().splitlines()
+    ]
+    assert [r["cause"] for r in records] == ["missing infrastructure"]
+    run = json.loads((pytester.path / "out" / "run.json").read_text())
+    assert url in run["session_error"]
+    assert (pytester.path / "out" / "triage.md").is_file()
+
+
+def test_killing_pytest_leaves_no_stack_process(tmp_path: Path) -> None:
+    (tmp_path / "test_hang.py").write_text(
+        "import time\n"
+        "def test_hang(we_stack):\n"
+        "    print('PIDS', list(we_stack.endpoints.pids.values()), we_stack.supervisor_pid,\n"
+        "          flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-s",
+            "-p",
+            "no:cacheprovider",
+            str(tmp_path / "test_hang.py"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert proc.stdout is not None
+    pids = _read_pids(proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(processes.pid_alive(p) for p in pids):
+        time.sleep(0.2)
+    assert not [p for p in pids if processes.pid_alive(p)]
+
+
+def _read_pids(proc: subprocess.Popen[str]) -> list[int]:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "PIDS [" in line:
+            head, supervisor = line.split("PIDS ", 1)[1].rsplit("]", 1)
+            return [int(p) for p in head.strip(" [").split(",") if p.strip()] + [int(supervisor)]
+    raise AssertionError("the test never printed its pids")
