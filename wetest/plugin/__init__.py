@@ -4,13 +4,15 @@ It only registers its sibling modules. It is inert until a test asks for a ``we_
 disable it with ``-p no:wetest``.
 """
 
+# Ordered so that every module is registered (and so marked for assertion rewriting) before
+# a later one imports it; otherwise pytest warns "Module already imported".
 pytest_plugins = [
     "wetest.plugin.options",
     "wetest.plugin.markers",
     "wetest.plugin.session",
+    "wetest.plugin.workers",
     "wetest.plugin.stack",
     "wetest.plugin.resources",
     "wetest.plugin.evidence",
     "wetest.plugin.results",
-    "wetest.plugin.workers",
 ]
