@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from wetest.config import settings
 from wetest.stack import processes
+
+
+REAL_CACHE = settings.load({}).cache_dir  # read at import, before pytester changes HOME
 
 
 def closed_port() -> int:
@@ -129,3 +133,31 @@ def _read_pids(proc: subprocess.Popen[str]) -> list[int]:
             head, supervisor = line.split("PIDS ", 1)[1].rsplit("]", 1)
             return [int(p) for p in head.strip(" [").split(",") if p.strip()] + [int(supervisor)]
     raise AssertionError("the test never printed its pids")
+
+
+def test_waiting_for_completed_on_a_failing_run_stops_in_under_two_seconds(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pytester points HOME at a temporary folder; keep using the real build cache
+    monkeypatch.setenv("WETEST_CACHE_DIR", str(REAL_CACHE))
+    pytester.makepyfile(
+        "import pytest\n"
+        "from wetest import eventually, expectations as ex\n"
+        "from wetest.kube import objects\n"
+        "@pytest.mark.we_conformance('lifecycle', 'WE-RUN-022')\n"
+        "def test_wait(we_create, we_kube):\n"
+        "    we = we_create(parameters={'WETEST_SCENARIO': 'fail reason=oom after=0.2s'})\n"
+        "    probe = objects.Probe(we_kube, we_create.ref(we))\n"
+        "    eventually(probe, ex.has_phase('Completed'), timeout=60)\n"
+    )
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--wetest-results-dir={out}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*the phase is Failed, which can never become Completed*", "*failureDetails*"]
+    )
+    record = json.loads((out / "results.jsonl").read_text())
+    assert record["error_class"] == "wetest.errors.TerminalStateReached"
+    call_seconds = float(record["message"].split(" after ")[1].split("s:")[0])
+    assert call_seconds < 2.0, record["message"]
+    assert (out / record["evidence"]["we.yaml"]).read_text().count("failureDetails") == 1

@@ -1,0 +1,146 @@
+"""Run the conformance suites against a (mutant) reference controller and build a kill table.
+
+Shared by ``test_mutants_killed.py`` (small selections, in ``make test``) and
+``bench/mutant_kill_table.py`` (every suite). The controller is started exactly as an alternate
+controller would be, as a ``command:`` target of ``wetest run``, so the table measures the
+suites through the same seam a user's controller goes through. A test *kills* a mutant when it
+fails or errors against the mutant and passed against the unmutated reference in the same
+selection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITES = ROOT / "suites"
+WETEST = str(Path(sys.executable).parent / "wetest")
+FAILED = ("failed", "error")
+REFERENCE = ""  # the mutant name of the unmutated reference controller
+
+
+def controller_command(mutant: str, python: str = sys.executable) -> str:
+    """The ``command:`` target line; ``mutant`` empty means the conformant reference."""
+    flag = f"--mutant {shlex.quote(mutant)} " if mutant else ""
+    return (
+        f"command:{shlex.quote(python)} -m wetest.reference.controller {flag}"
+        "--kubeconfig {kubeconfig} --execution-namespace {execution_namespace} "
+        "--cooldown {cooldown} --datastorage-url {datastorage_url} "
+        "--metrics-bind-address 127.0.0.1:{metrics_port} "
+        "--health-probe-bind-address 127.0.0.1:{health_port} --spool-dir {spool_dir}"
+    )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A ``-k`` expression over the suites; empty selects every test.
+
+    ``-k`` also matches folder and module names, so ``deletion`` selects the whole deletion
+    folder; node ids stay the same as in a full run, which keeps runs comparable.
+    """
+
+    keyword: str = ""
+
+    def pytest_args(self) -> list[str]:
+        return ["-k", self.keyword] if self.keyword else []
+
+    def describe(self) -> str:
+        return f"-k {self.keyword!r}" if self.keyword else "all suites"
+
+
+def union(selections: Iterable[Selection]) -> Selection:
+    """One selection covering all of them (empty if any of them selects everything)."""
+    keys = [s.keyword for s in selections]
+    if not keys or not all(keys):
+        return Selection()
+    return Selection(" or ".join(f"({k})" for k in dict.fromkeys(keys)))
+
+
+@dataclass
+class Run:
+    """One ``wetest run``: the outcome of every selected test."""
+
+    mutant: str
+    selection: Selection
+    outcomes: dict[str, str]
+    seconds: float
+    exit_code: int
+    results_dir: Path
+    command: list[str] = field(default_factory=list)
+
+    def failed(self) -> list[str]:
+        return sorted(n for n, o in self.outcomes.items() if o in FAILED)
+
+
+def run_suites(
+    mutant: str,
+    selection: Selection,
+    results_dir: Path,
+    workers: int = 2,
+    timeout: float = 900.0,
+) -> Run:
+    """Run ``wetest run`` with the controller as a command target; read results.jsonl."""
+    cmd = [
+        WETEST,
+        "run",
+        "--target",
+        controller_command(mutant),
+        "--results-dir",
+        str(results_dir),
+        "--suites",
+        str(SUITES),
+        "-n",
+        str(workers),
+        "--",
+        *selection.pytest_args(),
+    ]
+    state = Path(tempfile.mkdtemp(prefix="wetest-mutant-state-"))
+    env = dict(os.environ, WETEST_STATE_DIR=str(state))
+    started = time.monotonic()
+    with (results_dir.parent / f"{results_dir.name}.log").open("w") as log:
+        proc = subprocess.run(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
+        )
+    seconds = time.monotonic() - started
+    outcomes = read_outcomes(results_dir)
+    return Run(mutant, selection, outcomes, seconds, proc.returncode, results_dir, cmd)
+
+
+def read_outcomes(results_dir: Path) -> dict[str, str]:
+    """``nodeid → outcome`` from results.jsonl (empty when the run wrote none)."""
+    path = results_dir / "results.jsonl"
+    if not path.is_file():
+        return {}
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {rec["nodeid"]: rec["outcome"] for rec in records}
+
+
+def killers(run: Run, reference: Run) -> list[str]:
+    """Tests that fail against the mutant and passed against the reference."""
+    return [n for n in run.failed() if reference.outcomes.get(n) == "passed"]
+
+
+def format_table(runs: Sequence[Run], reference: Run) -> str:
+    """A plain-text kill table: mutant, selection, number and names of killing tests."""
+    lines = [
+        f"reference: {sum(o == 'passed' for o in reference.outcomes.values())}/"
+        f"{len(reference.outcomes)} passed in {reference.seconds:.0f}s "
+        f"({reference.selection.describe()})",
+        "",
+        f"{'mutant':<22} {'kills':>5}  {'time':>5}  killing tests",
+    ]
+    for run in runs:
+        kills = killers(run, reference)
+        first = kills[0] if kills else "NOT KILLED (no selected test fails against it)"
+        lines.append(f"{run.mutant:<22} {len(kills):>5}  {run.seconds:>4.0f}s  {first}")
+        lines.extend(f"{'':<36}{name}" for name in kills[1:])
+    return "\n".join(lines)

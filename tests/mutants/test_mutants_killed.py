@@ -1,0 +1,102 @@
+"""Every mutant of the reference controller is killed by the conformance suites.
+
+A mutant (``wetest/reference/controller/mutants.py``) is the reference with one known bug. For
+each one, a few relevant conformance tests run against it through ``wetest run --target
+command:... --mutant NAME``; at least one of them must fail, while all of them pass against
+the unmutated reference. The selections are small so that this fits ``make test`` (about a
+minute per mutant whose killer waits out a timeout, far less for the others); the full table
+over every suite is ``bench/mutant_kill_table.py``. Runs are sequential: each is a whole stack.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from killing import REFERENCE, Run, Selection, format_table, killers, run_suites, union
+
+from wetest.reference.controller.strategy import MUTANTS
+
+WORKERS = 0
+BUDGET = 480.0  # seconds; twice the aim, so only a real regression of the selections trips it
+
+# Per mutant, a -k expression selecting tests that observe the broken clause. Keep them few:
+# every run starts a whole stack, and a killer of a lost condition waits out its timeout (the
+# exactly-once test gives up after ~15 s, the four-conditions test after 30 s). One xdist-free
+# run per controller: with one or two tests, starting workers costs more than it saves.
+SELECTIONS: dict[str, Selection] = {
+    "double-status-write": Selection("test_exactly_once_under_concurrent_writes_to_the_object"),
+    "audit-in-retry": Selection("test_exactly_once_under_concurrent_writes_to_the_object"),
+    "no-audit-recorded": Selection("test_exactly_once_under_concurrent_writes_to_the_object"),
+    "wrong-pr-name": Selection("test_deterministic_name_from_target_hash"),
+    "failed-as-completed": Selection("test_failed_completion_time_is_observation_time"),
+    "leak-pr-on-delete": Selection("test_deleting_running_we_deletes_pipelinerun"),
+    "wrong-duration": Selection("test_pending_running_completed"),
+    "no-finalizer": Selection("test_deleting_running_we_deletes_pipelinerun"),
+}
+
+
+class Runs:
+    """One run per mutant, then the reference over the union of the selections.
+
+    The reference runs last so that it sees every test a mutant saw, even if a suite file
+    changed in between (suites are edited while this runs on a developer's machine).
+    """
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        started = time.monotonic()
+        self.mutants: dict[str, Run] = {
+            name: run_suites(name, SELECTIONS[name], base / name, WORKERS)
+            for name in sorted(SELECTIONS)
+        }
+        everything = union(SELECTIONS.values())
+        self.reference = run_suites(REFERENCE, everything, base / "reference", WORKERS)
+        self.seconds = time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def runs() -> Iterator[Runs]:
+    with tempfile.TemporaryDirectory(prefix="wetest-mutants-") as tmp:
+        yield Runs(Path(tmp))
+
+
+def test_every_registered_mutant_has_a_selection() -> None:
+    assert set(SELECTIONS) == set(MUTANTS)
+
+
+def test_reference_passes_every_selected_test(runs: Runs) -> None:
+    ref = runs.reference
+    log = runs.base / "reference.log"
+    assert ref.outcomes, f"the reference run recorded no test:\n{log.read_text()[-3000:]}"
+    assert not ref.failed(), f"the unmutated reference fails {ref.failed()}"
+    selected = {n for run in runs.mutants.values() for n in run.outcomes}
+    assert selected <= set(ref.outcomes), "a mutant ran a test the reference did not"
+
+
+@pytest.mark.parametrize("mutant", sorted(SELECTIONS))
+def test_mutant_is_killed(runs: Runs, mutant: str) -> None:
+    run = runs.mutants[mutant]
+    assert run.outcomes, f"{mutant}: no test selected by {run.selection.describe()}"
+    assert killers(run, runs.reference), (
+        f"no test in {run.selection.describe()} fails against --mutant {mutant}: "
+        f"outcomes {run.outcomes}"
+    )
+
+
+def test_kill_table_is_printed_and_fits_the_budget(
+    runs: Runs, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with capsys.disabled():
+        print(f"\n{format_table(list(runs.mutants.values()), runs.reference)}")
+        print(f"mutant self-test: {runs.seconds:.0f}s for {1 + len(runs.mutants)} runs")
+    assert runs.seconds < BUDGET, (
+        f"the mutant self-test took {runs.seconds:.0f}s (aim: under 240s, limit {BUDGET:.0f}s); "
+        "narrow SELECTIONS to fewer tests per mutant"
+    )
