@@ -16,7 +16,6 @@ import pytest
 from wetest.config import settings
 from wetest.stack import processes
 
-
 REAL_CACHE = settings.load({}).cache_dir  # read at import, before pytester changes HOME
 
 
