@@ -77,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
     code = subprocess.call(cmd)
     if args.rerun_failures and code == 1:
         rerun_failures(args, run_dir)
-    _report(run_dir)
-    return 0 if code == 0 else (code if code in (2, 3) else 1)
+    session_error = _report(run_dir)
+    if session_error and "infrastructure missing" in session_error:
+        return 3  # the CLI's code for missing infrastructure, whatever pytest said
+    return 0 if code == 0 else 1
 
 
 def _check_profiles(profiles: tuple[str, ...]) -> None:
@@ -117,10 +119,11 @@ def rerun_failures(args: argparse.Namespace, run_dir: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
-def _report(run_dir: Path) -> None:
+def _report(run_dir: Path) -> str | None:
+    """Build the reports; print their paths and the session's one-line error, if any."""
     if not (run_dir / "results.jsonl").exists() and not (run_dir / "junit.xml").exists():
         progress.say("no results were written; the run stopped before any test ran")
-        return
+        return None
     for written in build.build(run_dir):
         print(written)
     session_error = (
@@ -130,3 +133,4 @@ def _report(run_dir: Path) -> None:
     )
     if session_error:
         print(session_error, file=sys.stderr)
+    return str(session_error) if session_error else None

@@ -166,8 +166,10 @@ class Manager:
     def _process(self, request: Request) -> None:
         try:
             result = self.reconciler.reconcile(request)
-        except Conflict:
-            log.debug("conflict on %s; re-queued for a fresh read", request)
+        except Conflict as exc:
+            # INFO, not ERROR: a 409 is expected under concurrency (WE-STAT-001). It is still
+            # logged with the API's text, so a triage report can show the conflicting write.
+            log.info("conflict on %s (%s); re-queued for a fresh read", request, exc)
             self.queue.add_rate_limited(request)
             return
         except Exception:
