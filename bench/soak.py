@@ -27,7 +27,7 @@ def failures(results: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("-n", default="2")
+    parser.add_argument("-n", default="4")
     args = parser.parse_args()
     clean = 0
     for index in range(1, args.runs + 1):
