@@ -30,8 +30,8 @@ def add_parser(
     sub.add_argument(
         "-n",
         "--numprocesses",
-        default="2",
-        help="pytest-xdist workers (0 = in one process); default 2",
+        default="4",
+        help="pytest-xdist workers (0 = in one process); default 4: waits, not CPU, dominate",
     )
     sub.add_argument(
         "--rerun-failures",
