@@ -93,14 +93,19 @@ def run(kubeconfig: str, count: int, workers: int) -> None:
     manager.stop()
     driver.stop()
     ds.stop()
-    we_writes = sum(v for k, v in writes.items() if k != "pipelineruns/create")
+    committed = {k: v for k, v in writes.items() if not k.endswith(":conflict")}
+    conflicts = sum(v for k, v in writes.items() if k.endswith(":conflict"))
+    we_writes = sum(v for k, v in committed.items() if k != "pipelineruns/create")
     print(
         f"{count} WorkflowExecutions to Completed in {wall:.1f}s "
         f"({count / wall:.1f} WE/s, {workers} workers)"
     )
     print(f"API writes by kind: {json.dumps(writes, sort_keys=True)}")
-    print(f"API writes per WE (excluding the PipelineRun create): {we_writes / count:.2f}")
-    print(f"API writes per WE (all): {sum(writes.values()) / count:.2f}")
+    print(
+        f"committed API writes per WE (excluding the PipelineRun create): {we_writes / count:.2f}"
+    )
+    print(f"API writes per WE (all committed): {sum(committed.values()) / count:.2f}")
+    print(f"409 conflicts (attempts that did not commit): {conflicts} ({conflicts / count:.2f}/WE)")
     print(f"audit events stored: {len(ds.events)} (expected {2 * count})")
 
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from wetest import bundled, progress
 from wetest.cli import common
 from wetest.config import names
 from wetest.report import build
+from wetest.stack import state
+from wetest.supervision import spawning
 
 PROFILES = ("core", "conditions", "audit", "extended", "datastorage")
 
@@ -72,15 +76,32 @@ def run(args: argparse.Namespace) -> int:
     _check_profiles(s.profile)
     run_dir = s.results_dir.resolve()
     _fresh(run_dir)
-    cmd = pytest_command(args, run_dir, list(args.pytest_args))
-    progress.say(f"running the suites against target {s.target} into {run_dir}")
-    code = subprocess.call(cmd)
-    if args.rerun_failures and code == 1:
-        rerun_failures(args, run_dir)
+    stack_dir = Path(s.stack_dir).expanduser() if s.stack_dir else _start_stack(args, run_dir)
+    try:
+        extra = [f"--wetest-stack-dir={stack_dir}", *args.pytest_args]
+        cmd = pytest_command(args, run_dir, extra)
+        progress.say(f"running the suites against target {s.target} into {run_dir}")
+        code = subprocess.call(cmd)
+        if args.rerun_failures and code == 1:
+            rerun_failures(args, run_dir, stack_dir)
+    finally:
+        if not s.stack_dir:
+            spawning.stop(stack_dir)
     session_error = _report(run_dir)
     if session_error and "infrastructure missing" in session_error:
         return 3  # the CLI's code for missing infrastructure, whatever pytest said
     return 0 if code == 0 else 1
+
+
+def _start_stack(args: argparse.Namespace, run_dir: Path) -> Path:
+    """Start the stack while pytest starts its workers and collects (they overlap)."""
+    stack_dir = run_dir / "stack"
+    options = {k: v for k, v in common.options_of(args).items() if k != "stack_dir"}
+    spawning.spawn(stack_dir, options, owner_pid=os.getpid())
+    deadline = time.monotonic() + 10
+    while state.read(stack_dir) is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # the supervisor writes its state file first thing
+    return stack_dir
 
 
 def _check_profiles(profiles: tuple[str, ...]) -> None:
@@ -98,7 +119,7 @@ def _fresh(run_dir: Path) -> None:
     run_dir.mkdir(parents=True)
 
 
-def rerun_failures(args: argparse.Namespace, run_dir: Path) -> None:
+def rerun_failures(args: argparse.Namespace, run_dir: Path, stack_dir: Path) -> None:
     """Run each failed test alone (own stack) and record flaky/deterministic in results.jsonl."""
     path = run_dir / "results.jsonl"
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -109,7 +130,9 @@ def rerun_failures(args: argparse.Namespace, run_dir: Path) -> None:
         again = run_dir / "reruns" / str(abs(hash(rec["nodeid"])))
         base = Path(args.suites) if args.suites else bundled.path("suites")
         args_one = argparse.Namespace(**{**vars(args), "numprocesses": "0"})
-        cmd = pytest_command(args_one, again, [str(base.parent / rec["nodeid"])])
+        cmd = pytest_command(
+            args_one, again, [f"--wetest-stack-dir={stack_dir}", str(base / rec["nodeid"])]
+        )
         cmd = [c for c in cmd if not c.startswith(("--junitxml", "--alluredir"))]
         outcome = "passed" if subprocess.call(cmd) == 0 else "failed"
         rec["rerun"] = {

@@ -130,6 +130,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("keep_failed", "false", "Keep the namespace of a failed test for inspection.", "bool"),
     Setting(
+        "stack_dir",
+        "",
+        "Attach to a stack already running (the state folder of `wetest up`, or the one "
+        "`wetest run` starts) instead of starting one; wetest never stops a stack it did not "
+        "start.",
+        "path",
+    ),
+    Setting(
         "results_dir",
         "wetest-results",
         "Where a run writes JUnit XML, Allure results, results.jsonl and the triage report.",

@@ -41,6 +41,7 @@ class Settings:
     keep_failed: bool
     results_dir: Path
     profile: tuple[str, ...]
+    stack_dir: str = ""
     kind_cluster_name: str = "wetest"
     kind_reuse: bool = False
     kind_keep: bool = False
@@ -83,6 +84,7 @@ def from_resolved(resolved: dict[str, sources.Resolved]) -> Settings:
         kind_reuse=sources.as_bool(v["kind_reuse"]),
         kind_keep=sources.as_bool(v["kind_keep"]),
         tekton_release=v["tekton_release"],
+        stack_dir=v["stack_dir"],
         sources=dict(resolved),
     )
 

@@ -18,18 +18,18 @@ ACTOR_ID = "workflowexecution-controller"
 RESOURCE_TYPE = "WorkflowExecution"
 BATCH_PATH = "/api/v1/audit/events/batch"
 QUERY_PATH = "/api/v1/audit/events"
-CATEGORIES = frozenset(
-    {
-        "gateway",
-        "notification",
-        "analysis",
-        "signalprocessing",
-        "workflow",
-        "execution",
-        "orchestration",
-    }
+CATEGORY_ORDER = (
+    "gateway",
+    "notification",
+    "analysis",
+    "signalprocessing",
+    "workflow",
+    "execution",
+    "orchestration",
 )
-OUTCOMES = frozenset({"success", "failure", "pending", "skipped"})
+CATEGORIES = frozenset(CATEGORY_ORDER)
+OUTCOME_ORDER = ("success", "failure", "pending", "skipped")  # skipped: [seed], Q2
+OUTCOMES = frozenset(OUTCOME_ORDER)
 REQUIRED = (
     "version",
     "event_type",

@@ -70,6 +70,7 @@ def profile_of(clauses: list[str]) -> str:
     return "core"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Validate markers; keep the selected profiles; move disruptive tests last."""
     _deselect_profiles(config, items)

@@ -19,6 +19,7 @@ import pytest
 from kubernetes import client
 
 from wetest.config.settings import Settings
+from wetest.errors import DependencyMissing
 from wetest.kube import clients
 from wetest.plugin import options, session, workers
 from wetest.stack import control, processes, state
@@ -60,18 +61,32 @@ def _lock(shared: Path) -> Any:
 def provide(config: pytest.Config) -> StackHandle:
     """Attach to the run's stack, spawning its supervisor first if nobody has yet."""
     shared = workers.shared_dir(config)
-    with _lock(shared):
-        record = state.read(shared)
-        if record is None or not processes.pid_alive(record.supervisor_pid):
-            proc = spawning.spawn(
-                shared, options.given(config), owner_pid=workers.owner_pid(config)
-            )
-            record = spawning.wait_ready(shared, proc)
-        elif record.status != "ready":
-            record = spawning.wait_ready(shared, None)
+    if workers.external(config):
+        record = _attach(shared)  # someone else's stack: attach only, never start or stop
+    else:
+        with _lock(shared):
+            found = state.read(shared)
+            if found is None or not processes.pid_alive(found.supervisor_pid):
+                proc = spawning.spawn(
+                    shared, options.given(config), owner_pid=workers.owner_pid(config)
+                )
+                record = spawning.wait_ready(shared, proc)
+            else:
+                record = spawning.wait_ready(shared, None)
     handle = StackHandle(record.endpoints, shared, record.supervisor_pid)
     config.stash[HANDLE_KEY] = handle
     return handle
+
+
+def _attach(shared: Path) -> state.StackState:
+    if state.read(shared) is None:
+        raise DependencyMissing(
+            f"A running stack in {shared}",
+            [str(shared / "stack.json")],
+            "wetest up (or unset WETEST_STACK_DIR / --wetest-stack-dir)",
+            verb="was not found",
+        )
+    return spawning.wait_ready(shared, None)
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +118,7 @@ def we_stack(pytestconfig: pytest.Config, we_settings: Settings) -> Iterator[Sta
     """The running stack: kubeconfig, API server, DataStorage, controller endpoints."""
     handle = provide(pytestconfig)
     yield handle
-    if not workers.is_worker(pytestconfig):
+    if not workers.is_worker(pytestconfig) and not workers.external(pytestconfig):
         spawning.stop(handle.shared)
 
 
@@ -139,7 +154,12 @@ class Target:
         return self.stack.endpoints.controller or ControllerInfo()
 
     def alive(self) -> bool:
-        return bool(self.info.pid) and processes.pid_alive(self.info.pid)
+        """A local controller process is alive; in-cluster targets (no pid) count as alive.
+
+        deployed: and image: targets are watched by their target object in the supervisor,
+        which reports an unavailable Deployment as ControllerCrashed.
+        """
+        return processes.pid_alive(self.info.pid) if self.info.pid else True
 
     def log_tail(self, lines: int = 60) -> str:
         return processes.tail(Path(self.info.log), lines) if self.info.log else ""

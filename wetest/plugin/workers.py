@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from wetest.plugin import session
 from wetest.supervision import spawning
 
 SHARED_KEY = pytest.StashKey[Path]()
@@ -27,8 +28,15 @@ def _input(config: pytest.Config) -> dict[str, Any]:
     return value
 
 
+def external(config: pytest.Config) -> bool:
+    """True when the run attaches to a stack it did not start (--wetest-stack-dir)."""
+    return bool(session.get(config).stack_dir)
+
+
 def shared_dir(config: pytest.Config) -> Path:
     """The folder where the run's supervisor keeps its state (one per pytest invocation)."""
+    if external(config):
+        return Path(session.get(config).stack_dir).expanduser()
     if is_worker(config):
         return Path(_input(config)["wetest_shared"])
     if SHARED_KEY not in config.stash:
@@ -50,7 +58,7 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Controller side: stop the stack whoever started it, then remove the shared folder."""
-    if is_worker(config) or SHARED_KEY not in config.stash:
+    if is_worker(config) or SHARED_KEY not in config.stash or external(config):
         return
     shared = config.stash[SHARED_KEY]
     spawning.stop(shared)

@@ -110,7 +110,7 @@ class AuditClient:
                 if self._closing.is_set():
                     return
                 self._closing.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
+                backoff = min(backoff * 2, 2.0)  # the spool is durable: retry soon
                 continue
             if self._closing.is_set():
                 return

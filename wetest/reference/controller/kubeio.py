@@ -65,6 +65,16 @@ class Kube:
         with self._lock:
             self.writes[key] += 1
 
+    def _call_counted(self, key: str, fn: Any, *args: Any, **kwargs: Any) -> Body:
+        """A write: counted only when it commits; a 409 is counted apart as '<key>:conflict'."""
+        try:
+            result = self._call(fn, *args, **kwargs)
+        except Conflict:
+            self._count(f"{key}:conflict")
+            raise
+        self._count(key)
+        return result
+
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Body:
         try:
             result: Body = fn(*args, **kwargs)
@@ -79,9 +89,9 @@ class Kube:
 
     def update_we(self, we: Body) -> Body:
         """PUT the object (metadata change, e.g. finalizers); 409 if it changed meanwhile."""
-        self._count("workflowexecutions/update")
         meta = we["metadata"]
-        return self._call(
+        return self._call_counted(
+            "workflowexecutions/update",
             self.custom.replace_namespaced_custom_object,
             r.GROUP,
             r.VERSION,
@@ -93,9 +103,9 @@ class Kube:
 
     def update_we_status(self, we: Body) -> Body:
         """PUT the status subresource with the read resourceVersion (optimistic concurrency)."""
-        self._count("workflowexecutions/status")
         meta = we["metadata"]
-        return self._call(
+        return self._call_counted(
+            "workflowexecutions/status",
             self.custom.replace_namespaced_custom_object_status,
             r.GROUP,
             r.VERSION,
@@ -116,8 +126,8 @@ class Kube:
         )
 
     def create_pr(self, body: Body) -> Body:
-        self._count("pipelineruns/create")
-        return self._call(
+        return self._call_counted(
+            "pipelineruns/create",
             self.custom.create_namespaced_custom_object,
             r.TEKTON_GROUP,
             r.TEKTON_VERSION,
@@ -128,9 +138,9 @@ class Kube:
 
     def delete_pr(self, name: str, uid: str | None = None) -> None:
         """Delete (with a uid precondition when given); NotFound propagates to the caller."""
-        self._count("pipelineruns/delete")
         options = client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=uid))
-        self._call(
+        self._call_counted(
+            "pipelineruns/delete",
             self.custom.delete_namespaced_custom_object,
             r.TEKTON_GROUP,
             r.TEKTON_VERSION,

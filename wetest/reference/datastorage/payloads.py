@@ -16,18 +16,11 @@ from typing import Any
 
 import orjson
 
+from wetest.domain import audit as contract
 from wetest.reference.datastorage import timeparse
 
-CATEGORIES = (
-    "gateway",
-    "notification",
-    "analysis",
-    "signalprocessing",
-    "workflow",
-    "execution",
-    "orchestration",
-)
-OUTCOMES = ("success", "failure", "pending", "skipped")
+CATEGORIES = contract.CATEGORY_ORDER
+OUTCOMES = contract.OUTCOME_ORDER
 ALIASES = {"event_category": "service", "event_action": "operation", "event_outcome": "outcome"}
 REQUIRED_TEXT = (
     ("version", 20),

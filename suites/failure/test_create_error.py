@@ -1,0 +1,132 @@
+"""A PipelineRun create error other than AlreadyExists is a pre-execution failure.
+
+WE-RUN-012: "Create fails otherwise → pre-execution failure, reason Unknown, message
+`Failed to create PipelineRun: <error>`". The error is produced for real by the API server: a
+ValidatingAdmissionPolicy (GA since Kubernetes 1.30) denies the create of this test's
+PipelineRun only (matched by its target-resource label), so no other test is affected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+from wetest import eventually
+from wetest import expectations as ex
+from wetest.kube import objects
+
+DENIAL = "denied by the wetest create-error policy"
+
+
+def _policy(name: str, label: str) -> dict[str, Any]:
+    expression = (
+        "!has(object.metadata.labels) || "
+        "!('kubernaut.ai/target-resource' in object.metadata.labels) || "
+        f"object.metadata.labels['kubernaut.ai/target-resource'] != '{label}'"
+    )
+    return {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": name},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": ["tekton.dev"],
+                        "apiVersions": ["v1"],
+                        "operations": ["CREATE"],
+                        "resources": ["pipelineruns"],
+                    }
+                ]
+            },
+            "validations": [{"expression": expression, "message": DENIAL}],
+        },
+    }
+
+
+def _binding(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": name},
+        "spec": {"policyName": name, "validationActions": ["Deny"]},
+    }
+
+
+def _probe_pipelinerun(label: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "PipelineRun",
+        "metadata": {
+            "generateName": "wetest-policy-probe-",
+            "labels": {"kubernaut.ai/target-resource": label},
+        },
+        "spec": {"pipelineRef": {"name": "x"}},
+    }
+
+
+def _denied(api: client.ApiClient, label: str) -> bool:
+    try:
+        client.CustomObjectsApi(api).create_namespaced_custom_object(
+            "tekton.dev",
+            "v1",
+            "kubernaut-workflows",
+            "pipelineruns",
+            _probe_pipelinerun(label),
+            dry_run="All",
+        )
+    except ApiException as exc:
+        return DENIAL in str(exc.body)
+    return False
+
+
+@pytest.fixture
+def deny_create(we_kube: client.ApiClient, we_name: str, we_namespace: str) -> Iterator[str]:
+    """Deny creates of the PipelineRun of this test's target; yield the target."""
+    target = f"{we_namespace}/deployment/{we_name}"
+    label = target.replace("/", "__")[:63]
+    name = f"wetest-deny-{we_name}"
+    api = client.AdmissionregistrationV1Api(we_kube)
+    api.create_validating_admission_policy(_policy(name, label))
+    api.create_validating_admission_policy_binding(_binding(name))
+    # the policy is enforced once the API server has compiled it: wait for a denied dry run
+    eventually(
+        lambda: _denied(we_kube, label), ex.satisfies(bool, "policy denies the create"), timeout=15
+    )
+    yield target
+    api.delete_validating_admission_policy_binding(name)
+    api.delete_validating_admission_policy(name)
+
+
+@pytest.mark.we_conformance(
+    "failure", "WE-RUN-012", "WE-FAIL-010", "WE-COND-011", "WE-CRD-020", "WE-AUD-012"
+)
+def test_create_error_is_a_pre_execution_failure_with_reason_unknown(
+    we_kube, we_create, deny_create, we_audit
+):
+    we = we_create(target=deny_create)
+    failed = eventually(
+        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15
+    )
+    status = failed["status"]
+    details = status["failureDetails"]
+    assert details["reason"] == "Unknown"
+    assert details["message"].startswith("Failed to create PipelineRun: ")
+    assert DENIAL in details["message"]
+    assert details.get("wasExecutionFailure", False) is False  # omitted when false (§1.4)
+    assert details["executionTimeBeforeFailure"] == ""
+    assert details["failedTaskName"] == ""
+    assert details["failedTaskIndex"] == 0
+    assert "startTime" not in status
+    assert status.get("duration", "") == ""
+    created = [c for c in status["conditions"] if c["type"] == "TektonPipelineCreated"]
+    assert [(c["status"], c["reason"]) for c in created] == [("False", "PipelineCreationFailed")]
+    assert created[0]["message"].startswith("Failed to create PipelineRun: Failed to create")
+    events = eventually(we_audit.probe(we["metadata"]["name"]), ex.count_is(1), timeout=10)
+    assert [e["event_type"] for e in events] == ["workflow.failed"]
+    assert events[0]["event_data"]["failure_reason"] == "Unknown"
