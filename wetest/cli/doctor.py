@@ -13,7 +13,7 @@ from pathlib import Path
 
 from wetest.cli import common
 from wetest.config.settings import Settings
-from wetest.stack import binaries, building
+from wetest.stack import binaries, building, kind_preflight
 
 POSTGRES_FIX = "sudo apt-get install -y postgresql"
 
@@ -65,11 +65,12 @@ def control_plane(s: Settings) -> list[Check]:
 
 def tools(s: Settings) -> list[Check]:
     kind = s.backend == "kind"
+    fixes = kind_preflight.INSTALL  # one wording for doctor and `wetest up --backend kind`
     specs = [
         ("go", "version", building.GO_FIX, s.backend == "envtest"),
-        ("kind", "version", "go install sigs.k8s.io/kind@latest", kind),
-        ("docker", "--version", "install Docker Engine (docs.docker.com/engine/install)", kind),
-        ("kubectl", "version --client", "sudo apt-get install -y kubectl", kind),
+        ("kind", "version", fixes["kind"], kind),
+        ("docker", "--version", fixes["docker"], kind),
+        ("kubectl", "version --client", fixes["kubectl"], kind),
     ]
     out = []
     for name, flag, fix, required in specs:
@@ -77,6 +78,13 @@ def tools(s: Settings) -> list[Check]:
         version = _version(path, flag.split()[0]) if path else ""
         out.append(Check(name, str(path or ""), "PATH", version, fix, required))
     return out
+
+
+def docker_daemon() -> Check:
+    """The kind backend needs a Docker daemon that answers, not only the docker CLI."""
+    problem = kind_preflight.daemon_problem()
+    found = "" if problem else "answers"
+    return Check("docker daemon", found, "`docker info`", found, kind_preflight.START_DAEMON, True)
 
 
 def postgres(s: Settings) -> Check:
@@ -104,6 +112,8 @@ def add_parser(
 def run(args: argparse.Namespace) -> int:
     s = common.load(args)
     checks = [*control_plane(s), *tools(s), postgres(s)]
+    if s.backend == "kind":
+        checks.append(docker_daemon())
     missing = [c for c in checks if c.required and not c.found]
     if args.json:
         common.emit(
