@@ -102,3 +102,14 @@ def test_refusals(tmp_path: Path) -> None:
     assert (c.check(bad) or "").startswith("invalid audit event:")
     c.enqueue("k1", event("we-x"))
     assert c.check(event("we-y")) == "audit buffer full: event dropped (correlation_id=we-y)"
+
+
+def test_a_torn_inflight_file_does_not_stop_delivery(tmp_path: Path) -> None:
+    """A controller SIGKILLed mid-write left an empty inflight file (found by bench/soak.py)."""
+    from wetest.reference.controller import spool
+
+    box = spool.Spool(tmp_path)
+    box.inflight_path.write_text("")
+    assert box.inflight_keys() == []
+    box.inflight_path.write_text('["a", "b"')
+    assert box.inflight_keys() == []

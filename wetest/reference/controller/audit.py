@@ -112,6 +112,12 @@ class AuditClient:
                 self._closing.wait(backoff)
                 backoff = min(backoff * 2, 2.0)  # the spool is durable: retry soon
                 continue
+            except Exception:  # the writer must never die: events would silently stop
+                log.exception("audit writer error; events stay spooled, retrying")
+                if self._closing.is_set():
+                    return
+                self._closing.wait(backoff)
+                continue
             if self._closing.is_set():
                 return
 

@@ -87,12 +87,23 @@ class Spool:
             return sorted(self._pending.values(), key=lambda e: e.path.name)[:size]
 
     def mark_inflight(self, entries: list[Entry]) -> None:
-        self.inflight_path.write_text(json.dumps([e.key for e in entries]))
+        """Atomically (write, then rename): a kill mid-write must not leave a torn file."""
+        tmp = self.inflight_path.with_name(self.inflight_path.name + ".tmp")
+        tmp.write_text(json.dumps([e.key for e in entries]))
+        tmp.replace(self.inflight_path)
 
     def inflight_keys(self) -> list[str]:
-        if not self.inflight_path.is_file():
+        """Keys of the batch whose POST outcome is unknown; [] when none.
+
+        A torn file (from a spool written before writes were atomic) can only come from a kill
+        before the POST was sent, so it means "nothing in flight".
+        """
+        try:
+            keys: list[str] = json.loads(self.inflight_path.read_text())
+        except FileNotFoundError:
             return []
-        keys: list[str] = json.loads(self.inflight_path.read_text())
+        except ValueError:
+            return []
         return keys
 
     def clear_inflight(self) -> None:
