@@ -95,6 +95,7 @@ def test_killing_pytest_leaves_no_stack_process(tmp_path: Path) -> None:
     (tmp_path / "test_hang.py").write_text(
         "import time\n"
         "def test_hang(we_stack):\n"
+        "    print('SHARED', we_stack.shared, flush=True)\n"
         "    print('PIDS', list(we_stack.endpoints.pids.values()), we_stack.supervisor_pid,\n"
         "          flush=True)\n"
         "    time.sleep(600)\n"
@@ -115,7 +116,7 @@ def test_killing_pytest_leaves_no_stack_process(tmp_path: Path) -> None:
         env=dict(os.environ),
     )
     assert proc.stdout is not None
-    pids = _read_pids(proc)
+    shared, pids = _read_pids(proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     proc.stdout.close()
@@ -123,14 +124,23 @@ def test_killing_pytest_leaves_no_stack_process(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(processes.pid_alive(p) for p in pids):
         time.sleep(0.2)
     assert not [p for p in pids if processes.pid_alive(p)]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and shared.exists():
+        time.sleep(0.1)
+    assert not shared.exists(), "the orphaned supervisor left its temporary folder behind"
 
 
-def _read_pids(proc: subprocess.Popen[str]) -> list[int]:
+def _read_pids(proc: subprocess.Popen[str]) -> tuple[Path, list[int]]:
     assert proc.stdout is not None
+    shared = Path()
     for line in proc.stdout:
+        if "SHARED " in line:
+            shared = Path(line.split("SHARED ", 1)[1].strip())
         if "PIDS [" in line:
             head, supervisor = line.split("PIDS ", 1)[1].rsplit("]", 1)
-            return [int(p) for p in head.strip(" [").split(",") if p.strip()] + [int(supervisor)]
+            return shared, [int(p) for p in head.strip(" [").split(",") if p.strip()] + [
+                int(supervisor)
+            ]
     raise AssertionError("the test never printed its pids")
 
 

@@ -68,7 +68,10 @@ def provide(config: pytest.Config) -> StackHandle:
             found = state.read(shared)
             if found is None or not processes.pid_alive(found.supervisor_pid):
                 proc = spawning.spawn(
-                    shared, options.given(config), owner_pid=workers.owner_pid(config)
+                    shared,
+                    options.given(config),
+                    owner_pid=workers.owner_pid(config),
+                    remove_when_orphaned=True,
                 )
                 record = spawning.wait_ready(shared, proc)
             else:

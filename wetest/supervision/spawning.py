@@ -21,9 +21,17 @@ READY_TIMEOUT = 180.0
 
 
 def spawn(
-    state_dir: Path, options: dict[str, object | None], components: str = "", owner_pid: int = 0
+    state_dir: Path,
+    options: dict[str, object | None],
+    components: str = "",
+    owner_pid: int = 0,
+    remove_when_orphaned: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Start `python -m wetest.supervision.supervisor` detached, logging into state_dir."""
+    """Start `python -m wetest.supervision.supervisor` detached, logging into state_dir.
+
+    ``remove_when_orphaned``: the state folder is a temporary one of the owner's (pytest's
+    shared folder), so the supervisor deletes it if the owner dies without cleaning up.
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
     env = dict(
         os.environ,
@@ -31,6 +39,7 @@ def spawn(
         WETEST_SUPERVISOR_OPTIONS=json.dumps({**options, "state_dir": str(state_dir)}),
         WETEST_SUPERVISOR_COMPONENTS=components,
         WETEST_SUPERVISOR_OWNER_PID=str(owner_pid),
+        WETEST_SUPERVISOR_REMOVE_STATE="1" if remove_when_orphaned else "0",
     )
     with (state_dir / "supervisor.log").open("ab") as log:
         return subprocess.Popen(

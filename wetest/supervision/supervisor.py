@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -38,6 +39,8 @@ class Supervisor:
         self.stop = threading.Event()
         self.doorbell = threading.Event()
         self.record = state.StackState(supervisor_pid=os.getpid())
+        self.orphaned = False
+        self.remove_when_orphaned = os.environ.get("WETEST_SUPERVISOR_REMOVE_STATE") == "1"
 
     @property
     def state_dir(self) -> Path:
@@ -66,6 +69,8 @@ class Supervisor:
         finally:
             running.stop()
             state.clear(self.state_dir)
+            if self.orphaned and self.remove_when_orphaned:
+                shutil.rmtree(self.state_dir, ignore_errors=True)  # nobody is left to do it
         return 0
 
     def serve(self, running: Running) -> None:
@@ -75,6 +80,7 @@ class Supervisor:
                 self.handle(running)
             if self.owner and not processes.pid_alive(self.owner):
                 print(f"owner process {self.owner} is gone; stopping the stack", flush=True)
+                self.orphaned = True
                 return
 
     def handle(self, running: Running) -> None:
