@@ -19,7 +19,7 @@ from kubernetes.client.rest import ApiException
 
 from wetest import consistently, eventually
 from wetest import expectations as ex
-from wetest.kube import objects
+from wetest.kube import admission, objects
 
 DENIAL = "wetest holds the Completed write back"
 
@@ -29,34 +29,10 @@ def _policy(name: str, we_name: str) -> dict[str, Any]:
         f"object.metadata.name != '{we_name}' || !has(object.status) || "
         "!has(object.status.phase) || object.status.phase != 'Completed'"
     )
-    return {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": name},
-        "spec": {
-            "failurePolicy": "Fail",
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": ["kubernaut.ai"],
-                        "apiVersions": ["v1alpha1"],
-                        "operations": ["UPDATE"],
-                        "resources": ["workflowexecutions/status"],
-                    }
-                ]
-            },
-            "validations": [{"expression": expression, "message": DENIAL}],
-        },
-    }
-
-
-def _binding(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": {"name": name},
-        "spec": {"policyName": name, "validationActions": ["Deny"]},
-    }
+    status_writes = admission.rule(
+        "kubernaut.ai", "v1alpha1", "workflowexecutions/status", "UPDATE"
+    )
+    return admission.deny_policy(name, status_writes, expression, DENIAL)
 
 
 def _denied(api: client.ApiClient, we: dict[str, Any]) -> bool:
@@ -84,15 +60,12 @@ def _denied(api: client.ApiClient, we: dict[str, Any]) -> bool:
 def hold_completed(we_kube: client.ApiClient, we_name: str) -> Iterator[Any]:
     """Install the policy for this test's WE; yield a function that lifts it."""
     name = f"wetest-hold-{we_name}"
-    api = client.AdmissionregistrationV1Api(we_kube)
-    api.create_validating_admission_policy(_policy(name, we_name))
-    api.create_validating_admission_policy_binding(_binding(name))
+    admission.install(we_kube, _policy(name, we_name))
     lifted = []
 
     def lift() -> None:
         if not lifted:
-            api.delete_validating_admission_policy_binding(name)
-            api.delete_validating_admission_policy(name)
+            admission.remove(we_kube, name)
             lifted.append(True)
 
     yield lift

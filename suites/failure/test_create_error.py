@@ -17,7 +17,7 @@ from kubernetes.client.rest import ApiException
 
 from wetest import eventually
 from wetest import expectations as ex
-from wetest.kube import objects
+from wetest.kube import admission, objects
 
 DENIAL = "denied by the wetest create-error policy"
 
@@ -28,34 +28,9 @@ def _policy(name: str, label: str) -> dict[str, Any]:
         "!('kubernaut.ai/target-resource' in object.metadata.labels) || "
         f"object.metadata.labels['kubernaut.ai/target-resource'] != '{label}'"
     )
-    return {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": name},
-        "spec": {
-            "failurePolicy": "Fail",
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": ["tekton.dev"],
-                        "apiVersions": ["v1"],
-                        "operations": ["CREATE"],
-                        "resources": ["pipelineruns"],
-                    }
-                ]
-            },
-            "validations": [{"expression": expression, "message": DENIAL}],
-        },
-    }
-
-
-def _binding(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": {"name": name},
-        "spec": {"policyName": name, "validationActions": ["Deny"]},
-    }
+    return admission.deny_policy(
+        name, admission.rule("tekton.dev", "v1", "pipelineruns", "CREATE"), expression, DENIAL
+    )
 
 
 def _probe_pipelinerun(label: str) -> dict[str, Any]:
@@ -91,16 +66,13 @@ def deny_create(we_kube: client.ApiClient, we_name: str, we_namespace: str) -> I
     target = f"{we_namespace}/deployment/{we_name}"
     label = target.replace("/", "__")[:63]
     name = f"wetest-deny-{we_name}"
-    api = client.AdmissionregistrationV1Api(we_kube)
-    api.create_validating_admission_policy(_policy(name, label))
-    api.create_validating_admission_policy_binding(_binding(name))
+    admission.install(we_kube, _policy(name, label))
     # the policy is enforced once the API server has compiled it: wait for a denied dry run
     eventually(
         lambda: _denied(we_kube, label), ex.satisfies(bool, "policy denies the create"), timeout=15
     )
     yield target
-    api.delete_validating_admission_policy_binding(name)
-    api.delete_validating_admission_policy(name)
+    admission.remove(we_kube, name)
 
 
 @pytest.mark.we_conformance(

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from wetest import eventually
+from wetest import expectations as ex
 from wetest.config import settings
 from wetest.stack import processes
 
@@ -120,14 +122,18 @@ def test_killing_pytest_leaves_no_stack_process(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     proc.stdout.close()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(processes.pid_alive(p) for p in pids):
-        time.sleep(0.2)
-    assert not [p for p in pids if processes.pid_alive(p)]
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and shared.exists():
-        time.sleep(0.1)
-    assert not shared.exists(), "the orphaned supervisor left its temporary folder behind"
+    eventually(
+        lambda: [p for p in pids if processes.pid_alive(p)],
+        ex.count_is(0),
+        description="every stack process has exited",
+        timeout=30,
+    )
+    eventually(
+        shared.exists,
+        ex.satisfies(lambda there: not there, "folder removed"),
+        description="the orphaned supervisor removes its temporary folder",
+        timeout=10,
+    )
 
 
 def _read_pids(proc: subprocess.Popen[str]) -> tuple[Path, list[int]]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+
+from wetest.waiting import expectations as ex
+from wetest.waiting.eventually import eventually as wait_for
 
 T = TypeVar("T")
 G, V, P = "kubernaut.ai", "v1alpha1", "workflowexecutions"
@@ -72,14 +74,9 @@ def get_pr(api: client.ApiClient, name: str) -> dict[str, Any] | None:
 def eventually(
     probe: Callable[[], T], ok: Callable[[T], bool], timeout: float = 20.0, what: str = ""
 ) -> T:
-    deadline = time.monotonic() + timeout
-    last = probe()
-    while not ok(last):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last observed: {last!r}")
-        time.sleep(0.1)
-        last = probe()
-    return last
+    """The project's polled eventually, with this module's (probe, predicate) shape."""
+    state: T = wait_for(probe, ex.satisfies(ok, what or "condition holds"), timeout=timeout)
+    return state
 
 
 def phase_of(api: client.ApiClient, name: str) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from loopback_ds import LoopbackDataStorage
 
+from wetest import consistently, eventually
+from wetest import expectations as ex
 from wetest.domain import audit
 from wetest.reference.controller.audit import AuditClient
 
@@ -30,10 +31,7 @@ def event(name: str, kind: audit.EventType = audit.EventType.STARTED) -> dict[st
 
 
 def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
+    eventually(check, ex.satisfies(bool, "condition holds"), timeout=timeout)
 
 
 @pytest.fixture
@@ -80,7 +78,12 @@ def test_spool_survives_restart(tmp_path: Path) -> None:
         second.close()
         third = client(server.url, tmp_path)
         third.enqueue("uid-r/workflow.started", event("we-r"))  # delivered before: ignored
-        time.sleep(0.2)  # nothing may arrive; the ledger says delivered
+        # nothing may arrive: the ledger says delivered
+        consistently(
+            lambda: len(server.events),
+            ex.satisfies(lambda n: n == 1, "still exactly one event"),
+            duration=0.3,
+        )
         third.close()
         assert server.of_type("we-r") == ["workflow.started"]
     finally:

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
+from wetest import eventually
+from wetest import expectations as ex
 from wetest.kube import clients
 from wetest.stack.endpoints import Endpoints
 
 
-def wait_until(predicate: object, timeout: float = 15.0) -> float:
+def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> float:
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if predicate():  # type: ignore[operator]
-            return time.monotonic() - started
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout}s")
+    eventually(predicate, ex.satisfies(bool, "condition holds"), timeout=timeout)
+    return time.monotonic() - started
 
 
 def gone(read: object) -> bool:

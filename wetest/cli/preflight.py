@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wetest.config.settings import Settings
-from wetest.stack import binaries, building, datastorage_probe
+from wetest.stack import binaries, building, datastorage
 
 
 def check(s: Settings) -> None:
@@ -17,4 +17,4 @@ def check(s: Settings) -> None:
         for name in ("kube-apiserver", "etcd", "kube-controller-manager"):
             binaries.require(name, s.assets_dir, cache)
     if s.datastorage_url:
-        datastorage_probe.require(s.datastorage_url)
+        datastorage.attach(s.datastorage_url)

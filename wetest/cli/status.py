@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 
 from wetest.cli import common
 from wetest.stack import processes, state
@@ -29,9 +30,7 @@ def run(args: argparse.Namespace) -> int:
         "status": status,
         "supervisor_pid": record.supervisor_pid,
         "processes": alive,
-        "endpoints": record.endpoints.__dict__ if not args.json else None,
+        "endpoints": asdict(record.endpoints),
     }
-    if args.json:
-        out["endpoints"] = __import__("json").loads(record.endpoints.to_json())
     common.emit(out, args.json)
     return 0 if status == "ready" else 1

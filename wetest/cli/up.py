@@ -14,8 +14,6 @@ from wetest.cli import common, preflight
 from wetest.stack import processes, state
 from wetest.supervision import spawning
 
-READY_TIMEOUT = 180.0
-
 
 def add_parser(
     subs: argparse._SubParsersAction[argparse.ArgumentParser],

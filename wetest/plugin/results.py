@@ -69,10 +69,26 @@ def _record(config: pytest.Config, report: pytest.TestReport) -> dict[str, Any]:
     return records[report.nodeid]
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    config = _config_of(report)
-    if config is None or workers.is_worker(config):
-        return
+class _Recorder:
+    """Merges each report's phases into one record.
+
+    logreport hooks receive no config, so the controlling process registers one recorder
+    bound to its config (no module-level state).
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        _merge(self.config, report)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not workers.is_worker(config):
+        config.pluginmanager.register(_Recorder(config), "wetest-results-recorder")
+
+
+def _merge(config: pytest.Config, report: pytest.TestReport) -> None:
     rec = _record(config, report)
     info = _info(report)
     rec["duration"] += report.duration
@@ -93,17 +109,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _fail_fast(config, rec)
     elif report.skipped and rec["outcome"] == "passed":
         rec.update(outcome="skipped", when=report.when, message=str(report.longrepr)[-500:])
-
-
-_CONFIG: list[pytest.Config] = []
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    _CONFIG[:] = [config]
-
-
-def _config_of(report: pytest.TestReport) -> pytest.Config | None:
-    return _CONFIG[0] if _CONFIG else None
 
 
 def _fail_fast(config: pytest.Config, rec: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from wetest import progress
 from wetest.config.settings import Settings
 from wetest.errors import ConfigError
-from wetest.stack import datastorage_probe, processes
+from wetest.stack import processes
 from wetest.stack.backends.base import ClusterBackend
 from wetest.stack.endpoints import Endpoints
 
@@ -73,12 +73,11 @@ class Stack:
         self.stop()
 
     def start(self) -> Endpoints:
-        if self.settings.datastorage_url and "datastorage" in self.components:
-            datastorage_probe.require(self.settings.datastorage_url)  # seconds, not minutes
         try:
-            self._start_cluster()
+            # DataStorage needs no cluster: first, so a bad URL fails in seconds, not minutes
             if "datastorage" in self.components:
                 self._start_datastorage()
+            self._start_cluster()
             if "tekton" in self.components and self.settings.backend != "kind":
                 self._start_tekton_driver()
         except BaseException:
@@ -89,7 +88,11 @@ class Stack:
     def _start_cluster(self) -> None:
         self.backend = backend_for(self.settings)
         self._stoppers.append(self.backend.stop)
-        self.endpoints = self.backend.start()
+        cluster = self.backend.start()
+        cluster.datastorage, cluster.postgres = self.endpoints.datastorage, self.endpoints.postgres
+        cluster.pids.update(self.endpoints.pids)
+        cluster.logs.update(self.endpoints.logs)
+        self.endpoints = cluster
 
     def _start_datastorage(self) -> None:
         from wetest.stack import datastorage, postgres
