@@ -1,7 +1,7 @@
 """Generate docs/configuration.md from wetest/config/names.py (the one table of settings).
 
-    .venv/bin/python scripts/gen_config_doc.py          # write
-    .venv/bin/python scripts/gen_config_doc.py --check  # fail when out of date (a test runs it)
+.venv/bin/python scripts/gen_config_doc.py          # write
+.venv/bin/python scripts/gen_config_doc.py --check  # fail when out of date (a test runs it)
 """
 
 from __future__ import annotations

@@ -188,7 +188,7 @@ def test_lifecycle_events_are_ordered_exactly_once_and_deletion_adds_none(
 
     objects.delete(we_kube, we_create.ref(we))
     eventually(probe, ex.is_deleted(), timeout=15)
-    events = consistently(audit, ex.count_is(2), duration=3)
+    events = consistently(audit, ex.count_is(2))
 
     newest, oldest = events
     assert [oldest["event_type"], newest["event_type"]] == [
@@ -236,7 +236,7 @@ def test_exactly_once_under_concurrent_writes_to_the_object(we_kube, we_create, 
 
     audit = we_audit.probe(we["metadata"]["name"], event_category="workflow")
     eventually(audit, ex.count_is(2), timeout=AUDIT_BUDGET)
-    events = consistently(audit, ex.count_is(2), duration=3)
+    events = consistently(audit, ex.count_is(2))
     assert sorted(e["event_type"] for e in events) == ["workflow.completed", "workflow.started"]
     assert done["status"]["startTime"]
     assert done["status"]["completionTime"]

@@ -307,7 +307,7 @@ def test_pre_execution_failure_sets_only_created_false_and_audit(we_kube, we_cre
 @pytest.mark.we_conformance("conditions", "WE-COND-003", "WE-STAT-002", "WE-COND-005")
 def test_every_observed_state_carries_the_conditions_of_its_phase(we_kube, we_create):
     """Each phase is persisted together with its conditions: no state lacks them."""
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=2s"})
+    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
     probe = objects.Probe(we_kube, we_create.ref(we))
     consistent = (
         ex.has_phase("Pending")
@@ -321,7 +321,7 @@ def test_every_observed_state_carries_the_conditions_of_its_phase(we_kube, we_cr
         )
     )
 
-    consistently(probe, consistent, duration=4)
+    consistently(probe, consistent, duration=2.5)  # the whole run: Pending to Completed
 
     done = eventually(probe, ex.has_phase("Completed"), timeout=15)
     assert not ex.has_condition(RUNNING, status="False").match(done)

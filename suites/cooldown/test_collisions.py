@@ -62,7 +62,7 @@ def test_concurrent_creates_on_one_target_leave_exactly_one_pipelinerun(
     same_pr = objects.Probe(
         we_kube, pr_ref(target).collection(), label_selector=f"{WE_LABEL} in ({','.join(names)})"
     )
-    consistently(same_pr, ex.satisfies(single_run, "exactly the first PipelineRun"), duration=3)
+    consistently(same_pr, ex.satisfies(single_run, "exactly the first PipelineRun"))
     for name, probe in probes.items():
         if name == owner:
             continue
@@ -160,7 +160,7 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
     assert created["message"].startswith("Failed to create PipelineRun: ")
     assert "Race condition" in created["message"]
     # The other execution and its PipelineRun are unaffected.
-    still = consistently(first_probe, ex.has_phase("Running"), duration=2)
+    still = consistently(first_probe, ex.has_phase("Running"))
     assert still["status"]["startTime"] == running["status"]["startTime"]
     pr = objects.get(we_kube, pr_ref(target))
     assert pr["metadata"]["uid"] == pr_uid

@@ -124,7 +124,7 @@ def test_external_pipelinerun_deletion_fails_we(we_kube, we_create):
     assert status["completionTime"]
     assert (status.get("pipelineRunRef") or {}).get("name", "") in ("", pr_ref.name)
     # no re-creation, no retry: the WE stays Failed and the PipelineRun stays gone
-    consistently(probe, ex.has_phase("Failed"), duration=2)
+    consistently(probe, ex.has_phase("Failed"))
     assert objects.get_or_none(we_kube, pr_ref) is None
     assert objects.get(we_kube, ref)["status"]["failureDetails"] == details
 

@@ -145,7 +145,7 @@ def test_running_sets_start_time_and_pipelinerun_ref(we_kube, we_create):
     assert pr["metadata"]["labels"]["kubernaut.ai/workflow-execution"] == ref.name
     assert FINALIZER in running["metadata"]["finalizers"]
     # A run-forever PipelineRun keeps the WE Running: no phase change without a terminal PR.
-    consistently(objects.Probe(we_kube, ref), ex.has_phase("Running"), duration=1.5)
+    consistently(objects.Probe(we_kube, ref), ex.has_phase("Running"))
 
 
 @pytest.mark.we_conformance("lifecycle", "WE-CRD-002", "WE-STAT-005")
@@ -192,5 +192,4 @@ def test_completed_is_final(we_kube, we_create):
             ),
             f"terminal fields stay {frozen} and the finalizer stays",
         ),
-        duration=2,
     )

@@ -79,7 +79,7 @@ def test_controller_restart_mid_run(we_kube, we_create, we_name, we_target, we_a
     eventually(probes["finishing"], ex.has_phase("Completed"), timeout=AFTER_RESTART)
     audit = we_audit.probe(finishing["metadata"]["name"], event_category="workflow")
     eventually(audit, ex.count_is(2), timeout=10)
-    events = consistently(audit, ex.count_is(2), duration=3)
+    events = consistently(audit, ex.count_is(2))
     assert types_of(events) == ["workflow.completed", "workflow.started"]
 
     # Deletion after the restart still runs the finalizer and removes the PipelineRun.
@@ -102,7 +102,7 @@ def test_execution_created_while_the_controller_is_down_runs_once_it_is_back(
         consistently(
             probe,
             ex.satisfies(lambda w: not (w.get("status") or {}).get("phase"), "no phase"),
-            duration=2,
+            duration=1,
         )
     finally:
         we_stack.command("start-controller")
@@ -114,7 +114,7 @@ def test_execution_created_while_the_controller_is_down_runs_once_it_is_back(
     )
     audit = we_audit.probe(we["metadata"]["name"], event_category="workflow")
     eventually(audit, ex.count_is(2), timeout=10)
-    assert types_of(consistently(audit, ex.count_is(2), duration=2)) == [
+    assert types_of(consistently(audit, ex.count_is(2))) == [
         "workflow.completed",
         "workflow.started",
     ]
@@ -154,5 +154,5 @@ def test_datastorage_outage_does_not_block_and_events_arrive_once(
     )
     audit = we_audit.probe(we["metadata"]["name"], event_category="workflow")
     eventually(audit, ex.count_is(2), timeout=REDELIVERY_BUDGET)
-    events = consistently(audit, ex.count_is(2), duration=3)
+    events = consistently(audit, ex.count_is(2))
     assert types_of(events) == ["workflow.completed", "workflow.started"]

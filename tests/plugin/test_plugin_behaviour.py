@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -176,3 +177,21 @@ def test_waiting_for_completed_on_a_failing_run_stops_in_under_two_seconds(
     call_seconds = float(record["message"].split(" after ")[1].split("s:")[0])
     assert call_seconds < 2.0, record["message"]
     assert (out / record["evidence"]["we.yaml"]).read_text().count("failureDetails") == 1
+
+
+def test_we_name_differs_between_runs_of_the_same_test(pytester: pytest.Pytester) -> None:
+    """A second run against a long-lived stack must not meet the first run's objects."""
+    pytester.makepyfile(
+        "import pathlib\n"
+        "def test_one(we_name):\n"
+        "    with pathlib.Path('names.txt').open('a') as f:\n"
+        "        f.write(we_name + '\\n')\n"
+    )
+    for _ in range(2):
+        pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    first, second = (pytester.path / "names.txt").read_text().split()
+    assert first != second
+    for name in (first, second):
+        assert len(name) <= 30, name
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name), name
+        assert name.startswith("test-one-")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wetest.config.settings import Settings
-from wetest.stack import binaries, building, datastorage
+from wetest.stack import binaries, building, datastorage, postgres
 
 
 def check(s: Settings) -> None:
@@ -18,3 +18,5 @@ def check(s: Settings) -> None:
             binaries.require(name, s.assets_dir, cache)
     if s.datastorage_url:
         datastorage.attach(s.datastorage_url)
+    elif not s.postgres_dsn and s.postgres == "local":
+        postgres.find_bindir()  # DataStorage starts beside the cluster: check its database now

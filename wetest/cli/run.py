@@ -25,6 +25,10 @@ from wetest.stack import state
 from wetest.supervision import spawning
 
 PROFILES = ("core", "conditions", "audit", "extended", "datastorage")
+PLUGINS = ("xdist.plugin", "wetest.plugin", "allure_pytest.plugin")
+"""What a conformance run loads, with plugin autoloading off: whatever else is installed in the
+environment (hypothesis, schemathesis, a team's own plugins) can neither change the run nor
+slow down the start of each xdist worker. Add one with ``wetest run -- -p NAME``."""
 
 
 def add_parser(
@@ -47,6 +51,11 @@ def add_parser(
     return sub
 
 
+def pytest_env() -> dict[str, str]:
+    """The suites' pytest loads the plugins it needs and no others (see PLUGINS)."""
+    return {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
 def pytest_command(args: argparse.Namespace, run_dir: Path, extra: list[str]) -> list[str]:
     """The pytest command line: suites, settings as --wetest-* options, report outputs."""
     suites = Path(args.suites) if args.suites else bundled.path("suites")
@@ -55,6 +64,7 @@ def pytest_command(args: argparse.Namespace, run_dir: Path, extra: list[str]) ->
         "-m",
         "pytest",
         str(suites),
+        *(arg for plugin in PLUGINS for arg in ("-p", plugin)),
         "-p",
         "no:cacheprovider",
         f"--rootdir={suites}",
@@ -81,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         extra = [f"--wetest-stack-dir={stack_dir}", *args.pytest_args]
         cmd = pytest_command(args, run_dir, extra)
         progress.say(f"running the suites against target {s.target} into {run_dir}")
-        code = subprocess.call(cmd)
+        code = subprocess.call(cmd, env=pytest_env())
         if args.rerun_failures and code == 1:
             rerun_failures(args, run_dir, stack_dir)
     finally:
@@ -134,7 +144,7 @@ def rerun_failures(args: argparse.Namespace, run_dir: Path, stack_dir: Path) -> 
             args_one, again, [f"--wetest-stack-dir={stack_dir}", str(base / rec["nodeid"])]
         )
         cmd = [c for c in cmd if not c.startswith(("--junitxml", "--alluredir"))]
-        outcome = "passed" if subprocess.call(cmd) == 0 else "failed"
+        outcome = "passed" if subprocess.call(cmd, env=pytest_env()) == 0 else "failed"
         rec["rerun"] = {
             "outcome": outcome,
             "label": "flaky" if outcome == "passed" else "deterministic",

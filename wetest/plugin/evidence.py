@@ -152,7 +152,9 @@ def write(item: pytest.Item, texts: dict[str, str]) -> dict[str, str]:
 
 
 def _attach_allure(item: pytest.Item, texts: dict[str, str]) -> None:
-    if not item.config.pluginmanager.hasplugin("allure_pytest"):
+    manager = item.config.pluginmanager
+    # registered by its entry point name, or by module name when loaded with -p (wetest run)
+    if not (manager.hasplugin("allure_pytest") or manager.hasplugin("allure_pytest.plugin")):
         return
     import allure
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,19 +24,26 @@ from wetest.kube import objects
 from wetest.plugin.stack import DataStorage, StackHandle
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
+SALT_KEY = pytest.StashKey[str]()
 
 
-def dns_name(text: str, limit: int = 30) -> str:
+def dns_name(text: str, limit: int = 30, salt: str = "") -> str:
     """A DNS-1123 label from a test name plus a short hash (Tekton's ObjectNameForTest)."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    digest = hashlib.sha256(f"{salt}{text}".encode()).hexdigest()[:8]
     base = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[: limit - 9].strip("-")
     return f"{base}-{digest}" if base else f"t-{digest}"
 
 
 @pytest.fixture
 def we_name(request: pytest.FixtureRequest) -> str:
-    """A DNS-1123 name unique to this test (≤ 30 characters)."""
-    return dns_name(request.node.name)
+    """A DNS-1123 name unique to this test *and this run* (≤ 30 characters).
+
+    The run salt matters with a long-lived stack (`wetest up`, a kind cluster): the second run
+    of a test would otherwise reuse its namespace (still Terminating) and find the first run's
+    audit events under the same correlation ID.
+    """
+    salt = request.config.stash.setdefault(SALT_KEY, secrets.token_hex(4))
+    return dns_name(request.node.name, salt=salt)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ already runs before the error propagates: no process outlives the Stack.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -62,6 +63,8 @@ class Stack:
         self.endpoints = Endpoints()
         self._stoppers: list[Callable[[], object]] = []
         self.audit: AuditStack | None = None
+        self._audit_endpoints = Endpoints()  # filled by DataStorage's start, possibly in a thread
+        self._parked: list[_Beside] = []
 
     def __enter__(self) -> Stack:
         self.start()
@@ -73,26 +76,52 @@ class Stack:
         self.stop()
 
     def start(self) -> Endpoints:
+        beside: _Beside | None = None
         try:
-            # DataStorage needs no cluster: first, so a bad URL fails in seconds, not minutes
-            if "datastorage" in self.components:
-                self._start_datastorage()
+            beside = self._datastorage_beside_cluster()
             self._start_cluster()
+            if beside is not None:
+                beside.wait_started()
+                if beside.error is not None:
+                    raise beside.error
+            self._merge_datastorage()
             if "tekton" in self.components and self.settings.backend != "kind":
                 self._start_tekton_driver()
         except BaseException:
+            if beside is not None:
+                beside.wait_started()  # what it started is stopped below, not left behind
             self.stop()
             raise
         return self.endpoints
 
+    def _datastorage_beside_cluster(self) -> _Beside | None:
+        """Probe a user's DataStorage URL now; start a bundled one in a thread.
+
+        A bad URL then fails in milliseconds, and the bundled PostgreSQL + server (about a
+        second) start while the cluster starts.
+        """
+        if "datastorage" not in self.components:
+            return None
+        if self.settings.datastorage_url:
+            self._start_datastorage()
+            return None
+        beside = _Beside(self._start_datastorage)
+        self._parked.append(beside)
+        beside.start()
+        return beside
+
     def _start_cluster(self) -> None:
         self.backend = backend_for(self.settings)
         self._stoppers.append(self.backend.stop)
-        cluster = self.backend.start()
-        cluster.datastorage, cluster.postgres = self.endpoints.datastorage, self.endpoints.postgres
-        cluster.pids.update(self.endpoints.pids)
-        cluster.logs.update(self.endpoints.logs)
-        self.endpoints = cluster
+        self.endpoints = self.backend.start()
+
+    def _merge_datastorage(self) -> None:
+        """Copy what DataStorage's start recorded into the cluster's endpoints."""
+        found = self._audit_endpoints
+        if found.datastorage:
+            self.endpoints.datastorage, self.endpoints.postgres = found.datastorage, found.postgres
+            self.endpoints.pids.update(found.pids)
+            self.endpoints.logs.update(found.logs)
 
     def _start_datastorage(self) -> None:
         from wetest.stack import datastorage, postgres
@@ -105,15 +134,15 @@ class Stack:
             postgres_mode=s.postgres,
         )
         self._stoppers.append(self.audit.stop)
-        handle = self.audit.datastorage
-        self.endpoints.datastorage = handle.url
+        handle, found = self.audit.datastorage, self._audit_endpoints
+        found.datastorage = handle.url
         if self.audit.postgres is not None:
-            self.endpoints.postgres = postgres.redact(self.audit.postgres.dsn)
+            found.postgres = postgres.redact(self.audit.postgres.dsn)
             if self.audit.postgres.pid:
-                self.endpoints.pids["postgres"] = self.audit.postgres.pid
+                found.pids["postgres"] = self.audit.postgres.pid
         if handle.pid:
-            self.endpoints.pids["datastorage"] = handle.pid
-            self.endpoints.logs["datastorage"] = str(handle.log_path)
+            found.pids["datastorage"] = handle.pid
+            found.logs["datastorage"] = str(handle.log_path)
 
     def stop_datastorage(self) -> None:
         """Stop the bundled DataStorage process (resilience tests); PostgreSQL keeps running."""
@@ -152,13 +181,57 @@ class Stack:
         self.endpoints.logs[proc.name] = str(proc.log_path)
 
     def stop(self) -> None:
-        """Stop everything in reverse order; report but survive individual stop failures."""
-        while self._stoppers:
-            stopper = self._stoppers.pop()
-            try:
-                stopper()
-            except Exception as exc:  # keep stopping the rest
-                progress.say(f"stopping a component failed: {exc}")
+        """Stop every component at once; report but survive individual stop failures.
+
+        The components do not need each other to shut down (the backend orders its own
+        processes), so their shutdowns overlap: a teardown costs the slowest, not the sum.
+        """
+        stoppers, self._stoppers = self._stoppers[::-1], []
+        threads = [
+            threading.Thread(target=_stop_one, args=(stopper,), name="wetest-stop")
+            for stopper in stoppers
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for parked in self._parked:
+            parked.release.set()
+        self._parked.clear()
 
     def export_logs(self, into: Path) -> list[Path]:
         return self.backend.export_logs(into) if self.backend else []
+
+
+class _Beside(threading.Thread):
+    """Run one start step in a thread; keep its exception for the caller to raise.
+
+    The thread then parks until the Stack stops: children die with the *thread* that started
+    them (PR_SET_PDEATHSIG follows the parent thread, not the process), so it must outlive them.
+    """
+
+    def __init__(self, step: Callable[[], object]) -> None:
+        super().__init__(name="wetest-start", daemon=True)
+        self.step = step
+        self.error: BaseException | None = None
+        self.started_step = threading.Event()
+        self.release = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.step()
+        except BaseException as exc:  # handed to the starting thread, which raises it
+            self.error = exc
+        finally:
+            self.started_step.set()
+        self.release.wait()
+
+    def wait_started(self) -> None:
+        self.started_step.wait()
+
+
+def _stop_one(stopper: Callable[[], object]) -> None:
+    try:
+        stopper()
+    except Exception as exc:  # keep stopping the rest
+        progress.say(f"stopping a component failed: {exc}")

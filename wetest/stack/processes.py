@@ -92,6 +92,11 @@ class ManagedProcess:
                 )
             time.sleep(interval)
 
+    def terminate(self) -> None:
+        """Send TERM to the process group without waiting (see :func:`stop_all`)."""
+        if self.popen is not None and self.popen.poll() is None:
+            signal_group(self.popen.pid, signal.SIGTERM)
+
     def stop(self, timeout: float = 10.0) -> int | None:
         """TERM the process group, then KILL it after timeout; return the exit code."""
         if self.popen is None:
@@ -105,6 +110,19 @@ class ManagedProcess:
                 self.popen.wait(5)
         signal_group(self.popen.pid, signal.SIGKILL)  # stragglers left in the group
         return self.popen.returncode
+
+
+def stop_all(procs: Sequence[ManagedProcess], timeout: float = 10.0) -> None:
+    """TERM every process first, then wait for each: shutdowns overlap instead of adding up.
+
+    kube-apiserver alone takes about a second to shut down (its ServiceCIDR allocator); in
+    sequence with the controller and the rest, a teardown took three.
+    """
+    for proc in procs:
+        proc.terminate()
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        proc.stop(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _die_with_parent() -> None:

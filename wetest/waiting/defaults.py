@@ -27,9 +27,12 @@ class WaitDefaults:
     """``eventually`` polls a callable after 0.1 s first, then backs off ..."""
     max_poll: float = 0.5
     """... to 0.5 s: DataStorage and API servers are not hammered (gomega's 10 ms is too chatty)."""
-    duration: float = 3.0
-    """How long ``consistently`` watches: a controller's requeue period is 10 s, a wrong write
-    after a change usually lands within one reconcile, well inside 3 s."""
+    duration: float = 1.5
+    """How long ``consistently`` watches for something that must not happen. A wrong write
+    after a change lands within one reconcile (tens of milliseconds on envtest) and a repeated
+    audit batch within one retry (the reference controller retries after 0.25-2 s, and an
+    in-flight batch is re-sent at once after a restart): 1.5 s sees both, and every second
+    added here is paid by each test that proves an absence. Scale it with the timeout scale."""
 
 
 DEFAULTS = WaitDefaults()

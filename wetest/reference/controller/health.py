@@ -34,7 +34,7 @@ class Server:
 
         self.httpd = ThreadingHTTPServer(parse_address(address), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def address(self) -> str:

@@ -99,9 +99,13 @@ class EnvtestBackend:
         return now
 
     def stop(self) -> None:
-        """Stop in reverse order (KCM, apiserver, etcd), then remove the work directory."""
-        for proc in reversed(self.procs):
-            proc.stop()
+        """Stop KCM and kube-apiserver together, then etcd; then remove the work directory.
+
+        etcd goes last so the API server never shuts down against a missing store.
+        """
+        store = [p for p in self.procs if p.name == "etcd"]
+        processes.stop_all([p for p in reversed(self.procs) if p.name != "etcd"])
+        processes.stop_all(store)
         self.procs.clear()
         with contextlib.suppress(OSError):
             shutil.rmtree(self.work_dir)
