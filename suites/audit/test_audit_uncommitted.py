@@ -72,6 +72,7 @@ def hold_completed(we_kube: client.ApiClient, we_name: str) -> Iterator[Any]:
     lift()
 
 
+@pytest.mark.we_long
 @pytest.mark.we_conformance("audit", "WE-STAT-004", "WE-AUD-021", "WE-AUD-020", "WE-STAT-001")
 def test_refused_transition_writes_emit_no_audit_event(
     we_kube, we_create, we_name, hold_completed, we_audit

@@ -34,6 +34,7 @@ def lock_released_events(we_kube, namespace: str, name: str) -> list[Any]:
     return [e for e in listed if e.involved_object.name == name and e.reason == "LockReleased"]
 
 
+@pytest.mark.we_long
 @pytest.mark.we_conformance("cooldown", "WE-LOCK-010", "WE-LOCK-005", "WE-LOCK-011", "ENV-004")
 def test_cooldown_keeps_the_next_execution_on_the_same_target_pending(
     we_kube, we_create, we_name, we_namespace, we_settings
@@ -86,6 +87,7 @@ def test_cooldown_keeps_the_next_execution_on_the_same_target_pending(
     )
 
 
+@pytest.mark.we_long
 @pytest.mark.we_conformance(
     "cooldown", "WE-LOCK-011", "WE-LOCK-012", "WE-AUD-020", "WE-EVT-001", "ENV-004"
 )

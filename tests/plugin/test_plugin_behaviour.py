@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from wetest import eventually
 from wetest import expectations as ex
@@ -177,6 +178,8 @@ def test_waiting_for_completed_on_a_failing_run_stops_in_under_two_seconds(
     call_seconds = float(record["message"].split(" after ")[1].split("s:")[0])
     assert call_seconds < 2.0, record["message"]
     assert (out / record["evidence"]["we.yaml"]).read_text().count("failureDetails") == 1
+    events = yaml.safe_load((out / record["evidence"]["events.yaml"]).read_text())
+    assert "PipelineRunCreated" in {e["reason"] for e in events}
 
 
 def test_we_name_differs_between_runs_of_the_same_test(pytester: pytest.Pytester) -> None:
@@ -195,3 +198,20 @@ def test_we_name_differs_between_runs_of_the_same_test(pytester: pytest.Pytester
         assert len(name) <= 30, name
         assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name), name
         assert name.startswith("test-one-")
+
+
+def test_long_waits_are_scheduled_first_and_disruptive_tests_last(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        "import pytest\n"
+        "@pytest.mark.we_disruptive\n"
+        "def test_restart(): pass\n"
+        "def test_a(): pass\n"
+        "@pytest.mark.we_long\n"
+        "def test_cooldown(): pass\n"
+        "def test_b(): pass\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    names = [line.split("::")[-1] for line in result.outlines if "::" in line]
+    assert names == ["test_cooldown", "test_a", "test_b", "test_restart"]

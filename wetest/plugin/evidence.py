@@ -100,15 +100,17 @@ def _events(api: Any, item: pytest.Item) -> list[dict[str, Any]]:
     if api is None or not namespace:
         return []
     with contextlib.suppress(Exception):
-        found = client.CoreV1Api(api).list_namespaced_event(namespace).items
+        found = objects.list_objects(api, objects.ObjectRef.core("events", namespace))["items"]
         return [
             {
-                "type": e.type,
-                "reason": e.reason,
-                "message": e.message,
-                "object": f"{e.involved_object.kind}/{e.involved_object.name}",
-                "time": str(e.last_timestamp or e.event_time or e.first_timestamp),
-                "count": e.count,
+                "type": e.get("type"),
+                "reason": e.get("reason"),
+                "message": e.get("message"),
+                "object": f"{e['involvedObject'].get('kind')}/{e['involvedObject'].get('name')}",
+                "time": str(
+                    e.get("lastTimestamp") or e.get("eventTime") or e.get("firstTimestamp")
+                ),
+                "count": e.get("count"),
             }
             for e in found
         ]

@@ -1,4 +1,4 @@
-"""Markers: we_conformance(area, *clause_ids), we_disruptive, we_wait(timeout=, interval=).
+"""Markers: we_conformance(area, *clause_ids), we_disruptive, we_long, we_wait(timeout=, ...).
 
 Clause IDs are validated against the contract's shape (``WE-PR-001``, ``DS-API-031``) at
 collection, so a typo fails the run instead of silently covering nothing.
@@ -50,6 +50,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "DataStorage); run last and serialised.",
     )
     config.addinivalue_line(
+        "markers",
+        "we_long: waits out a controller timer (the cooldown) by design; started first so "
+        "the wait overlaps other tests.",
+    )
+    config.addinivalue_line(
         "markers", "we_wait(timeout=None, interval=None): per-test defaults for eventually."
     )
 
@@ -70,17 +75,31 @@ def profile_of(clauses: list[str]) -> str:
     return "core"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads xdist_group marks
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Validate markers; keep the selected profiles; move disruptive tests last."""
+    """Validate markers; keep the selected profiles; long waits first, disruptive tests last.
+
+    Disruptive tests are serialised by the stack's lock (``_we_barrier``), not by an
+    ``xdist_group``: grouping silently stopped working with pytest 9.2 (pytest-xdist#1386).
+    """
     _deselect_profiles(config, items)
     for item in items:
         area, clauses = clauses_of(item)
         if item.get_closest_marker("we_conformance") is not None:
             _validate(item, area, clauses)
-        if item.get_closest_marker("we_disruptive") is not None:
-            item.add_marker(pytest.mark.xdist_group("we_disruptive"))
-    items.sort(key=lambda i: i.get_closest_marker("we_disruptive") is not None)
+    items.sort(key=_schedule_rank)
+
+
+def _schedule_rank(item: pytest.Item) -> int:
+    """Long waits first, disruptive tests last, the rest in collection order (a stable sort).
+
+    Disruptive tests take the stack exclusively, so they wait for every test in flight: a
+    10 s cooldown test handed out late would hold all of them up. Started first, its wait
+    overlaps everything else.
+    """
+    if item.get_closest_marker("we_disruptive") is not None:
+        return 2
+    return 0 if item.get_closest_marker("we_long") is not None else 1
 
 
 def _validate(item: pytest.Item, area: str, clauses: list[str]) -> None:

@@ -52,15 +52,15 @@ def we_namespace(
 ) -> Iterator[str]:
     """A fresh namespace; deleted on pass, kept on failure with --wetest-keep-failed."""
     name = f"we-{we_name}"[:63].rstrip("-")
-    client.CoreV1Api(we_kube).create_namespace(
-        {"metadata": {"name": name, "labels": {"wetest": "true"}}}
-    )
+    # objects, not client.CoreV1Api: importing that module costs each xdist worker 0.3 s
+    namespaces = objects.ObjectRef.core("namespaces")
+    objects.create(we_kube, namespaces, {"metadata": {"name": name, "labels": {"wetest": "true"}}})
     yield name
     failed = getattr(request.node, "wetest_failed", False)
     if failed and we_settings.keep_failed:
         return
     try:
-        client.CoreV1Api(we_kube).delete_namespace(name)
+        objects.delete(we_kube, namespaces.named(name))
     except Exception as exc:  # teardown problems warn, they never hide the test's result
         request.node.warn(pytest.PytestWarning(f"namespace {name} not deleted: {exc}"))
 

@@ -67,7 +67,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Xdist honours xdist_group (our disruptive group) only with --dist loadgroup."""
+    """Hand tests out one at a time, in the plugin's order (long waits first, disruptive last).
+
+    ``--dist loadgroup`` schedules each ungrouped test as its own unit, round-robin and then to
+    whichever worker is free; ``--dist load`` would send chunks of consecutive tests, putting
+    both cooldown tests on one worker, one after the other.
+    """
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "") in (
         "load",
         "no",
