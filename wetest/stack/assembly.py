@@ -26,6 +26,7 @@ from wetest.stack.endpoints import Endpoints
 
 if TYPE_CHECKING:
     from wetest.stack.datastorage import AuditStack
+    from wetest.stack.tekton import warming
 
 ALL = ("cluster", "tekton", "datastorage")
 
@@ -65,9 +66,11 @@ class Stack:
         self.audit: AuditStack | None = None
         self._audit_endpoints = Endpoints()  # filled by DataStorage's start, possibly in a thread
         self._parked: list[_Beside] = []
+        self._warmer: warming.Warmer | None = None
 
     def __enter__(self) -> Stack:
         self.start()
+        self.ready()
         return self
 
     def __exit__(
@@ -87,6 +90,7 @@ class Stack:
             self._merge_datastorage()
             if "tekton" in self.components and self.settings.backend != "kind":
                 self._start_tekton_driver()
+                self._warm_tekton_writes()
         except BaseException:
             if beside is not None:
                 beside.wait_started()  # what it started is stopped below, not left behind
@@ -163,6 +167,25 @@ class Stack:
         port = int(self.endpoints.datastorage.rsplit(":", 1)[1])
         self.audit.datastorage = datastorage.start(self.audit.postgres.dsn, self.log_dir, port)
         self.endpoints.pids["datastorage"] = self.audit.datastorage.pid
+
+    def _warm_tekton_writes(self) -> None:
+        from wetest.kube import clients
+        from wetest.stack.tekton import warming
+
+        api = clients.api_client(self.endpoints.kubeconfig)
+        self._warmer = warming.Warmer(api, self.endpoints.execution_namespace)
+        self._warmer.start()
+
+    def ready(self) -> None:
+        """Wait for the start's background work (the PipelineRun write warm-up, ~2 s).
+
+        Callers start the controller first, so the two overlap; see ``tekton.warming``.
+        """
+        if self._warmer is not None:
+            self._warmer.join()
+            if self._warmer.problem:
+                progress.say(f"PipelineRun warm-up failed (harmless): {self._warmer.problem}")
+            self._warmer = None
 
     def _start_tekton_driver(self) -> None:
         argv = [

@@ -36,6 +36,7 @@ class Running:
         self.stack.start()
         try:
             self._start_target()
+            self.stack.ready()
         except BaseException:
             self.stack.stop()
             raise

@@ -19,6 +19,7 @@ import argparse
 import heapq
 import itertools
 import logging
+import os
 import signal
 import sys
 import threading
@@ -304,7 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--default-scenario", default="succeed")
     parser.add_argument("--namespace", default="", help="only this namespace (default: all)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("WETEST_STANDIN_LOG_LEVEL", "INFO").upper(),  # debug: HTTP calls
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     driver = Driver(
         clients.api_client(args.kubeconfig),
         durations.parse_go_duration(args.default_delay),
