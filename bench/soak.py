@@ -1,6 +1,6 @@
 """Run the full conformance suites N times in a row and count runs with any failure.
 
-.venv/bin/python bench/soak.py [--runs 20] [-n 2]
+.venv/bin/python bench/soak.py [--runs 20] [-n 6]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def failures(results: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("-n", default="4")
+    parser.add_argument("-n", default="6")
     args = parser.parse_args()
     clean = 0
     for index in range(1, args.runs + 1):

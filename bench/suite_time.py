@@ -1,12 +1,12 @@
-"""Full conformance run wall time at -n 0, 2 and 4 (same invocation), then wait reaction latency.
+"""Full conformance run wall time at -n 0, 2 and 6 (same invocation), then wait reaction latency.
 
 Each run includes stack start and stop (`wetest run` starts its own stack), so the numbers are
 what a CI job pays. The reaction latency part runs bench/wait_latency.py (watch-driven
 eventually vs a 100 ms poll, side by side).
 
-    .venv/bin/python bench/suite_time.py [--workers 0,2,4] [--latency-samples 30]
+    .venv/bin/python bench/suite_time.py [--workers 0,2,6] [--latency-samples 30]
 
--n 4 is what `wetest run` uses by default; the target (45 s, stack start and stop included) is
+-n 6 is what `wetest run` uses by default; the target (45 s, stack start and stop included) is
 checked against the best of the measured worker counts and printed as met or missed.
 """
 
@@ -44,7 +44,7 @@ def one_run(workers: str) -> tuple[float, int, dict[str, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--workers", default="0,2,4")
+    parser.add_argument("--workers", default="0,2,6")
     parser.add_argument("--latency-samples", default="30")
     parser.add_argument("--target", type=float, default=45.0, help="seconds (default 45)")
     args = parser.parse_args()
