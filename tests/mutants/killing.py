@@ -103,10 +103,12 @@ def run_suites(
         "--",
         *selection.pytest_args(),
     ]
-    state = Path(tempfile.mkdtemp(prefix="wetest-mutant-state-"))
-    env = dict(os.environ, WETEST_STATE_DIR=str(state))
     started = time.monotonic()
-    with (results_dir.parent / f"{results_dir.name}.log").open("w") as log:
+    with (
+        tempfile.TemporaryDirectory(prefix="wetest-mutant-state-") as state,
+        (results_dir.parent / f"{results_dir.name}.log").open("w") as log,
+    ):
+        env = dict(os.environ, WETEST_STATE_DIR=state)
         proc = subprocess.run(
             cmd, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
         )

@@ -95,23 +95,23 @@ def _timed_out(
     history: History,
     budget: float,
 ) -> str:
-    what = describe.subject(expectation, description)
-    headline = (
-        f"Timed out after {_elapsed(history):.2f}s (timeout {budget:.2f}s) waiting "
-        f"for {what} on {describe.name_of(probe)}."
+    return _message(
+        probe,
+        history,
+        f"Timed out after {_elapsed(history):.2f}s (timeout {budget:.2f}s) waiting for "
+        f"{describe.subject(expectation, description)} on {describe.name_of(probe)}.",
     )
-    return describe.report(headline, describe.name_of(probe), history)
 
 
 def _terminal(
     probe: object, expectation: Expectation, description: str | None, history: History, reason: str
 ) -> str:
-    what = describe.subject(expectation, description)
-    headline = (
-        f"Stopped waiting for {what} on {describe.name_of(probe)} after "
-        f"{_elapsed(history):.2f}s: {reason}."
+    return _message(
+        probe,
+        history,
+        f"Stopped waiting for {describe.subject(expectation, description)} on "
+        f"{describe.name_of(probe)} after {_elapsed(history):.2f}s: {reason}.",
     )
-    return describe.report(headline, describe.name_of(probe), history)
 
 
 def _violated(
@@ -121,9 +121,15 @@ def _violated(
     history: History,
     budget: float,
 ) -> str:
-    what = describe.subject(expectation, description)
-    headline = (
-        f"Expected {what} to hold on {describe.name_of(probe)} for {budget:.2f}s, "
-        f"but it stopped holding after {_elapsed(history):.2f}s."
+    return _message(
+        probe,
+        history,
+        f"Expected {describe.subject(expectation, description)} to hold on "
+        f"{describe.name_of(probe)} for {budget:.2f}s, but it stopped holding after "
+        f"{_elapsed(history):.2f}s.",
     )
+
+
+def _message(probe: object, history: History, headline: str) -> str:
+    """The headline, then what every wait failure shows: last state and history."""
     return describe.report(headline, describe.name_of(probe), history)

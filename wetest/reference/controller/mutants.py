@@ -20,8 +20,8 @@ from wetest.domain import conditions as c
 from wetest.domain import durations, timestamps
 from wetest.domain import failures as f
 from wetest.domain import resources as r
-from wetest.reference.controller import pipelineruns, tekton, transitions
-from wetest.reference.controller.kubeio import AlreadyExists, Conflict, KubeError, NotFound
+from wetest.reference.controller import pipelineruns, transitions
+from wetest.reference.controller.kubeio import AlreadyExists, Conflict, KubeError
 from wetest.reference.controller.reconciler import Body, Reconciler
 from wetest.reference.controller.requests import Result
 
@@ -125,17 +125,15 @@ class WrongPipelineRunName(Reconciler):
 
 
 class FailedAsCompleted(Reconciler):
-    """Breaks WE-RUN-022 and WE-AUD-012: a PipelineRun with ``Succeeded=False`` → Completed."""
+    """Breaks WE-RUN-022 and WE-AUD-012: a PipelineRun with ``Succeeded=False`` → Completed.
 
-    def running(self, we: Body) -> Result:
-        name = ((we.get("status") or {}).get("pipelineRunRef") or {}).get("name") or ""
-        try:
-            pr = self.kube.get_pr(name) if name else None
-        except NotFound:
-            pr = None
-        if pr is not None and (tekton.succeeded(pr) or {}).get("status") == "False":
-            return self.complete(we, pr)
-        return super().running(we)
+    It overrides the decision itself, on the PipelineRun the reconcile read: an earlier version
+    read the PipelineRun a second time and, when the failure landed between the two reads,
+    behaved like the reference (the mutant then survived 1 run in 5).
+    """
+
+    def conclude(self, we: Body, pr: Body, cond: Body) -> Result:
+        return self.complete(we, pr)
 
 
 class LeakPipelineRunOnDelete(Reconciler):

@@ -217,11 +217,18 @@ class Reconciler:
             failure = Failure(f.FailureReason.UNKNOWN, f.EXTERNAL_DELETION_MESSAGE)
             return self.fail_running(we, failure, None)
         cond = tekton.succeeded(pr) or {}
+        if cond.get("status") in ("True", "False"):
+            return self.conclude(we, pr, cond)
+        return self.progress(we, pr)
+
+    def conclude(self, we: Body, pr: Body, cond: Body) -> Result:
+        """The PipelineRun finished: Completed on Succeeded=True, else Failed (WE-RUN-020/022).
+
+        One seam, decided from the PipelineRun this reconcile read once (a mutant overrides it).
+        """
         if cond.get("status") == "True":
             return self.complete(we, pr)
-        if cond.get("status") == "False":
-            return self.fail_running(we, self.observe_failure(pr, cond), tekton.mirror(pr))
-        return self.progress(we, pr)
+        return self.fail_running(we, self.observe_failure(pr, cond), tekton.mirror(pr))
 
     def progress(self, we: Body, pr: Body) -> Result:
         """Write the mirror only when it changed, at most once per ``progress_coalesce``.
