@@ -97,12 +97,12 @@ def test_missing_datastorage_stops_the_session_with_one_line(
 
 def test_killing_pytest_leaves_no_stack_process(tmp_path: Path) -> None:
     (tmp_path / "test_hang.py").write_text(
-        "import time\n"
+        "import signal\n"
         "def test_hang(we_stack):\n"
         "    print('SHARED', we_stack.shared, flush=True)\n"
         "    print('PIDS', list(we_stack.endpoints.pids.values()), we_stack.supervisor_pid,\n"
         "          flush=True)\n"
-        "    time.sleep(600)\n"
+        "    signal.pause()  # until this test's SIGKILL\n"
     )
     proc = subprocess.Popen(
         [

@@ -14,14 +14,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from wetest import bundled, progress
 from wetest.cli import common
 from wetest.config import names
 from wetest.report import build
-from wetest.stack import state
 from wetest.supervision import spawning
 
 PROFILES = ("core", "conditions", "audit", "extended", "datastorage")
@@ -110,10 +108,8 @@ def _start_stack(args: argparse.Namespace, run_dir: Path) -> Path:
     """Start the stack while pytest starts its workers and collects (they overlap)."""
     stack_dir = run_dir / "stack"
     options = {k: v for k, v in common.options_of(args).items() if k != "stack_dir"}
-    spawning.spawn(stack_dir, options, owner_pid=os.getpid())
-    deadline = time.monotonic() + 10
-    while state.read(stack_dir) is None and time.monotonic() < deadline:
-        time.sleep(0.02)  # the supervisor writes its state file first thing
+    proc = spawning.spawn(stack_dir, options, owner_pid=os.getpid())
+    spawning.wait_recorded(stack_dir, proc)
     return stack_dir
 
 

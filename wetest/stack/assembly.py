@@ -26,7 +26,6 @@ from wetest.stack.endpoints import Endpoints
 
 if TYPE_CHECKING:
     from wetest.stack.datastorage import AuditStack
-    from wetest.stack.tekton import warming
 
 ALL = ("cluster", "tekton", "datastorage")
 
@@ -65,8 +64,8 @@ class Stack:
         self._stoppers: list[Callable[[], object]] = []
         self.audit: AuditStack | None = None
         self._audit_endpoints = Endpoints()  # filled by DataStorage's start, possibly in a thread
-        self._parked: list[_Beside] = []
-        self._warmer: warming.Warmer | None = None
+        self._background: list[_Beside] = []
+        self._warmer: _Beside | None = None
 
     def __enter__(self) -> Stack:
         self.start()
@@ -83,17 +82,15 @@ class Stack:
         try:
             beside = self._datastorage_beside_cluster()
             self._start_cluster()
-            if beside is not None:
-                beside.wait_started()
-                if beside.error is not None:
-                    raise beside.error
+            if beside is not None and (error := beside.outcome()) is not None:
+                raise error
             self._merge_datastorage()
             if "tekton" in self.components and self.settings.backend != "kind":
                 self._start_tekton_driver()
                 self._warm_tekton_writes()
         except BaseException:
             if beside is not None:
-                beside.wait_started()  # what it started is stopped below, not left behind
+                beside.outcome()  # what it started is stopped below, not left behind
             self.stop()
             raise
         return self.endpoints
@@ -109,8 +106,12 @@ class Stack:
         if self.settings.datastorage_url:
             self._start_datastorage()
             return None
-        beside = _Beside(self._start_datastorage)
-        self._parked.append(beside)
+        return self._beside(self._start_datastorage)
+
+    def _beside(self, step: Callable[[], object]) -> _Beside:
+        """Start step in a thread that lives until stop() (see _Beside)."""
+        beside = _Beside(step)
+        self._background.append(beside)
         beside.start()
         return beside
 
@@ -173,8 +174,8 @@ class Stack:
         from wetest.stack.tekton import warming
 
         api = clients.api_client(self.endpoints.kubeconfig)
-        self._warmer = warming.Warmer(api, self.endpoints.execution_namespace)
-        self._warmer.start()
+        namespace = self.endpoints.execution_namespace
+        self._warmer = self._beside(lambda: warming.warm_tekton_writes(api, namespace))
 
     def ready(self) -> None:
         """Wait for the start's background work (the PipelineRun write warm-up, ~2 s).
@@ -182,10 +183,9 @@ class Stack:
         Callers start the controller first, so the two overlap; see ``tekton.warming``.
         """
         if self._warmer is not None:
-            self._warmer.join()
-            if self._warmer.problem:
-                progress.say(f"PipelineRun warm-up failed (harmless): {self._warmer.problem}")
-            self._warmer = None
+            error, self._warmer = self._warmer.outcome(), None
+            if error is not None:  # harmless: the first real write pays the cost instead
+                progress.say(f"PipelineRun warm-up failed (harmless): {error}")
 
     def _start_tekton_driver(self) -> None:
         argv = [
@@ -218,26 +218,27 @@ class Stack:
             thread.start()
         for thread in threads:
             thread.join()
-        for parked in self._parked:
-            parked.release.set()
-        self._parked.clear()
+        for beside in self._background:
+            beside.release.set()
+        self._background.clear()
 
     def export_logs(self, into: Path) -> list[Path]:
         return self.backend.export_logs(into) if self.backend else []
 
 
 class _Beside(threading.Thread):
-    """Run one start step in a thread; keep its exception for the caller to raise.
+    """Run one start step in a thread; keep its exception for the caller.
 
     The thread then parks until the Stack stops: children die with the *thread* that started
     them (PR_SET_PDEATHSIG follows the parent thread, not the process), so it must outlive them.
+    Used for DataStorage's start and for the Tekton write warm-up.
     """
 
     def __init__(self, step: Callable[[], object]) -> None:
         super().__init__(name="wetest-start", daemon=True)
         self.step = step
         self.error: BaseException | None = None
-        self.started_step = threading.Event()
+        self.finished = threading.Event()
         self.release = threading.Event()
 
     def run(self) -> None:
@@ -246,11 +247,13 @@ class _Beside(threading.Thread):
         except BaseException as exc:  # handed to the starting thread, which raises it
             self.error = exc
         finally:
-            self.started_step.set()
+            self.finished.set()
         self.release.wait()
 
-    def wait_started(self) -> None:
-        self.started_step.wait()
+    def outcome(self) -> BaseException | None:
+        """Wait until the step has run; return its exception, if any."""
+        self.finished.wait()
+        return self.error
 
 
 def _stop_one(stopper: Callable[[], object]) -> None:

@@ -56,9 +56,35 @@ def wait_ready(
     state_dir: Path, proc: subprocess.Popen[bytes] | None, timeout: float = READY_TIMEOUT
 ) -> state.StackState:
     """Wait until the state file says ready; raise the supervisor's own error on failure."""
+    return _wait(state_dir, proc, timeout, "The stack did not become ready", until_ready=True)
+
+
+def wait_recorded(
+    state_dir: Path, proc: subprocess.Popen[bytes], timeout: float = 10.0
+) -> state.StackState:
+    """Wait until the supervisor has written its state file (first thing it does).
+
+    From then on others can attach to the folder and wait for ready, or read the failure,
+    themselves (`wetest run` starts pytest at this point, so the stack and pytest's workers
+    start side by side, and a failed start reaches pytest's report).
+    """
+    what = "The stack supervisor did not record its state"
+    return _wait(state_dir, proc, timeout, what, until_ready=False)
+
+
+def _wait(
+    state_dir: Path,
+    proc: subprocess.Popen[bytes] | None,
+    timeout: float,
+    what: str,
+    *,
+    until_ready: bool,
+) -> state.StackState:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         record = state.read(state_dir)
+        if record and not until_ready:
+            return record
         if record and record.status == "failed":
             raise _error(record)
         if record and record.status == "ready":
@@ -69,12 +95,11 @@ def wait_ready(
                 f"Log tail:\n{processes.tail(state_dir / 'supervisor.log')}\n"
                 "Fix the cause above, then run: wetest doctor"
             )
-        time.sleep(0.05)
+        time.sleep(0.05)  # the poll interval of this helper: the state is a file
     if proc is not None:
         processes.stop_pid(proc.pid)
     raise StartupFailed(
-        f"The stack did not become ready within {timeout:.0f}s. "
-        f"See {state_dir / 'supervisor.log'}, then run: wetest doctor"
+        f"{what} within {timeout:.0f}s. See {state_dir / 'supervisor.log'}, then run: wetest doctor"
     )
 
 

@@ -10,16 +10,14 @@ pay it during the stack start instead, beside the controller's start, persisting
 
 from __future__ import annotations
 
-import threading
 import time
 
 from kubernetes import client
 
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
 
 
-def warm_pipelineruns(api: client.ApiClient, namespace: str) -> float:
+def warm_tekton_writes(api: client.ApiClient, namespace: str) -> float:
     """Dry-run create one PipelineRun and one TaskRun in namespace; return the seconds taken.
 
     Both: warming PipelineRuns alone left the stand-in's first TaskRun create at two seconds
@@ -39,22 +37,3 @@ def warm_pipelineruns(api: client.ApiClient, namespace: str) -> float:
         path = objects.ObjectRef("tekton.dev", "v1", plural, namespace).path()
         objects.call(api, "POST", path, body=body, query=[("dryRun", "All")])
     return time.monotonic() - started
-
-
-class Warmer(threading.Thread):
-    """Run the warm-up beside other start steps; ``join`` before declaring the stack ready.
-
-    A failed warm-up is not an error of the stack: the first real write simply pays the cost.
-    """
-
-    def __init__(self, api: client.ApiClient, namespace: str) -> None:
-        super().__init__(name="wetest-warm", daemon=True)
-        self.api, self.namespace = api, namespace
-        self.seconds: float | None = None
-        self.problem = ""
-
-    def run(self) -> None:
-        try:
-            self.seconds = warm_pipelineruns(self.api, self.namespace)
-        except KubeAPIError as exc:
-            self.problem = str(exc)
