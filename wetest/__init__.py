@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from wetest.checks import SoftChecksFailed, check
     from wetest.config.settings import Settings
     from wetest.errors import (
         ConsistencyViolated,
@@ -29,6 +30,8 @@ _WHERE = {
     "WaitTimeout": "wetest.errors",
     "WetestError": "wetest.errors",
     "Settings": "wetest.config.settings",
+    "SoftChecksFailed": "wetest.checks",
+    "check": "wetest.checks",
     "consistently": "wetest.waiting.eventually",
     "eventually": "wetest.waiting.eventually",
     "expectations": "wetest.waiting",
@@ -38,9 +41,11 @@ __all__ = [
     "ConsistencyViolated",
     "DependencyMissing",
     "Settings",
+    "SoftChecksFailed",
     "TerminalStateReached",
     "WaitTimeout",
     "WetestError",
+    "check",
     "consistently",
     "eventually",
     "expectations",

@@ -6,11 +6,13 @@ collection, so a typo fails the run instead of silently covering nothing.
 
 from __future__ import annotations
 
-import re
+import functools
 
 import pytest
 
-CLAUSE = re.compile(r"^(WE-[A-Z]+|DS-[A-Z]+|ENV)-\d{3}$")
+from wetest import checks
+
+CLAUSE = checks.CLAUSE
 AREAS = (
     "lifecycle",
     "conditions",
@@ -23,19 +25,47 @@ AREAS = (
     "pipelinerun",
     "failure",
 )
-PROFILE_BY_PREFIX = (
-    ("WE-COND", "conditions"),
-    ("WE-AUD", "audit"),
-    ("WE-STAT-004", "audit"),
-    ("WE-BUF", "extended"),
-    ("WE-EVT", "extended"),
-    ("WE-MET", "extended"),
-    ("WE-SKIP", "extended"),
-    ("WE-FIN-002", "extended"),
-    ("WE-LOCK-012", "extended"),
-    ("WE-DEL-002", "extended"),
-    ("DS-", "datastorage"),
+PROFILE_OPTIONS = {
+    "Core": "core",
+    "Cond": "conditions",
+    "Audit": "audit",
+    "Ext": "extended",
+    "DS": "datastorage",
+}
+"""The ``--wetest-profile`` name of each DOMAIN tag, in DOMAIN §0.5 order; ENV has none."""
+
+FALLBACK_BY_PREFIX = (
+    ("WE-COND", "Cond"),
+    ("WE-AUD", "Audit"),
+    ("WE-BUF", "Ext"),
+    ("WE-EVT", "Ext"),
+    ("WE-MET", "Ext"),
+    ("WE-SKIP", "Ext"),
+    ("DS-", "DS"),
+    ("ENV-", "Env"),
 )
+"""Tags by area for a well-formed ID the shipped catalogue does not know (a newer contract)."""
+
+
+@functools.cache
+def _catalogue_tags() -> dict[str, str]:
+    from wetest.report import clauses
+
+    return {clause.id: clause.profile for clause in clauses.load().values()}
+
+
+def tag_of(clause: str) -> str:
+    """A clause's profile tag from the catalogue (DOMAIN §0.4), not from the test citing it."""
+    tag = _catalogue_tags().get(clause)
+    if tag is not None:
+        return tag
+    return next((t for prefix, t in FALLBACK_BY_PREFIX if clause.startswith(prefix)), "Core")
+
+
+def profiles_of(clauses: list[str]) -> list[str]:
+    """The ``--wetest-profile`` names of a test's clauses, in DOMAIN §0.5 order (ENV: none)."""
+    tags = {tag_of(c) for c in clauses}
+    return [name for tag, name in PROFILE_OPTIONS.items() if tag in tags]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,11 +98,12 @@ def clauses_of(item: pytest.Item) -> tuple[str, list[str]]:
 
 
 def profile_of(clauses: list[str]) -> str:
-    """The highest profile a test needs: a test citing WE-COND-* belongs to 'conditions'."""
-    for prefix, profile in PROFILE_BY_PREFIX:
-        if any(c.startswith(prefix) for c in clauses):
-            return profile
-    return "core"
+    """The first profile (DOMAIN §0.5 order) among a test's clauses; informational only.
+
+    Profiles belong to clauses, not tests (DOMAIN §0.6): selection uses ``profiles_of`` and the
+    conformance report judges each clause by its own tag.
+    """
+    return next(iter(profiles_of(clauses)), "core")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -116,8 +147,17 @@ def _validate(item: pytest.Item, area: str, clauses: list[str]) -> None:
         )
 
 
+def selected(clauses: list[str], wanted: set[str]) -> bool:
+    """A test runs when any of its clauses belongs to a selected profile (or it cites only ENV).
+
+    Its clauses of unselected profiles are still recorded; the report does not count them.
+    """
+    profiles = profiles_of(clauses)
+    return not profiles or any(p in wanted for p in profiles)
+
+
 def _deselect_profiles(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop conformance tests of profiles not selected (--wetest-profile)."""
+    """Drop conformance tests none of whose clauses is in a selected profile (--wetest-profile)."""
     from wetest.plugin import session
 
     wanted = set(session.get(config).profile)
@@ -125,8 +165,8 @@ def _deselect_profiles(config: pytest.Config, items: list[pytest.Item]) -> None:
     drop: list[pytest.Item] = []
     for item in items:
         conformance = item.get_closest_marker("we_conformance") is not None
-        profile = profile_of(clauses_of(item)[1])
-        (drop if conformance and profile not in wanted else keep).append(item)
+        keep_it = not conformance or selected(clauses_of(item)[1], wanted)
+        (keep if keep_it else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from wetest.plugin import session, workers
+from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
 from wetest.report import build
 from wetest.stack import state
 
@@ -43,6 +44,15 @@ def _info(report: pytest.TestReport) -> dict[str, Any]:
     return {}
 
 
+def _clause_results(report: pytest.TestReport) -> dict[str, dict[str, str]] | None:
+    """The per-clause verdicts a worker attached (``wetest.plugin.clauses``), if any."""
+    for key, value in report.user_properties:
+        if key == CLAUSES_PROPERTY:
+            parsed: dict[str, dict[str, str]] = json.loads(str(value))
+            return parsed
+    return None
+
+
 def _record(config: pytest.Config, report: pytest.TestReport) -> dict[str, Any]:
     records = config.stash[RECORDS]
     if report.nodeid not in records:
@@ -53,6 +63,7 @@ def _record(config: pytest.Config, report: pytest.TestReport) -> dict[str, Any]:
             "when": "call",
             "duration": 0.0,
             "clauses": [],
+            "clause_results": {},
             "area": "",
             "profile": "core",
             "error_class": None,
@@ -96,6 +107,9 @@ def _merge(config: pytest.Config, report: pytest.TestReport) -> None:
     for key in ("clauses", "area", "profile", "we"):
         if key in info:
             rec[key] = info[key]
+    verdicts = _clause_results(report)
+    if verdicts is not None:
+        rec["clause_results"] = verdicts
     if report.failed and rec["outcome"] == "passed":
         rec.update(
             outcome="failed" if report.when == "call" else "error",
