@@ -64,6 +64,8 @@ class TestResult:
     when: str = "call"
     duration: float = 0.0
     clauses: tuple[str, ...] = ()
+    clause_results: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per clause ``{"result": passed|failed|not-reached, "message": str}`` (wetest.checks)."""
     area: str = ""
     profile: str = ""
     error_class: str | None = None
@@ -184,6 +186,7 @@ def result_from(raw: dict[str, Any]) -> TestResult:
         when=str(raw.get("when") or "call"),
         duration=float(raw.get("duration") or 0.0),
         clauses=tuple(str(c) for c in raw.get("clauses") or ()),
+        clause_results=_clause_results(raw.get("clause_results")),
         area=str(raw.get("area") or ""),
         profile=str(raw.get("profile") or ""),
         error_class=raw.get("error_class") or None,
@@ -196,3 +199,14 @@ def result_from(raw: dict[str, Any]) -> TestResult:
         stop=str(raw.get("stop") or ""),
         rerun=Rerun(str(rerun.get("outcome")), str(rerun.get("label"))) if rerun else None,
     )
+
+
+def _clause_results(raw: Any) -> dict[str, dict[str, str]]:
+    """results.jsonl ``clause_results``; absent in results written before clause-level checks."""
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        str(clause): {"result": str(v.get("result")), "message": str(v.get("message") or "")}
+        for clause, v in raw.items()
+        if isinstance(v, dict)
+    }
