@@ -18,10 +18,11 @@ How a test's clauses are judged (``judge``):
   check of another clause that may stop the test.
 - A soft check records its clause failed and lets the test go on; the test fails at its end
   (``SoftChecksFailed``) naming every soft failure. Use it for SHOULD parts at the end of a test.
-- Clauses the marker cites but no check names (the test's implicit part) get the test's outcome:
-  ``passed`` when the body finished (even with soft failures), ``failed`` when the test failed
-  outside any check (its own steps broke), ``not-reached`` when a hard check of another clause
-  stopped it. So a failing check never fails another clause.
+- Clauses the marker cites but no check in the test function names (the test's implicit part) get
+  the test's outcome: ``passed`` when the body finished (even with soft failures), ``failed``
+  when the test failed outside any check (its own steps broke), ``not-reached`` when a hard check
+  of another clause stopped it. A clause that has a check in the test's source which did not run
+  is ``not-reached``. So a failing check never fails another clause.
 
 This module needs no pytest: the plugin (``wetest.plugin.clauses``) opens a ``Ledger`` around
 each test call and turns the verdicts into results.jsonl ``clause_results``.
@@ -29,7 +30,9 @@ each test call and turns the verdicts into results.jsonl ``clause_results``.
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -143,19 +146,53 @@ def check(clause: str, *, soft: bool = False) -> Iterator[None]:
 Outcome = Literal["passed", "failed", "error", "skipped"]
 
 
+def declared(source: str) -> set[str]:
+    """Clause IDs of the ``check("<ID>", ...)`` calls written in a test function's source.
+
+    A failure outside any check fails the test's implicit clauses, but a clause whose own check
+    simply was not reached yet is ``not-reached``; this is how the two are told apart. Checks
+    made inside helper functions are not seen (their clauses count as implicit).
+    """
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and _called_name(node.func) == "check"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.add(node.args[0].value)
+    return found
+
+
+def _called_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
 def judge(
     cited: Iterable[str],
     ledger: Ledger | None,
     outcome: Outcome,
     message: str = "",
     failure: BaseException | None = None,
+    checked: Iterable[str] = (),
 ) -> dict[str, Verdict]:
     """Every clause of one test (cited, then checked-only) with its verdict (see module doc).
 
     ``outcome`` is the test's outcome in the phase that decided it, ``message`` the first line of
-    its failure, ``failure`` the exception (to tell a hard check's failure from the test's own).
+    its failure, ``failure`` the exception (to tell a hard check's failure from the test's own),
+    ``checked`` the clauses the test body has checks for (``declared``).
     """
     ledger = ledger or Ledger()
+    unreached = Verdict("not-reached", f"the test failed before this clause's check: {message}")
+    with_checks = set(checked)
     if outcome == "skipped":
         implicit = Verdict("not-reached", f"skipped: {message}" if message else "skipped")
     elif outcome == "passed" or isinstance(failure, SoftChecksFailed):
@@ -167,6 +204,12 @@ def judge(
         implicit = Verdict("failed", message)
     out: dict[str, Verdict] = {}
     for clause in [*cited, *ledger.verdicts]:
-        if clause not in out:
-            out[clause] = ledger.verdicts.get(clause, implicit)
+        if clause in out:
+            continue
+        if clause in ledger.verdicts:
+            out[clause] = ledger.verdicts[clause]
+        elif clause in with_checks and implicit.result == "failed":
+            out[clause] = unreached
+        else:
+            out[clause] = implicit
     return out

@@ -37,11 +37,13 @@ def test_soft_should_at_the_end():
         assert False, "no PipelineRunCreated event"
     assert 2 + 2 == 4
 
-@mark("lifecycle", "WE-PR-001", "WE-PR-002")
+@mark("lifecycle", "WE-PR-001", "WE-PR-002", "WE-PR-003")
 def test_failure_outside_any_check():
     with check("WE-PR-002"):
         pass
     assert False, "the WorkflowExecution never reached Running"
+    with check("WE-PR-003"):
+        pass
 
 @mark("lifecycle", "WE-PR-001")
 def test_check_of_an_uncited_clause():
@@ -102,7 +104,11 @@ def test_each_clause_is_judged_by_its_own_checks(
     assert results(soft) == {"WE-LOCK-001": "passed", "WE-EVT-001": "failed"}
     assert "WE-EVT-001: no PipelineRunCreated event" in soft["message"]
     outside = got["test_failure_outside_any_check"]
-    assert results(outside) == {"WE-PR-001": "failed", "WE-PR-002": "passed"}
+    assert results(outside) == {
+        "WE-PR-001": "failed",
+        "WE-PR-002": "passed",
+        "WE-PR-003": "not-reached",
+    }
     assert outside["clause_results"]["WE-PR-001"]["message"].startswith(
         "the WorkflowExecution never reached Running"
     )
@@ -194,3 +200,14 @@ def test_results_dir_is_written(pytester: pytest.Pytester) -> None:
     pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--wetest-results-dir={out}")
     (record,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert record["clause_results"] == {"WE-PR-001": {"result": "passed", "message": ""}}
+
+
+def test_declared_reads_the_check_calls_of_a_test_source() -> None:
+    source = (
+        "    def test_x():\n"
+        "        with check('WE-PR-001'), wetest.check('WE-EVT-001', soft=True):\n"
+        "            pass\n"
+        "        other('WE-PR-002')\n"
+    )
+    assert checks.declared(source) == {"WE-PR-001", "WE-EVT-001"}
+    assert checks.declared("def broken(:") == set()

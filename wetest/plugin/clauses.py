@@ -8,8 +8,10 @@ controlling process, where ``wetest.plugin.results`` stores them as ``clause_res
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -54,11 +56,31 @@ def pytest_runtest_makereport(
         return report
     exc = call.excinfo.value if call.excinfo else None
     verdicts = checks.judge(
-        cited, ledger, _outcome(report), _message(report, exc), exc if report.failed else None
+        cited,
+        ledger,
+        _outcome(report),
+        _message(report, exc),
+        exc if report.failed else None,
+        checked=_declared(item),
     )
     data = {clause: v.as_dict() for clause, v in verdicts.items()}
     report.user_properties.append((PROPERTY, json.dumps(data)))
     return report
+
+
+def _declared(item: pytest.Item) -> set[str]:
+    """Clauses the test function has ``check`` calls for (read once per function)."""
+    function = getattr(item, "function", None)
+    return _declared_in(function) if function is not None else set()
+
+
+@functools.cache
+def _declared_in(function: Callable[..., Any]) -> set[str]:
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return set()
+    return checks.declared(source)
 
 
 def _decides(report: pytest.TestReport) -> bool:
