@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from wetest import consistently, eventually
+from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.naming import pipelinerun_name
 from wetest.errors import KubeAPIError
@@ -69,9 +69,10 @@ def assert_common_data(data: dict[str, Any], we: dict[str, Any], phase: str) -> 
 def test_workflow_started_event_has_the_contract_fields(we_kube, we_create, we_audit):
     we = we_create(parameters=RUN_FOREVER)
     name = we["metadata"]["name"]
-    running = eventually(
-        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Running"), timeout=10
-    )
+    with check("WE-STAT-001"):
+        running = eventually(
+            objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Running"), timeout=10
+        )
 
     event = one_event(we_audit, name, "workflow.started")
 
@@ -89,9 +90,10 @@ def test_workflow_started_event_has_the_contract_fields(we_kube, we_create, we_a
 def test_workflow_completed_event_has_the_contract_fields(we_kube, we_create, we_audit):
     we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
     name = we["metadata"]["name"]
-    done = eventually(
-        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Completed"), timeout=15
-    )
+    with check("WE-STAT-001"):
+        done = eventually(
+            objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Completed"), timeout=15
+        )
 
     event = one_event(we_audit, name, "workflow.completed")
 
@@ -111,9 +113,10 @@ def test_workflow_completed_event_has_the_contract_fields(we_kube, we_create, we
 def test_workflow_failed_event_carries_failure_details(we_kube, we_create, we_audit):
     we = we_create(parameters={"WETEST_SCENARIO": "fail reason=task after=1s"})
     name = we["metadata"]["name"]
-    failed = eventually(
-        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15
-    )
+    with check("WE-STAT-001"):
+        failed = eventually(
+            objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15
+        )
 
     event = one_event(we_audit, name, "workflow.failed")
 
@@ -136,10 +139,11 @@ def test_workflow_failed_event_carries_failure_details(we_kube, we_create, we_au
 def test_pre_execution_failure_emits_only_workflow_failed(we_kube, we_create, we_audit):
     we = we_create(container_image="")
     name = we["metadata"]["name"]
-    failed = eventually(
-        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15
-    )
-    assert "startTime" not in failed["status"]
+    with check("WE-VAL-001"), check("WE-FAIL-010"):
+        failed = eventually(
+            objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15
+        )
+        assert "startTime" not in failed["status"]
 
     event = one_event(we_audit, name, "workflow.failed")
 
@@ -186,8 +190,9 @@ def test_lifecycle_events_are_ordered_exactly_once_and_deletion_adds_none(
     audit = we_audit.probe(name, event_category="workflow")
     eventually(audit, ex.count_is(2), timeout=AUDIT_BUDGET)
 
-    objects.delete(we_kube, we_create.ref(we))
-    eventually(probe, ex.is_deleted(), timeout=15)
+    with check("WE-DEL-001"):
+        objects.delete(we_kube, we_create.ref(we))
+        eventually(probe, ex.is_deleted(), timeout=15)
     events = consistently(audit, ex.count_is(2))
 
     newest, oldest = events
@@ -196,12 +201,13 @@ def test_lifecycle_events_are_ordered_exactly_once_and_deletion_adds_none(
         "workflow.completed",
     ]
     assert instant(oldest["event_timestamp"]) <= instant(newest["event_timestamp"])
-    page = we_datastorage.client.get(
-        "/api/v1/audit/events", params={"correlation_id": name, "limit": "1"}
-    ).json()
-    assert page["pagination"]["total"] == 2
-    assert page["pagination"]["has_more"] is True
-    assert [e["event_type"] for e in page["data"]] == ["workflow.completed"]
+    with check("DS-API-033"):
+        page = we_datastorage.client.get(
+            "/api/v1/audit/events", params={"correlation_id": name, "limit": "1"}
+        ).json()
+        assert page["pagination"]["total"] == 2
+        assert page["pagination"]["has_more"] is True
+        assert [e["event_type"] for e in page["data"]] == ["workflow.completed"]
 
 
 @pytest.mark.we_conformance(
@@ -228,20 +234,23 @@ def test_exactly_once_under_concurrent_writes_to_the_object(we_kube, we_create, 
     thread = threading.Thread(target=churn, daemon=True)
     thread.start()
     try:
-        done = eventually(objects.Probe(we_kube, ref), ex.has_phase("Completed"), timeout=20)
+        with check("WE-STAT-003"):
+            done = eventually(objects.Probe(we_kube, ref), ex.has_phase("Completed"), timeout=20)
     finally:
         stop.set()
         thread.join(5)
     assert len(writes) > 20, "the churn thread did not write enough to cause conflicts"
+    with check("WE-STAT-001"):
+        assert done["status"]["startTime"]
+        assert done["status"]["completionTime"]
 
     audit = we_audit.probe(we["metadata"]["name"], event_category="workflow")
     eventually(audit, ex.count_is(2), timeout=AUDIT_BUDGET)
     events = consistently(audit, ex.count_is(2))
     assert sorted(e["event_type"] for e in events) == ["workflow.completed", "workflow.started"]
-    assert done["status"]["startTime"]
-    assert done["status"]["completionTime"]
-    eventually(
-        objects.Probe(we_kube, ref),
-        ex.has_condition("AuditRecorded", status="True", reason="AuditSucceeded"),
-        timeout=10,
-    )
+    with check("WE-COND-040", soft=True):
+        eventually(
+            objects.Probe(we_kube, ref),
+            ex.has_condition("AuditRecorded", status="True", reason="AuditSucceeded"),
+            timeout=10,
+        )

@@ -17,7 +17,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from wetest import consistently, eventually
+from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.kube import admission, objects
 
@@ -94,8 +94,9 @@ def test_refused_transition_writes_emit_no_audit_event(
     # the controller now tries to write Completed and is refused, again and again
     consistently(probe, ex.has_phase("Running"))
 
-    hold_completed()
-    eventually(probe, ex.has_phase("Completed"), timeout=30)
+    with check("WE-STAT-001"):
+        hold_completed()
+        eventually(probe, ex.has_phase("Completed"), timeout=30)
 
     audit = we_audit.probe(we_name, event_category="workflow")
     eventually(audit, ex.at_least(2), timeout=10)

@@ -14,7 +14,7 @@ import pytest
 from kubernetes import client
 from prometheus_client.parser import text_string_to_metric_families
 
-from wetest import eventually
+from wetest import check, eventually
 from wetest import expectations as ex
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
@@ -96,8 +96,10 @@ def test_events_on_failed_executions(we_kube, we_create, we_name, we_namespace):
         f"{we_name[:36]}-run", parameters={"WETEST_SCENARIO": "fail reason=task"}
     )
     pre_failure = we_create(f"{we_name[:36]}-pre", container_image="")
-    for we in (running_failure, pre_failure):
-        eventually(objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15)
+    with check("WE-VAL-001"):
+        for we in (running_failure, pre_failure):
+            probe = objects.Probe(we_kube, we_create.ref(we))
+            eventually(probe, ex.has_phase("Failed"), timeout=15)
 
     run = one_event(we_kube, we_namespace, running_failure["metadata"]["name"], "WorkflowFailed")
     pre = one_event(we_kube, we_namespace, pre_failure["metadata"]["name"], "WorkflowFailed")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from wetest import consistently, eventually
+from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
@@ -80,14 +80,15 @@ def test_pipeline_created_is_set_in_the_running_write(we_kube, we_create):
     pr = pipelinerun_name(we["spec"]["targetResource"])
     probe = objects.Probe(we_kube, we_create.ref(we))
 
-    running = eventually(probe, ex.has_phase("Running"), timeout=10)
+    with check("WE-RUN-010"):
+        running = eventually(probe, ex.has_phase("Running"), timeout=10)
+        assert running["status"]["pipelineRunRef"]["name"] == pr
+        assert running["status"].get("startTime")
 
     created = condition(running, CREATED)
     assert created["status"] == "True"
     assert created["reason"] == "PipelineCreated"
     assert created["message"] == f"PipelineRun {pr} created in {EXECUTION_NAMESPACE} namespace"
-    assert running["status"]["pipelineRunRef"]["name"] == pr
-    assert running["status"].get("startTime")
 
 
 @pytest.mark.we_conformance("conditions", "WE-COND-020", "WE-COND-003", "WE-RUN-020", "WE-RUN-023")
@@ -104,8 +105,10 @@ def test_pipeline_running_reflects_the_executing_pipelinerun(we_kube, we_create)
     )
 
     assert condition(running, RUNNING)["message"] == "Pipeline executing (Running)"
-    assert running["status"]["phase"] == "Running"
-    assert running["status"]["pipelineRunStatus"]["status"] == "Unknown"
+    with check("WE-RUN-020", soft=True):
+        assert running["status"]["pipelineRunStatus"]["status"] == "Unknown"
+    with check("WE-RUN-023"):
+        assert running["status"]["phase"] == "Running"
     assert COMPLETE not in conditions(running)
     consistently(probe, ex.has_phase("Running") & ex.has_condition(RUNNING, status="True"))
 
@@ -115,7 +118,8 @@ def test_pipeline_complete_true_when_the_pipelinerun_succeeds(we_kube, we_create
     we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
     probe = objects.Probe(we_kube, we_create.ref(we))
 
-    done = eventually(probe, ex.has_phase("Completed"), timeout=15)
+    with check("WE-RUN-021"):
+        done = eventually(probe, ex.has_phase("Completed"), timeout=15)
 
     complete = condition(done, COMPLETE)
     assert complete["status"] == "True"
@@ -187,7 +191,10 @@ def test_pipeline_complete_false_reason_by_failure_reason(
     probe = objects.Probe(we_kube, we_create.ref(we))
     running = eventually(probe, ex.has_condition(RUNNING, status="True"), timeout=30)
 
-    write_pr_failure(we_kube, running["status"]["pipelineRunRef"]["name"], pr_reason, pr_message)
+    with check("WE-STAT-005"):
+        write_pr_failure(
+            we_kube, running["status"]["pipelineRunRef"]["name"], pr_reason, pr_message
+        )
 
     failed = eventually(probe, ex.has_phase("Failed"), timeout=15)
     complete = condition(failed, COMPLETE)
@@ -211,9 +218,9 @@ def test_pipeline_complete_false_and_audit_recorded_on_external_deletion(we_kube
 
     objects.delete(we_kube, pr_ref)
 
-    failed = eventually(
-        probe, ex.has_phase("Failed") & audit_recorded("workflow.failed"), timeout=30
-    )
+    with check("WE-RUN-024"):
+        eventually(probe, ex.has_phase("Failed"), timeout=30)
+    failed = eventually(probe, audit_recorded("workflow.failed"), timeout=30)
     complete = condition(failed, COMPLETE)
     assert (complete["status"], complete["reason"], complete["message"]) == (
         "False",
@@ -267,9 +274,9 @@ def test_successful_lifecycle_ends_with_exactly_four_conditions(we_kube, we_crea
     we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
     probe = objects.Probe(we_kube, we_create.ref(we))
 
-    done = eventually(
-        probe, ex.has_phase("Completed") & audit_recorded("workflow.completed"), timeout=30
-    )
+    with check("WE-STAT-001"):
+        eventually(probe, ex.has_phase("Completed"), timeout=30)
+    done = eventually(probe, audit_recorded("workflow.completed"), timeout=30)
 
     entries = done["status"]["conditions"]
     assert [c["type"] for c in entries].count(AUDIT) == 1
@@ -293,9 +300,10 @@ def test_pre_execution_failure_sets_only_created_false_and_audit(we_kube, we_cre
     we = we_create(container_image="")
     probe = objects.Probe(we_kube, we_create.ref(we))
 
-    failed = eventually(
-        probe, ex.has_phase("Failed") & audit_recorded("workflow.failed"), timeout=30
-    )
+    with check("WE-FAIL-010"):
+        pre = eventually(probe, ex.has_phase("Failed"), timeout=30)
+        assert "startTime" not in pre["status"]
+    failed = eventually(probe, audit_recorded("workflow.failed"), timeout=30)
 
     created = condition(failed, CREATED)
     assert (created["status"], created["reason"]) == ("False", "PipelineCreationFailed")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from wetest import consistently, eventually
+from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
@@ -104,27 +104,31 @@ def test_own_pipelinerun_created_before_reconcile_is_adopted(
     )
 
     we = we_create(target=target, parameters=RUN_FOREVER)
-    running = eventually(
-        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Running"), timeout=10
-    )
+    with check("WE-LOCK-001"):
+        running = eventually(
+            objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Running"), timeout=10
+        )
+        assert running["status"]["pipelineRunRef"]["name"] == pr_name
+        adopted = objects.get(we_kube, pr_ref(target))
+        assert adopted["metadata"]["uid"] == existing["metadata"]["uid"], "PipelineRun replaced"
 
-    assert running["status"]["pipelineRunRef"]["name"] == pr_name
-    created = condition(running, "TektonPipelineCreated")
-    assert (created["status"], created["reason"]) == ("True", "PipelineCreated")
-    assert created["message"] == f"PipelineRun {pr_name} already exists (race condition)"
-    adopted = objects.get(we_kube, pr_ref(target))
-    assert adopted["metadata"]["uid"] == existing["metadata"]["uid"], "PipelineRun was replaced"
-    started = eventually(
-        we_audit.probe(we_name, event_type="workflow.started"), ex.at_least(1), timeout=10
-    )
-    assert len(started) == 1
-    message = f"PipelineRun {EXECUTION_NAMESPACE}/{pr_name} (already exists, ours)"
-    found = eventually(
-        lambda: events_of(we_kube, we_namespace, we_name, "PipelineRunCreated"),
-        ex.at_least(1),
-        timeout=10,
-    )
-    assert [(e.type, e.message) for e in found] == [("Normal", message)]
+    with check("WE-COND-010", soft=True):
+        created = condition(running, "TektonPipelineCreated")
+        assert (created["status"], created["reason"]) == ("True", "PipelineCreated")
+        assert created["message"] == f"PipelineRun {pr_name} already exists (race condition)"
+    with check("WE-AUD-010", soft=True):
+        started = eventually(
+            we_audit.probe(we_name, event_type="workflow.started"), ex.at_least(1), timeout=10
+        )
+        assert len(started) == 1
+    with check("WE-EVT-001", soft=True):
+        message = f"PipelineRun {EXECUTION_NAMESPACE}/{pr_name} (already exists, ours)"
+        found = eventually(
+            lambda: events_of(we_kube, we_namespace, we_name, "PipelineRunCreated"),
+            ex.at_least(1),
+            timeout=10,
+        )
+        assert [(e.type, e.message) for e in found] == [("Normal", message)]
 
 
 @pytest.mark.we_conformance(
@@ -155,10 +159,11 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
     assert details["executionTimeBeforeFailure"] == ""
     assert "startTime" not in status
     assert status.get("duration", "") == ""
-    created = condition(failed, "TektonPipelineCreated")
-    assert (created["status"], created["reason"]) == ("False", "PipelineCreationFailed")
-    assert created["message"].startswith("Failed to create PipelineRun: ")
-    assert "Race condition" in created["message"]
+    with check("WE-COND-011", soft=True):
+        created = condition(failed, "TektonPipelineCreated")
+        assert (created["status"], created["reason"]) == ("False", "PipelineCreationFailed")
+        assert created["message"].startswith("Failed to create PipelineRun: ")
+        assert "Race condition" in created["message"]
     # The other execution and its PipelineRun are unaffected.
     still = consistently(first_probe, ex.has_phase("Running"))
     assert still["status"]["startTime"] == running["status"]["startTime"]
@@ -166,12 +171,14 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
     assert pr["metadata"]["uid"] == pr_uid
     assert pr["metadata"]["labels"][WE_LABEL] == first["metadata"]["name"]
     second_name = second["metadata"]["name"]
-    audit = eventually(we_audit.probe(second_name), ex.at_least(1), timeout=10)
-    assert [e["event_type"] for e in audit] == ["workflow.failed"]
-    warnings = eventually(
-        lambda: events_of(we_kube, we_namespace, second_name, "WorkflowFailed"),
-        ex.at_least(1),
-        timeout=10,
-    )
-    assert warnings[0].type == "Warning"
-    assert warnings[0].message.startswith("Pre-execution failure: Unknown - Race condition")
+    with check("WE-AUD-012", soft=True):
+        audit = eventually(we_audit.probe(second_name), ex.at_least(1), timeout=10)
+        assert [e["event_type"] for e in audit] == ["workflow.failed"]
+    with check("WE-EVT-001", soft=True):
+        warnings = eventually(
+            lambda: events_of(we_kube, we_namespace, second_name, "WorkflowFailed"),
+            ex.at_least(1),
+            timeout=10,
+        )
+        assert warnings[0].type == "Warning"
+        assert warnings[0].message.startswith("Pre-execution failure: Unknown - Race condition")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from wetest import consistently, eventually
+from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.durations import parse_go_duration
 from wetest.domain.naming import pipelinerun_name
@@ -117,25 +117,28 @@ def test_lock_is_held_during_cooldown_then_released(
     hold = (earliest - datetime.now().astimezone()).total_seconds() + cooldown - 1.5
     assert hold > 3, f"the executions took too long to leave time to observe the hold ({hold}s)"
 
-    # PipelineRuns (the locks) stay while the cooldown runs...
-    consistently(prs, ex.count_is(2), duration=hold)
-    # ...and are deleted once it has passed.
-    eventually(prs, ex.count_is(0), timeout=LOCK_RELEASE_BUDGET)
+    with check("WE-LOCK-011"):
+        # PipelineRuns (the locks) stay while the cooldown runs...
+        consistently(prs, ex.count_is(2), duration=hold)
+        # ...and are deleted once it has passed.
+        eventually(prs, ex.count_is(0), timeout=LOCK_RELEASE_BUDGET)
 
     for name, we in ended.items():
         target = we["spec"]["targetResource"]
-        found = eventually(
-            lambda name=name: lock_released_events(we_kube, we_namespace, name),
-            ex.at_least(1),
-            timeout=10,
-        )
-        assert {(e.type, e.message) for e in found} == {
-            ("Normal", f"Lock released for {target} after cooldown")
-        }
+        with check("WE-LOCK-012", soft=True):
+            found = eventually(
+                lambda name=name: lock_released_events(we_kube, we_namespace, name),
+                ex.at_least(1),
+                timeout=10,
+            )
+            assert {(e.type, e.message) for e in found} == {
+                ("Normal", f"Lock released for {target} after cooldown")
+            }
         after = objects.get(we_kube, we_create.ref(we))
         assert after["status"]["phase"] == we["status"]["phase"]
         assert after["status"]["completionTime"] == we["status"]["completionTime"]
-        assert len(we_audit.events(name, event_category="workflow")) == 2
+        with check("WE-AUD-020", soft=True):
+            assert len(we_audit.events(name, event_category="workflow")) == 2
 
     # With the lock released the target takes a new execution.
     again = we_create(f"{we_name[:36]}-again", target=success["spec"]["targetResource"])

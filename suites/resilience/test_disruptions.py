@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from wetest import consistently, eventually
+from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
@@ -76,17 +76,21 @@ def test_controller_restart_mid_run(we_kube, we_create, we_name, we_target, we_a
     assert new_pid != old_pid
     assert we_target.alive()
     succeed_pipelinerun(we_kube, pr_ref(finishing))
-    eventually(probes["finishing"], ex.has_phase("Completed"), timeout=AFTER_RESTART)
-    audit = we_audit.probe(finishing["metadata"]["name"], event_category="workflow")
-    eventually(audit, ex.count_is(2), timeout=10)
-    events = consistently(audit, ex.count_is(2))
-    assert types_of(events) == ["workflow.completed", "workflow.started"]
+    with check("WE-RUN-013"):
+        eventually(probes["finishing"], ex.has_phase("Completed"), timeout=AFTER_RESTART)
+    with check("WE-AUD-021", soft=True):
+        audit = we_audit.probe(finishing["metadata"]["name"], event_category="workflow")
+        eventually(audit, ex.count_is(2), timeout=10)
+        events = consistently(audit, ex.count_is(2))
+        assert types_of(events) == ["workflow.completed", "workflow.started"]
 
     # Deletion after the restart still runs the finalizer and removes the PipelineRun.
-    objects.delete(we_kube, we_create.ref(deleted))
-    eventually(probes["deleted"], ex.is_deleted(), timeout=AFTER_RESTART)
-    assert objects.get_or_none(we_kube, pr_ref(deleted)) is None
-    assert types_of(we_audit.events(deleted["metadata"]["name"])) == ["workflow.started"]
+    with check("WE-DEL-001"):
+        objects.delete(we_kube, we_create.ref(deleted))
+        eventually(probes["deleted"], ex.is_deleted(), timeout=AFTER_RESTART)
+        assert objects.get_or_none(we_kube, pr_ref(deleted)) is None
+    with check("WE-AUD-020", soft=True):
+        assert types_of(we_audit.events(deleted["metadata"]["name"])) == ["workflow.started"]
 
 
 @pytest.mark.we_disruptive
@@ -108,16 +112,18 @@ def test_execution_created_while_the_controller_is_down_runs_once_it_is_back(
         we_stack.command("start-controller")
 
     assert we_target.alive()
-    done = eventually(probe, ex.has_phase("Completed"), timeout=AFTER_RESTART)
-    assert done["status"]["pipelineRunRef"]["name"] == pipelinerun_name(
-        we["spec"]["targetResource"]
-    )
-    audit = we_audit.probe(we["metadata"]["name"], event_category="workflow")
-    eventually(audit, ex.count_is(2), timeout=10)
-    assert types_of(consistently(audit, ex.count_is(2))) == [
-        "workflow.completed",
-        "workflow.started",
-    ]
+    with check("WE-RUN-010"):
+        done = eventually(probe, ex.has_phase("Completed"), timeout=AFTER_RESTART)
+        assert done["status"]["pipelineRunRef"]["name"] == pipelinerun_name(
+            we["spec"]["targetResource"]
+        )
+    with check("WE-AUD-020", soft=True):
+        audit = we_audit.probe(we["metadata"]["name"], event_category="workflow")
+        eventually(audit, ex.count_is(2), timeout=10)
+        assert types_of(consistently(audit, ex.count_is(2))) == [
+            "workflow.completed",
+            "workflow.started",
+        ]
 
 
 @pytest.mark.we_disruptive

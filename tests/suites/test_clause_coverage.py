@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from wetest import checks
 from wetest.report import clauses, conformance
 
 SUITES = Path(__file__).resolve().parents[2] / "suites"
@@ -78,3 +79,24 @@ def test_the_unobservable_list_is_exact() -> None:
     )
     for clause_id, reason in unobservable.items():
         assert reason.endswith("."), f"{clause_id}: give the reason as a full sentence."
+
+
+def test_every_check_in_the_suites_names_a_clause_its_marker_cites() -> None:
+    """A check of an uncited clause fails at run time; this finds it without a stack."""
+    wrong = []
+    for path in sorted(SUITES.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            cited = {
+                arg.value
+                for decorator in node.decorator_list
+                for call in ast.walk(decorator)
+                if _is_marker(call)
+                for arg in call.args[1:]  # type: ignore[attr-defined]
+                if isinstance(arg, ast.Constant)
+            }
+            extra = checks.declared(ast.unparse(node)) - cited
+            if extra:
+                wrong.append(f"{path.relative_to(SUITES.parent)}::{node.name}: {sorted(extra)}")
+    assert not wrong, f"checks name clauses their marker does not cite: {wrong}"
