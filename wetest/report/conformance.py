@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from wetest.report import causes, clauses
+from wetest.report import analysis, clauses
 from wetest.report.results import Run, TestResult
 
 REPORT_PROFILES = ("Core", "Cond", "Audit", "Ext", "DS")
@@ -106,7 +106,7 @@ def _clause(run: Run, profile: str, tests: list[TestResult]) -> dict[str, Any]:
     failed = [r for r in tests if r.failed]
     passed = [r for r in tests if r.outcome == "passed"]
     if failed:
-        causes_seen = dict.fromkeys(str(causes.classify(r)) for r in failed)
+        causes_seen = dict.fromkeys(analysis.cause_of(run, r) for r in failed)
         return {
             "result": "failed",
             "tests": [r.nodeid for r in failed],

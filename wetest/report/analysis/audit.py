@@ -1,0 +1,83 @@
+"""Analyzer for audit delivery: events duplicated or lost per correlation id (WE-AUD-020/021).
+
+The audit trail DataStorage holds for the test's WEs (audit.json) is compared with what the
+final WE says happened: at most one ``workflow.started``, exactly one terminal event once the
+WE is terminal, and a ``workflow.started`` once it ran.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from wetest.report.analysis.causes import AUDIT_DELIVERY, Finding, Kind, Severity
+from wetest.report.analysis.evidence import Evidence
+
+STARTED = "workflow.started"
+TERMINAL = {"Completed": "workflow.completed", "Failed": "workflow.failed"}
+
+
+def audit_delivery(ev: Evidence) -> Finding | None:
+    """Duplicated or lost audit events for the test's correlation ids, with the counts."""
+    if not ev.wes:
+        return None
+    seen = collections.Counter((_cid(e), str(e.get("event_type") or "")) for e in ev.audit)
+    duplicated: dict[str, int] = {}
+    lost: list[str] = []
+    for we in ev.wes:
+        cid, phase = correlation_id(we), str((we.get("status") or {}).get("phase") or "")
+        expected = _expected(we, phase)
+        for kind, n in seen.items():
+            if kind[0] == cid and n > 1:
+                duplicated[f"{cid} {kind[1]}"] = n
+        lost += [f"{cid} {t}" for t in expected if not seen.get((cid, t))]
+        if phase in TERMINAL and sum(seen.get((cid, t), 0) for t in TERMINAL.values()) > 1:
+            duplicated[f"{cid} terminal events"] = sum(
+                seen.get((cid, t), 0) for t in TERMINAL.values()
+            )
+    if not duplicated and not (lost and _audit_expected(ev)):
+        return None
+    counts = {"duplicated events": sum(n - 1 for n in duplicated.values())}
+    counts["lost events"] = len(lost) if _audit_expected(ev) else 0
+    lines = [f"{key}: {n} events (expected 1)" for key, n in duplicated.items()]
+    lines += [f"{key}: no event in DataStorage" for key in lost if _audit_expected(ev)]
+    what = "duplicated" if duplicated else "lost"
+    return Finding(
+        cause=AUDIT_DELIVERY,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.HIGH,
+        headline=f"audit events {what} per correlation id — each committed transition must be "
+        "audited exactly once, none for a write that did not commit (WE-STAT-004, WE-AUD-020)",
+        next_action="Emit the audit event once, after the status write that commits its "
+        "transition has succeeded — never inside the retry-on-conflict loop (WE-STAT-004, "
+        "WE-AUD-020/021).",
+        clauses=("WE-STAT-004", "WE-AUD-020", "WE-AUD-021"),
+        counts=counts,
+        lines=tuple(lines[:5]),
+    )
+
+
+def correlation_id(we: dict[str, Any]) -> str:
+    meta = we.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    return str(labels.get("kubernaut.ai/correlation-id") or meta.get("name") or "")
+
+
+def _expected(we: dict[str, Any], phase: str) -> list[str]:
+    """The events the WE's final state implies; a WE that never started has no started event."""
+    status = we.get("status") or {}
+    started = [STARTED] if status.get("startTime") or status.get("pipelineRunRef") else []
+    if phase == "Running":
+        return started
+    if phase in TERMINAL:
+        return [*started, TERMINAL[phase]]
+    return []
+
+
+def _audit_expected(ev: Evidence) -> bool:
+    """Loss is only evidence when the audit trail was collected at all (audit.json exists)."""
+    return bool(ev.text("audit.json"))
+
+
+def _cid(event: dict[str, Any]) -> str:
+    return str(event.get("correlation_id") or "")
