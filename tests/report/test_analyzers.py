@@ -33,8 +33,8 @@ from wetest.report.results import RunInfo
 
 CONFLICT_LOG = (
     "2026-12-06 10:00:02,100 INFO wetest.reference.controller.manager conflict on "
-    f"{NS}/{WE} (409 Conflict: {{\"message\":\"Operation cannot be fulfilled on "
-    f"workflowexecutions.kubernaut.ai \\\"{WE}\\\": the object has been modified\"}}); "
+    f'{NS}/{WE} (409 Conflict: {{"message":"Operation cannot be fulfilled on '
+    f'workflowexecutions.kubernaut.ai \\"{WE}\\": the object has been modified"}}); '
     "re-queued for a fresh read"
 )
 OTHER_TEST_LOG = CONFLICT_LOG.replace(WE, "we-t12").replace(NS, "wetest-t12")
@@ -47,9 +47,10 @@ def folder(tmp_path: Path) -> Folder:
 
 def test_double_write_from_api_calls_names_stat_002_and_what_was_lost(folder: Folder) -> None:
     folder.add("we.yaml", we("Running")).add("pipelinerun.yaml", pipelinerun())
+    t1, t2, t3 = "2026-12-06T10:00:02.1Z", "2026-12-06T10:00:03Z", "2026-12-06T10:00:03.1Z"
     folder.add("api-calls.jsonl", [
-        call("get", sub=""), call("update", 200), call("update", 409, t="2026-12-06T10:00:02.1Z"),
-        call("get", sub="", t="2026-12-06T10:00:03Z"), call("update", 409, t="2026-12-06T10:00:03.1Z"),
+        call("get", sub=""), call("update", 200), call("update", 409, t=t1),
+        call("get", sub="", t=t2), call("update", 409, t=t3),
     ])  # fmt: skip
     found = resource_version_conflict(folder.evidence())
     assert found is not None
@@ -71,7 +72,8 @@ def test_conflict_from_the_controller_log_alone_keeps_only_this_tests_lines(
     folder.add("we.yaml", we("Running"))
     folder.add("controller.log", "\n".join([OTHER_TEST_LOG, CONFLICT_LOG, CONFLICT_LOG]) + "\n")
     found = resource_version_conflict(folder.evidence())
-    assert found is not None and "(WE-STAT-002)" in found.headline
+    assert found is not None
+    assert "(WE-STAT-002)" in found.headline
     assert found.counts["409 Conflict on workflowexecutions/status"] == 2
     assert all("we-t12" not in line for line in found.lines)
 
@@ -91,7 +93,8 @@ def test_conflict_not_re_applied_names_stat_001(folder: Folder) -> None:
     )
     folder.add("api-calls.jsonl", [call("get", sub=""), call("update", 409)])
     found = resource_version_conflict(folder.evidence())
-    assert found is not None and "(WE-STAT-001)" in found.headline
+    assert found is not None
+    assert "(WE-STAT-001)" in found.headline
     assert found.counts["never committed: phase Completed"] == 1
 
 
@@ -101,7 +104,8 @@ def test_multiple_successful_status_writes_in_one_reconcile(folder: Folder) -> N
         call("get", sub=""), call("update", 200), call("update", 200, t="2026-12-06T10:00:02.2Z"),
     ])  # fmt: skip
     found = multiple_status_writes(folder.evidence())
-    assert found is not None and found.clauses == ("WE-STAT-002",)
+    assert found is not None
+    assert found.clauses == ("WE-STAT-002",)
     assert found.counts == {"reconciles with >1 status write": 1, "status writes in them": 2}
 
 
@@ -113,7 +117,8 @@ def test_datastorage_unavailable_from_stack_json_and_the_controller_log(folder: 
         "2026-12-06 11:00:05,000 WARNING x DataStorage unavailable (outside the test)",
     ])  # fmt: skip
     found = datastorage_unavailable(folder.evidence())
-    assert found is not None and found.kind is causes.Kind.ENVIRONMENT
+    assert found is not None
+    assert found.kind is causes.Kind.ENVIRONMENT
     assert found.counts == {
         "DataStorage unreachable at collection": 1,
         "controller log lines: DataStorage errors": 1,
@@ -127,15 +132,19 @@ def test_datastorage_unavailable_from_the_harness_error(folder: Folder) -> None:
         "Run: wetest up",
     }  # fmt: skip
     found = datastorage_unavailable(folder.evidence())
-    assert found is not None and found.command == "wetest up"
+    assert found is not None
+    assert found.command == "wetest up"
     assert infrastructure_missing(folder.evidence()) is not None  # shadowed by the order
 
 
 def test_infrastructure_missing_and_configuration(folder: Folder) -> None:
-    folder.fields |= {"error_class": "wetest.errors.DependencyMissing",
-                      "message": "The etcd binary was not found. Run: wetest assets install"}  # fmt: skip
+    folder.fields |= {
+        "error_class": "wetest.errors.DependencyMissing",
+        "message": "The etcd binary was not found. Run: wetest assets install",
+    }
     found = infrastructure_missing(folder.evidence())
-    assert found is not None and found.command == "wetest assets install"
+    assert found is not None
+    assert found.command == "wetest assets install"
     assert configuration(folder.evidence()) is None
     folder.fields |= {"error_class": "wetest.errors.ConfigError", "message": "bad backend"}
     assert configuration(folder.evidence()) is not None
@@ -152,7 +161,8 @@ def test_stack_component_died(folder: Folder) -> None:
 def test_run_interrupted_only_for_tests_that_ended_after_the_signal(folder: Folder) -> None:
     folder.info = RunInfo(interrupted={"signal": "SIGTERM", "at": "2026-12-06T10:00:10+00:00"})
     found = run_interrupted(folder.evidence())
-    assert found is not None and found.kind is causes.Kind.INTERRUPTED
+    assert found is not None
+    assert found.kind is causes.Kind.INTERRUPTED
     assert "SIGTERM" in found.headline
     folder.fields["stop"] = "2026-12-06T10:00:05+00:00"
     assert run_interrupted(folder.evidence()) is None
@@ -161,15 +171,18 @@ def test_run_interrupted_only_for_tests_that_ended_after_the_signal(folder: Fold
 def test_controller_crashed_from_stack_json(folder: Folder) -> None:
     folder.add("stack.json", stack(controller_exit=1))
     found = controller_crashed(folder.evidence())
-    assert found is not None and found.severity is causes.Severity.CRITICAL
-    assert "exit code: 1" in found.lines and "RuntimeError: boom" in found.lines
+    assert found is not None
+    assert found.severity is causes.Severity.CRITICAL
+    assert "exit code: 1" in found.lines
+    assert "RuntimeError: boom" in found.lines
 
 
 def test_controller_crashed_from_the_harness_error(folder: Folder) -> None:
     folder.fields |= {"error_class": "wetest.errors.ControllerCrashed",
                       "message": "The controller under test (x) exited with code 137."}  # fmt: skip
     found = controller_crashed(folder.evidence())
-    assert found is not None and "exit code: 137" in found.lines
+    assert found is not None
+    assert "exit code: 137" in found.lines
 
 
 def test_controller_not_reconciling_needs_api_calls(folder: Folder) -> None:
@@ -177,7 +190,8 @@ def test_controller_not_reconciling_needs_api_calls(folder: Folder) -> None:
     assert controller_not_reconciling(folder.evidence()) is None  # no API-call evidence
     folder.add("api-calls.jsonl", [call("create", 201, actor="harness", sub="")])
     found = controller_not_reconciling(folder.evidence())
-    assert found is not None and found.counts["controller API calls on the WE"] == 0
+    assert found is not None
+    assert found.counts["controller API calls on the WE"] == 0
 
 
 def test_admission_denied(folder: Folder) -> None:
@@ -196,7 +210,8 @@ def test_audit_delivery_counts_duplicates_and_losses(folder: Folder) -> None:
     started = {"event_type": "workflow.started", "correlation_id": f"corr-{WE}"}
     folder.add("audit.json", [started, started, started])
     found = audit_delivery(folder.evidence())
-    assert found is not None and found.cause == causes.AUDIT_DELIVERY
+    assert found is not None
+    assert found.cause == causes.AUDIT_DELIVERY
     assert found.counts == {"duplicated events": 2, "lost events": 1}
     assert f"corr-{WE} workflow.started: 3 events (expected 1)" in found.lines
     assert f"corr-{WE} workflow.completed: no event in DataStorage" in found.lines
@@ -224,7 +239,8 @@ def test_suite_defect_and_unknown(folder: Folder) -> None:
     assert diagnose(folder.evidence()).cause == causes.SUITE_DEFECT
     folder.fields |= {"error_class": "some.lib.Weird", "message": "odd"}
     found = diagnose(folder.evidence())
-    assert found.cause == causes.UNKNOWN and "(Weird)" in found.headline
+    assert found.cause == causes.UNKNOWN
+    assert "(Weird)" in found.headline
 
 
 def test_the_order_puts_the_environment_before_the_symptoms(folder: Folder) -> None:

@@ -110,7 +110,7 @@ def _counts(counts: dict[str, int]) -> str:
 def _test_item(result: TestResult, linked: bool) -> str:
     label = f" [{escape(result.rerun.label)}]" if result.rerun else ""
     link = f' <a href="#{anchor(result.nodeid)}">timeline</a>' if linked else ""
-    message = f" — {escape(result.message)}" if result.message else ""
+    message = f" — {escape(triage.short_message(result))}" if result.message else ""
     return (
         f"<li><code>{escape(result.nodeid)}</code> ({escape(result.outcome)} in "
         f"{escape(result.when)}){label}{link}{message}</li>"

@@ -69,7 +69,7 @@ def group_lines(view: triage.GroupView) -> list[str]:
     lines += ["", "Tests:", ""]
     for result in group.results:
         label = f" [{result.rerun.label}]" if result.rerun else ""
-        message = f" — {first_line(result.message)}" if result.message else ""
+        message = f" — {triage.short_message(result)}" if result.message else ""
         lines.append(f"- `{result.nodeid}` ({result.outcome} in {result.when}){label}{message}")
     lines += ["", *excerpt_lines(view), ""]
     return lines
@@ -77,10 +77,6 @@ def group_lines(view: triage.GroupView) -> list[str]:
 
 def counts_text(counts: dict[str, int]) -> str:
     return "; ".join(f"{name}: {n}" for name, n in counts.items())
-
-
-def first_line(text: str) -> str:
-    return text.splitlines()[0] if text else ""
 
 
 def excerpt_lines(view: triage.GroupView) -> list[str]:

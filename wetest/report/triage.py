@@ -122,6 +122,12 @@ def pass_rate(counts: dict[str, int]) -> str:
     return f"{100 * counts['passed'] / ran:.1f}% ({counts['passed']}/{ran})" if ran else "n/a"
 
 
+def short_message(result: TestResult, limit: int = 160) -> str:
+    """The first line of a test's message, cut so that a list of tests stays readable."""
+    line = (result.message or "").splitlines()[0] if result.message else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def view(run: Run, group: analysis.Group) -> GroupView:
     """The first test with readable evidence represents the group; else the first test."""
     for result in group.results:

@@ -8,6 +8,7 @@ WE is terminal, and a ``workflow.started`` once it ran.
 from __future__ import annotations
 
 import collections
+import re
 from typing import Any
 
 from wetest.report.analysis.causes import AUDIT_DELIVERY, Finding, Kind, Severity
@@ -15,12 +16,22 @@ from wetest.report.analysis.evidence import Evidence
 
 STARTED = "workflow.started"
 TERMINAL = {"Completed": "workflow.completed", "Failed": "workflow.failed"}
+_SAID = re.compile(r"\baudit\b.*\b(duplicate|twice|exactly once|lost|missing)\b", re.I)
+HEADLINE = (
+    "audit events {what} per correlation id — each committed transition must be audited "
+    "exactly once, none for a write that did not commit (WE-STAT-004, WE-AUD-020)"
+)
+NEXT_ACTION = (
+    "Emit the audit event once, after the status write that commits its transition has "
+    "succeeded — never inside the retry-on-conflict loop (WE-STAT-004, WE-AUD-020/021)."
+)
+CLAUSES = ("WE-STAT-004", "WE-AUD-020", "WE-AUD-021")
 
 
 def audit_delivery(ev: Evidence) -> Finding | None:
     """Duplicated or lost audit events for the test's correlation ids, with the counts."""
     if not ev.wes:
-        return None
+        return _said_by_test(ev)
     seen = collections.Counter((_cid(e), str(e.get("event_type") or "")) for e in ev.audit)
     duplicated: dict[str, int] = {}
     lost: list[str] = []
@@ -46,14 +57,30 @@ def audit_delivery(ev: Evidence) -> Finding | None:
         cause=AUDIT_DELIVERY,
         kind=Kind.CONTROLLER_DEFECT,
         severity=Severity.HIGH,
-        headline=f"audit events {what} per correlation id — each committed transition must be "
-        "audited exactly once, none for a write that did not commit (WE-STAT-004, WE-AUD-020)",
-        next_action="Emit the audit event once, after the status write that commits its "
-        "transition has succeeded — never inside the retry-on-conflict loop (WE-STAT-004, "
-        "WE-AUD-020/021).",
-        clauses=("WE-STAT-004", "WE-AUD-020", "WE-AUD-021"),
+        headline=HEADLINE.format(what=what),
+        next_action=NEXT_ACTION,
+        clauses=CLAUSES,
         counts=counts,
         lines=tuple(lines[:5]),
+    )
+
+
+def _said_by_test(ev: Evidence) -> Finding | None:
+    """No WE evidence, but the test's assertion is about duplicated or lost audit events."""
+    said = next((line for line in ev.message.splitlines() if _SAID.search(line)), "")
+    if not said:
+        return None
+    what = "duplicated" if re.search(r"duplicate|twice", said, re.I) else "lost"
+    return Finding(
+        cause=AUDIT_DELIVERY,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.HIGH,
+        headline=HEADLINE.format(what=what),
+        next_action=NEXT_ACTION,
+        clauses=CLAUSES,
+        counts={"audit assertions failed": 1},
+        lines=(said,),
+        corroborated=False,
     )
 
 

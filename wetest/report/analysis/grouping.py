@@ -58,15 +58,31 @@ class Group:
 
 
 def group(pairs: list[tuple[TestResult, Finding]]) -> list[Group]:
-    """Failed tests with their findings → ordered groups."""
+    """Failed tests with their findings → ordered groups.
+
+    A finding only the test's message supports joins the largest corroborated group of the
+    same cause, as a person would file "5 tests: conflict" after proving it on one of them.
+    """
     buckets: dict[tuple[str, str], list[tuple[TestResult, Finding]]] = {}
     for result, finding in pairs:
-        buckets.setdefault((finding.cause, finding.headline), []).append((result, finding))
+        if finding.corroborated:
+            buckets.setdefault((finding.cause, finding.headline), []).append((result, finding))
+    for result, finding in pairs:
+        if not finding.corroborated:
+            key = _strongest(buckets, finding.cause) or (finding.cause, finding.headline)
+            buckets.setdefault(key, []).append((result, finding))
     groups = [
         Group(items[0][1], tuple(r for r, _ in items), tuple(f for _, f in items))
         for items in buckets.values()
     ]
     return sorted(groups, key=_order)
+
+
+def _strongest(
+    buckets: dict[tuple[str, str], list[tuple[TestResult, Finding]]], cause: str
+) -> tuple[str, str] | None:
+    keys = [k for k, items in buckets.items() if k[0] == cause and items[0][1].corroborated]
+    return max(keys, key=lambda k: len(buckets[k]), default=None)
 
 
 def _order(group: Group) -> tuple[int, int, int]:

@@ -97,6 +97,7 @@ def _seen_by_test(ev: Evidence) -> Finding | None:
         clauses=("WE-STAT-001", "WE-STAT-002", "WE-STAT-005"),
         counts={"409 Conflict seen by the test": 1},
         lines=(seen or ev.message,),
+        corroborated=False,
     )
 
 
