@@ -43,7 +43,9 @@ class Group:
 
     @property
     def clauses(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c for f in self.findings for c in f.clauses))
+        """The clauses the proven findings name (a message-only finding's are a guess)."""
+        proven = [f for f in self.findings if f.corroborated] or list(self.findings)
+        return tuple(dict.fromkeys(c for f in proven for c in f.clauses))
 
     @property
     def mechanical(self) -> dict[str, int]:
