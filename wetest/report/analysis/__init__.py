@@ -16,18 +16,29 @@ from wetest.report.analysis.grouping import Group, checklist, group
 from wetest.report.results import Run, TestResult
 
 
+_LAST: dict[int, tuple[TestResult, Finding]] = {}
+"""The findings of the last ``analyze``, by result identity, so conformance.yaml, built from
+the same Run right after, does not analyze every failure a second time."""
+
+
 def analyze(run: Run, costs: Costs | None = None) -> list[tuple[TestResult, Finding]]:
     """Every failed test of the run with its root cause, in run order."""
     clear_cache()
-    return [
+    pairs = [
         (result, diagnose(Evidence(run.directory, result, run.info), costs))
         for result in run.results
         if result.failed
     ]
+    _LAST.clear()
+    _LAST.update({id(result): (result, finding) for result, finding in pairs})
+    return pairs
 
 
 def cause_of(run: Run, result: TestResult) -> str:
     """The root-cause name of one failed test (what conformance.yaml lists per clause)."""
+    known = _LAST.get(id(result))
+    if known is not None and known[0] is result:
+        return known[1].cause
     return diagnose(Evidence(run.directory, result, run.info)).cause
 
 

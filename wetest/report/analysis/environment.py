@@ -98,7 +98,7 @@ def datastorage_unavailable(ev: Evidence) -> Finding | None:
     if ds and not ds.alive:
         lines.append(f"stack.json: datastorage exited with code {ds.exit_code}")
         counts["DataStorage exits"] = 1
-    logged = [line for line in ev.component_log_in_window("controller") if _DS_TROUBLE.search(line)]
+    logged = ev.component_log_in_window("controller", _DS_TROUBLE)
     logged += [line for line in ev.controller_log if _DS_TROUBLE.search(line)]
     if logged:
         counts["controller log lines: DataStorage errors"] = len(logged)

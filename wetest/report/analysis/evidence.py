@@ -25,6 +25,8 @@ import yaml
 from wetest.report.results import RunInfo, TestResult
 
 LOG_TAIL = 400
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader when PyYAML was built with it: parsing we.yaml is most of an analysis."""
 _LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:[.,](\d+))?")
 
 
@@ -122,7 +124,10 @@ class Evidence:
         text = self.text("api-calls.jsonl")
         if not text:
             return None
-        return [call for call in (_api_call(line) for line in text.splitlines()) if call]
+        lines = [line for line in text.splitlines() if line.strip()]
+        whole = _json("[" + ",".join(lines) + "]")  # one parse; a bad line falls back per line
+        raws = whole if isinstance(whole, list) else [_json(line) for line in lines]
+        return [call for call in (_api_call(raw) for raw in raws) if call]
 
     @functools.cached_property
     def stack(self) -> StackState | None:
@@ -154,7 +159,7 @@ class Evidence:
     @functools.cached_property
     def events(self) -> list[dict[str, Any]]:
         try:
-            raw = yaml.safe_load(self.text("events.yaml") or "[]")
+            raw = yaml.load(self.text("events.yaml") or "[]", Loader=_LOADER)  # noqa: S506
         except yaml.YAMLError:
             return []
         return [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
@@ -196,14 +201,20 @@ class Evidence:
         """The last lines of ``logs/<name>.log`` (the run-wide copy kept at session end)."""
         return _component_logs(self.run_dir).get(name, [])
 
-    def component_log_in_window(self, name: str, slack: float = 2.0) -> list[str]:
-        """Lines of a component log stamped inside the test's run time (plus slack seconds)."""
+    def component_log_in_window(
+        self, name: str, pattern: re.Pattern[str], slack: float = 2.0
+    ) -> list[str]:
+        """Lines of a component log matching pattern, stamped inside the test's run time.
+
+        The pattern is applied first: parsing every line's time stamp would cost more than
+        all other analyzers together on a long log.
+        """
         start, stop = instant(self.result.start), instant(self.result.stop)
         if start is None or stop is None:
             return []
         low, high = start - slack, stop + slack
         kept = []
-        for line in self.component_log(name):
+        for line in _matching(self.run_dir, name, pattern):
             at = log_time(line)
             if at is not None and low <= at <= high:
                 kept.append(line)
@@ -253,9 +264,16 @@ def _component_logs(run_dir: Path) -> dict[str, list[str]]:
     return logs
 
 
+@functools.lru_cache(maxsize=32)
+def _matching(run_dir: Path, name: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """The lines of a run-wide log that match pattern, searched once per report build."""
+    return tuple(line for line in _component_logs(run_dir).get(name, []) if pattern.search(line))
+
+
 def clear_cache() -> None:
     """Forget component logs read earlier (a rebuilt report must see the files as they are)."""
     _component_logs.cache_clear()
+    _matching.cache_clear()
 
 
 def _read(run_dir: Path, relative: str) -> str:
@@ -277,7 +295,8 @@ def _json(text: str) -> Any:
 
 def _yaml_docs(text: str) -> list[dict[str, Any]]:
     try:
-        return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)] if text else []
+        docs = yaml.load_all(text, Loader=_LOADER) if text else []
+        return [d for d in docs if isinstance(d, dict)]
     except yaml.YAMLError:
         return []
 
@@ -286,8 +305,7 @@ def _meta(obj: dict[str, Any], key: str) -> str:
     return str((obj.get("metadata") or {}).get(key) or "")
 
 
-def _api_call(line: str) -> ApiCall | None:
-    raw = _json(line.strip())
+def _api_call(raw: Any) -> ApiCall | None:
     if not isinstance(raw, dict):
         return None
     try:
