@@ -15,7 +15,6 @@ from wetest.report.analysis.evidence import Evidence, clear_cache
 from wetest.report.analysis.grouping import Group, checklist, group
 from wetest.report.results import Run, TestResult
 
-
 _LAST: dict[int, tuple[TestResult, Finding]] = {}
 """The findings of the last ``analyze``, by result identity, so conformance.yaml, built from
 the same Run right after, does not analyze every failure a second time."""
