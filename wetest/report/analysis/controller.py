@@ -30,7 +30,7 @@ _WRITE_CLAUSES = ("WE-STAT-001", "WE-STAT-002")
 
 def controller_crashed(ev: Evidence) -> Finding | None:
     """The controller process exited: the harness said so, or stack.json found it dead."""
-    ctrl = ev.stack.controller if ev.stack else None
+    ctrl = ev.stack.controller if ev.stack and not ev.disrupts_on_purpose else None
     dead = ctrl is not None and not ctrl.alive
     if ev.error_name != "ControllerCrashed" and not dead:
         return None

@@ -87,7 +87,7 @@ def datastorage_unavailable(ev: Evidence) -> Finding | None:
     if infra and _DATASTORAGE.search(ev.message):
         lines.append(ev.message)
         counts["harness errors naming DataStorage"] = 1
-    stack = ev.stack
+    stack = None if ev.disrupts_on_purpose else ev.stack
     if stack and stack.datastorage_reachable is False:
         lines.append(
             f"stack.json: DataStorage {stack.datastorage_url} unreachable: "
@@ -98,8 +98,7 @@ def datastorage_unavailable(ev: Evidence) -> Finding | None:
     if ds and not ds.alive:
         lines.append(f"stack.json: datastorage exited with code {ds.exit_code}")
         counts["DataStorage exits"] = 1
-    logged = ev.component_log_in_window("controller", _DS_TROUBLE)
-    logged += [line for line in ev.controller_log if _DS_TROUBLE.search(line)]
+    logged = [] if ev.disrupts_on_purpose else _datastorage_log_lines(ev)
     if logged:
         counts["controller log lines: DataStorage errors"] = len(logged)
         lines += logged[:3]
@@ -117,6 +116,12 @@ def datastorage_unavailable(ev: Evidence) -> Finding | None:
         lines=tuple(lines),
         command=_run_command(ev) or "wetest up",
     )
+
+
+def _datastorage_log_lines(ev: Evidence) -> list[str]:
+    """DataStorage errors the controller logged while the test ran (run-wide log and excerpt)."""
+    logged = ev.component_log_in_window("controller", _DS_TROUBLE)
+    return logged + [line for line in ev.controller_log if _DS_TROUBLE.search(line)]
 
 
 def infrastructure_missing(ev: Evidence) -> Finding | None:

@@ -112,6 +112,12 @@ class Evidence:
         return self.result.longrepr or ""
 
     @property
+    def disrupts_on_purpose(self) -> bool:
+        """A resilience test stops DataStorage or the controller itself: their absence while
+        it ran is the test's premise, not an explanation of its failure."""
+        return self.result.area == "resilience"
+
+    @property
     def error_name(self) -> str:
         """``wetest.errors.WaitTimeout`` → ``WaitTimeout``."""
         return (self.result.error_class or "").rpartition(".")[2]
