@@ -94,8 +94,10 @@ class Finding:
     mechanical: str = ""
     command: str = ""
     corroborated: bool = True
-    """False when only the test's own message supports the cause (no API call, log or object):
-    such a finding joins a corroborated group of the same cause when the run has one."""
+    """False when only the test's own message supports the cause (no API call, log, object).
+
+    Such a finding joins a corroborated group of the same cause when the run has one.
+    """
 
     def to_json(self) -> dict[str, Any]:
         """The ``root_cause`` record of results.jsonl (shared interface 3)."""

@@ -113,8 +113,10 @@ class Evidence:
 
     @property
     def disrupts_on_purpose(self) -> bool:
-        """A resilience test stops DataStorage or the controller itself: their absence while
-        it ran is the test's premise, not an explanation of its failure."""
+        """Whether the test stops DataStorage or the controller itself (a resilience test).
+
+        Their absence while it ran is then the test's premise, not an explanation.
+        """
         return self.result.area == "resilience"
 
     @property
