@@ -95,8 +95,8 @@ def test_allure_results_carry_the_root_cause_and_categories(seed_run: Path) -> N
     )
     tags = [x["value"] for x in result["labels"] if x["name"] == "tag"]
     assert tags == ["root-cause: resource-version conflict"]
-    assert result["description"].count("**Root cause:** resource-version conflict") == 1
-    assert "**Next action:** Merge the transition" in result["description"]
+    assert result["description"].count("Root cause: resource-version conflict") == 1
+    assert "Next action: Merge the transition" in result["description"]
     assert passed.read_text() == untouched
     categories = json.loads((folder / "categories.json").read_text())
     conflict = next(c for c in categories if c["name"] == "Root cause: resource-version conflict")

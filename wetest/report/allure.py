@@ -20,7 +20,7 @@ from wetest.report.analysis.causes import CAUSES, Finding
 DIRECTORY = "allure-results"
 PREFIX = re.compile(r"^\[root cause: [^\]]*\] [^\n]*\n?")
 TAG = "root-cause: "
-DESCRIPTION_START = "**Root cause:**"
+DESCRIPTION_START = "Root cause:"
 
 
 def amend(run_dir: Path, findings: dict[str, Finding]) -> int:
@@ -80,7 +80,7 @@ def _apply(result: dict[str, Any], finding: Finding) -> bool:
     description = description.split(DESCRIPTION_START)[0].rstrip()
     block = (
         f"{DESCRIPTION_START} {finding.cause} ({finding.kind}, {finding.severity}) — "
-        f"{finding.headline}\n\n**Next action:** {finding.next_action}"
+        f"{finding.headline}\n\nNext action: {finding.next_action}"
     )
     result["description"] = f"{description}\n\n{block}".strip()
     return json.dumps(result, sort_keys=True) != before
