@@ -33,9 +33,9 @@ from wetest.report.results import RunInfo
 
 CONFLICT_LOG = (
     "2026-12-06 10:00:02,100 INFO wetest.reference.controller.manager conflict on "
-    f'{NS}/{WE} (409 Conflict: {{"message":"Operation cannot be fulfilled on '
-    f'workflowexecutions.kubernaut.ai \\"{WE}\\": the object has been modified"}}); '
-    "re-queued for a fresh read"
+    f'{NS}/{WE} (409 Conflict: {{"kind":"Status","apiVersion":"v1","status":"Failure",'
+    f'"message":"Operation cannot be fulfilled on workflowexecutions.kubernaut.ai \\"{WE}\\": '
+    'the object has been modified","reason":"Conflict","code":409}); re-queued for a fresh read'
 )
 OTHER_TEST_LOG = CONFLICT_LOG.replace(WE, "we-t12").replace(NS, "wetest-t12")
 
@@ -76,6 +76,10 @@ def test_conflict_from_the_controller_log_alone_keeps_only_this_tests_lines(
     assert "(WE-STAT-002)" in found.headline
     assert found.counts["409 Conflict on workflowexecutions/status"] == 2
     assert all("we-t12" not in line for line in found.lines)
+    assert found.lines[0].endswith(
+        f'(409 Conflict: Operation cannot be fulfilled on workflowexecutions.kubernaut.ai "{WE}":'
+        " the object has been modified); re-queued for a fresh read"
+    )
 
 
 def test_a_conflict_that_was_re_applied_is_not_a_root_cause(folder: Folder) -> None:

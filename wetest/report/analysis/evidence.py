@@ -27,6 +27,8 @@ from wetest.report.results import RunInfo, TestResult
 LOG_TAIL = 400
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's loader when PyYAML was built with it: parsing we.yaml is most of an analysis."""
+_STATUS_JSON = re.compile(r'\{"kind":"Status".*?"message":"((?:[^"\\]|\\.)*)".*\}')
+LINE_LIMIT = 300
 _LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:[.,](\d+))?")
 
 
@@ -240,6 +242,20 @@ def _names(line: str, ident: str) -> bool:
             return True
         start = line.find(ident, start + 1)
     return False
+
+
+def condense(line: str) -> str:
+    """A log line with an API Status body cut to its message, and at most LINE_LIMIT long.
+
+    ``conflict on ns/we (409 Conflict: {"kind":"Status",...,"message":"Operation cannot be
+    fulfilled ...",...}); re-queued`` → ``conflict on ns/we (409 Conflict: Operation cannot be
+    fulfilled ...); re-queued``.
+    """
+    match = _STATUS_JSON.search(line)
+    if match:
+        message = match.group(1).replace('\\"', '"')
+        line = line[: match.start()] + message + line[match.end() :]
+    return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
 
 
 def log_time(line: str) -> float | None:

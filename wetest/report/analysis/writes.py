@@ -19,7 +19,7 @@ from wetest.report.analysis.causes import (
     Kind,
     Severity,
 )
-from wetest.report.analysis.evidence import ApiCall, Evidence, instant
+from wetest.report.analysis.evidence import ApiCall, Evidence, condense, instant
 
 _CONFLICT = re.compile(
     r"the object has been modified|Operation cannot be fulfilled|\b409\b.*Conflict|"
@@ -49,7 +49,7 @@ def resource_version_conflict(ev: Evidence) -> Finding | None:
     counts |= {f"never committed: {what}": 1 for what in lost}
     if stale:
         counts["second status write in one reconcile"] = stale
-    lines = [c.describe() for c in conflicts[:3]] or logged[:3]
+    lines = [c.describe() for c in conflicts[:3]] or [condense(line) for line in logged[:3]]
     lines += [f"{_we_ref(ev)}: {what} missing from the final object" for what in lost]
     if stale:
         return Finding(
