@@ -189,13 +189,23 @@ def test_controller_crashed_from_the_harness_error(folder: Folder) -> None:
     assert "exit code: 137" in found.lines
 
 
-def test_controller_not_reconciling_needs_api_calls(folder: Folder) -> None:
-    folder.add("we.yaml", we(""))
-    assert controller_not_reconciling(folder.evidence()) is None  # no API-call evidence
+def test_controller_not_reconciling_from_api_calls(folder: Folder) -> None:
+    folder.add("we.yaml", we("Running"))
     folder.add("api-calls.jsonl", [call("create", 201, actor="harness", sub="")])
     found = controller_not_reconciling(folder.evidence())
     assert found is not None
-    assert found.counts["controller API calls on the WE"] == 0
+    assert found.counts == {"controller API calls on the WE": 0, "harness calls on the WE": 1}
+
+
+def test_controller_not_reconciling_from_a_we_without_status(folder: Folder) -> None:
+    folder.add("we.yaml", we("Running"))
+    assert controller_not_reconciling(folder.evidence()) is None
+    folder.add("we.yaml", {**we(""), "status": {}})
+    folder.log("controller", ["2026-12-06 09:59:00,000 INFO workflowexecution.manager started"])
+    found = controller_not_reconciling(folder.evidence())
+    assert found is not None
+    assert found.counts == {"WEs without any status": 1}
+    assert found.lines[-1].startswith("logs/controller.log: last line before the test started:")
 
 
 def test_admission_denied(folder: Folder) -> None:

@@ -17,7 +17,7 @@ from wetest.report.analysis.causes import (
     Kind,
     Severity,
 )
-from wetest.report.analysis.evidence import Evidence
+from wetest.report.analysis.evidence import Evidence, instant, log_time
 
 _EXIT = re.compile(r"exited with code (-?\d+)")
 _DENIAL = re.compile(
@@ -56,27 +56,49 @@ def controller_crashed(ev: Evidence) -> Finding | None:
 
 
 def controller_not_reconciling(ev: Evidence) -> Finding | None:
-    """API-call evidence exists, the test created a WE, and the controller never touched it."""
+    """The controller never touched the test's WE: no API call on it, or no status at all.
+
+    With API-call evidence, "no controller call on the WE" decides. Without it, a WE that
+    still has no status when the test gave up proves the same: no reconcile ever wrote it.
+    """
+    if not ev.we_names:
+        return None
     calls = ev.api_calls
-    if calls is None or not ev.we_names:
-        return None
-    ours = [c for c in calls if c.actor == "controller" and c.name in _object_names(ev)]
-    if ours:
-        return None
-    harness = [c for c in calls if c.actor == "harness" and c.resource == "workflowexecutions"]
+    if calls is not None:
+        if any(c.actor == "controller" and c.name in _object_names(ev) for c in calls):
+            return None
+        harness = [c for c in calls if c.actor == "harness" and c.resource == "workflowexecutions"]
+        counts = {"controller API calls on the WE": 0, "harness calls on the WE": len(harness)}
+        lines = [c.describe() for c in harness[:3]]
+    else:
+        if any((w.get("status") or {}).get("phase") for w in ev.wes):
+            return None
+        counts = {"WEs without any status": len(ev.wes)}
+        lines = [f"{name} (we.yaml): no status written" for name in sorted(ev.we_names)]
+    silent = _silent_since(ev)
     return Finding(
         cause=CONTROLLER_NOT_RECONCILING,
         kind=Kind.CONTROLLER_DEFECT,
         severity=Severity.CRITICAL,
-        headline="the controller made no API call on these tests' WorkflowExecutions: it did "
-        "not watch or did not reconcile them",
-        next_action="Check that the controller watches workflowexecutions.kubernaut.ai in the "
-        "test namespaces (RBAC, namespace filter, leader election) and that it logs a "
-        "reconcile for each new WE.",
+        headline="the controller never reconciled these tests' WorkflowExecutions — no status "
+        "was ever written: it was not running, not watching, or stuck",
+        next_action="Check that the controller is running and watches "
+        "workflowexecutions.kubernaut.ai in the test namespaces (RBAC, namespace filter, "
+        "leader election); its log should show a reconcile for each new WE.",
         clauses=("WE-PH-001",),
-        counts={"controller API calls on the WE": 0, "harness calls on the WE": len(harness)},
-        lines=tuple(c.describe() for c in harness[:3]),
+        counts=counts,
+        lines=(*lines, *silent),
     )
+
+
+def _silent_since(ev: Evidence) -> list[str]:
+    """The controller log's last line, when it predates the test (the process went quiet)."""
+    tail = ev.component_log("controller")
+    last = tail[-1] if tail else ""
+    at, start = log_time(last), instant(ev.result.start)
+    if at is None or start is None or at >= start:
+        return []
+    return [f"logs/controller.log: last line before the test started: {last}"]
 
 
 def admission_denied(ev: Evidence) -> Finding | None:

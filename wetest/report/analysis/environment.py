@@ -177,6 +177,6 @@ def stack_component_died(ev: Evidence) -> Finding | None:
 def _run_command(ev: Evidence) -> str:
     for text in (ev.message, ev.longrepr):
         match = _RUN.search(text)
-        if match:
-            return match.group(1).strip()
+        if match:  # "wetest up (or unset X ...)" → "wetest up"; the message has the rest
+            return match.group(1).split(" (", 1)[0].strip()
     return ""
