@@ -120,8 +120,16 @@ def datastorage_unavailable(ev: Evidence) -> Finding | None:
 
 def _datastorage_log_lines(ev: Evidence) -> list[str]:
     """DataStorage errors the controller logged while the test ran (run-wide log and excerpt)."""
-    logged = ev.component_log_in_window("controller", _DS_TROUBLE)
-    return logged + [line for line in ev.controller_log if _DS_TROUBLE.search(line)]
+    logged = ev.component_log_in_window("controller", datastorage_trouble)
+    return logged + [line for line in ev.controller_log if datastorage_trouble(line)]
+
+
+def datastorage_trouble(line: str) -> bool:
+    """A log line about DataStorage failing; a substring test first keeps long logs cheap."""
+    low = line.lower()
+    if "storage" not in low and "audit data loss" not in low:
+        return False
+    return bool(_DS_TROUBLE.search(line))
 
 
 def infrastructure_missing(ev: Evidence) -> Finding | None:

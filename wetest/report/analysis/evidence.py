@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ import yaml
 
 from wetest.report.results import RunInfo, TestResult
 
-LOG_TAIL = 400
+LOG_TAIL = 2000
+TAIL_BYTES = 512 * 1024
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's loader when PyYAML was built with it: parsing we.yaml is most of an analysis."""
 _STATUS_JSON = re.compile(r'\{"kind":"Status".*?"message":"((?:[^"\\]|\\.)*)".*\}')
@@ -209,22 +211,22 @@ class Evidence:
 
     def component_log(self, name: str) -> list[str]:
         """The last lines of ``logs/<name>.log`` (the run-wide copy kept at session end)."""
-        return _component_logs(self.run_dir).get(name, [])
+        return list(_component_log(self.run_dir, name))
 
     def component_log_in_window(
-        self, name: str, pattern: re.Pattern[str], slack: float = 2.0
+        self, name: str, wanted: Callable[[str], bool], slack: float = 2.0
     ) -> list[str]:
-        """Lines of a component log matching pattern, stamped inside the test's run time.
+        """Lines of a component log that ``wanted`` keeps, stamped inside the test's run time.
 
-        The pattern is applied first: parsing every line's time stamp would cost more than
-        all other analyzers together on a long log.
+        The filter is applied first, once per build: parsing every line's time stamp would cost
+        more than all other analyzers together on a long log.
         """
         start, stop = instant(self.result.start), instant(self.result.stop)
         if start is None or stop is None:
             return []
         low, high = start - slack, stop + slack
         kept = []
-        for line in _matching(self.run_dir, name, pattern):
+        for line in _matching(self.run_dir, name, wanted):
             at = log_time(line)
             if at is not None and low <= at <= high:
                 kept.append(line)
@@ -276,27 +278,28 @@ def instant(text: str) -> float | None:
     return (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).timestamp()
 
 
-@functools.lru_cache(maxsize=8)
-def _component_logs(run_dir: Path) -> dict[str, list[str]]:
-    """Every ``logs/*.log`` tail of a run, read once per report build (shared by all tests)."""
-    logs: dict[str, list[str]] = {}
-    for path in sorted((run_dir / "logs").glob("*.log")):
-        try:
-            logs[path.stem] = path.read_text("utf-8", errors="replace").splitlines()[-LOG_TAIL:]
-        except OSError:
-            continue
-    return logs
+@functools.lru_cache(maxsize=16)
+def _component_log(run_dir: Path, name: str) -> tuple[str, ...]:
+    """The last LOG_TAIL lines of ``logs/<name>.log``, read once per report build."""
+    path = run_dir / "logs" / f"{name}.log"
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, path.stat().st_size - TAIL_BYTES))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ()
+    return tuple(text.splitlines()[-LOG_TAIL:])
 
 
 @functools.lru_cache(maxsize=32)
-def _matching(run_dir: Path, name: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
-    """The lines of a run-wide log that match pattern, searched once per report build."""
-    return tuple(line for line in _component_logs(run_dir).get(name, []) if pattern.search(line))
+def _matching(run_dir: Path, name: str, wanted: Callable[[str], bool]) -> tuple[str, ...]:
+    """The lines of a run-wide log that ``wanted`` keeps, searched once per report build."""
+    return tuple(line for line in _component_log(run_dir, name) if wanted(line))
 
 
 def clear_cache() -> None:
     """Forget component logs read earlier (a rebuilt report must see the files as they are)."""
-    _component_logs.cache_clear()
+    _component_log.cache_clear()
     _matching.cache_clear()
 
 
