@@ -7,7 +7,10 @@ calls, an 80-line controller log, we.yaml, pipelinerun.yaml, audit.json, events.
 stack.json, and a 2000-line run-wide controller log; a quarter of the tests end at each of the
 conflict, audit-delivery and contract-deviation analyzers and at unknown, so every analyzer runs.
 
-    .venv/bin/python bench/analyzer_cost.py [--failures 100] [RUN_DIR]
+The machine is shared, so the analysis runs ``--repeat`` times and each analyzer's best total
+is printed (the least disturbed measurement).
+
+    .venv/bin/python bench/analyzer_cost.py [--failures 100] [--repeat 5] [RUN_DIR]
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ def _files(i: int) -> dict[str, str]:
     log = [f"2026-12-06 10:00:{k % 60:02d},000 INFO reconcile {ns}/{name}" for k in range(80)]
     audit = [{"event_type": "workflow.started", "correlation_id": name}] * (2 if case == 1 else 1)
     ds = {"url": "http://127.0.0.1:18100", "reachable": True, "detail": ""}
-    ctrl = {"alive": True, "exit_code": None, "log_tail": []}
+    ctrl: dict[str, object] = {"alive": True, "exit_code": None, "log_tail": []}
     stack = {"api_call_evidence": "available", "components": {}, "controller": ctrl,
              "datastorage": ds}  # fmt: skip
     return {
@@ -87,19 +90,31 @@ def _files(i: int) -> dict[str, str]:
     }
 
 
+def best(run: results.Run, repeat: int) -> tuple[analysis.Costs, float]:
+    """Each analyzer's least total over ``repeat`` analyses, and the least model build time."""
+    costs, model_seconds = analysis.Costs(), float("inf")
+    for _ in range(repeat):
+        once = analysis.Costs()
+        started = time.perf_counter()
+        triage.build(run, costs=once)
+        model_seconds = min(model_seconds, time.perf_counter() - started)
+        for name, seconds in once.seconds.items():
+            if seconds < costs.seconds.get(name, float("inf")):
+                costs.seconds[name], costs.calls[name] = seconds, once.calls[name]
+    return costs, model_seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", nargs="?", type=Path)
     parser.add_argument("--failures", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wetest-analyzer-cost-") as tmp:
         run_dir = args.run_dir or synthesize(Path(tmp) / "run", args.failures)
         run = results.read(run_dir)
         failed = sum(r.failed for r in run.results)
-        costs = analysis.Costs()
-        started = time.perf_counter()
-        triage.build(run, costs=costs)
-        model_seconds = time.perf_counter() - started
+        costs, model_seconds = best(run, args.repeat)
         started = time.perf_counter()
         build.build(run_dir)
         build_seconds = time.perf_counter() - started
