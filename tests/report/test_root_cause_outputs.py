@@ -91,8 +91,9 @@ def test_allure_results_carry_the_root_cause_and_categories(seed_run: Path) -> N
     build.build(seed_run)  # idempotent: one prefix, one tag, one description block
     result = json.loads(failed.read_text())
     assert result["statusDetails"]["message"] == (
-        f"[root cause: resource-version conflict] {CONFLICT_HEADLINE}\n409"
+        f"[root cause: resource-version conflict] {CONFLICT_HEADLINE}"
     )
+    assert result["statusDetails"]["trace"] == "409\n\n..."
     tags = [x["value"] for x in result["labels"] if x["name"] == "tag"]
     assert tags == ["root-cause: resource-version conflict"]
     assert result["description"].count("Root cause: resource-version conflict") == 1

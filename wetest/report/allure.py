@@ -1,11 +1,13 @@
 """Put each failed test's root cause into Allure: a label, a description, and categories.
 
 Allure Report's *Categories* tab groups failures by regular expressions over the status
-message, not by labels, so the root cause is also written at the start of each failed result's
-``statusDetails.message`` (``[root cause: <cause>] <headline>``) and ``categories.json`` holds
-one category per cause that matches that prefix. The label (``tag: root-cause: <cause>``) makes
-the cause filterable in the tree; the description says cause, headline and next action next to
-the test. Amending is idempotent: a previous prefix, tag and description block are replaced.
+message, not by labels, and inside a category by the whole message. So each failed result's
+``statusDetails.message`` becomes ``[root cause: <cause>] <headline>`` (the test's own message
+moves to the top of ``statusDetails.trace``), and ``categories.json`` holds one category per
+cause matching that prefix: the tab then reads cause → headline → tests, like triage.md. The
+label (``tag: root-cause: <cause>``) makes the cause filterable in the tree; the description
+says cause, headline and next action next to the test. Amending is idempotent: the message, tag
+and description block are replaced, and the original message moves into the trace only once.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from wetest.report.analysis.causes import CAUSES, Finding
 
 DIRECTORY = "allure-results"
-PREFIX = re.compile(r"^\[root cause: [^\]]*\] [^\n]*\n?")
+PREFIX = re.compile(r"^\[root cause: ")
 TAG = "root-cause: "
 DESCRIPTION_START = "Root cause:"
 
@@ -67,8 +69,10 @@ def _key(nodeid: str) -> tuple[str, str]:
 def _apply(result: dict[str, Any], finding: Finding) -> bool:
     before = json.dumps(result, sort_keys=True)
     details = result.setdefault("statusDetails", {})
-    message = PREFIX.sub("", str(details.get("message") or ""))
-    details["message"] = f"[root cause: {finding.cause}] {finding.headline}\n{message}".rstrip()
+    message = str(details.get("message") or "")
+    if not PREFIX.match(message):  # first amendment: the test's own message heads the trace
+        details["trace"] = f"{message}\n\n{details.get('trace') or ''}".strip()
+    details["message"] = f"[root cause: {finding.cause}] {finding.headline}"
     labels = [
         label
         for label in result.get("labels") or []
