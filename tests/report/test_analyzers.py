@@ -219,9 +219,25 @@ def test_admission_denied(folder: Folder) -> None:
     assert found.counts == {"403 Forbidden": 1, "422 Invalid": 1, "controller log denials": 0}
 
 
+def test_a_denial_the_suite_injects_is_not_a_root_cause(folder: Folder) -> None:
+    folder.add("we.yaml", we("Running"))
+    injected = (
+        f'workflowexecutions.kubernaut.ai "{WE}" is forbidden: ValidatingAdmissionPolicy '
+        f"'wetest-hold-{WE}' with binding 'wetest-hold-{WE}' denied request"
+    )
+    folder.add("api-calls.jsonl", [call("update", 422, message=injected)])
+    folder.add("controller.log", f"2026-12-06 10:00:02,000 ERROR 422 Invalid: {WE} {injected}\n")
+    assert admission_denied(folder.evidence()) is None
+
+
 def test_audit_delivery_counts_duplicates_and_losses(folder: Folder) -> None:
     folder.add("we.yaml", we("Completed", ("AuditRecorded",)))
     started = {"event_type": "workflow.started", "correlation_id": f"corr-{WE}"}
+    folder.add("audit.json", [started, started, started])
+    assert audit_delivery(folder.evidence()) is not None
+    completed = {"event_type": "workflow.completed", "correlation_id": f"corr-{WE}"}
+    folder.add("audit.json", [started, completed, completed, completed])
+    assert audit_delivery(folder.evidence()).counts == {"duplicated events": 2, "lost events": 0}
     folder.add("audit.json", [started, started, started])
     found = audit_delivery(folder.evidence())
     assert found is not None

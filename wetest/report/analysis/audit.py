@@ -42,10 +42,9 @@ def audit_delivery(ev: Evidence) -> Finding | None:
             if kind[0] == cid and n > 1:
                 duplicated[f"{cid} {kind[1]}"] = n
         lost += [f"{cid} {t}" for t in expected if not seen.get((cid, t))]
-        if phase in TERMINAL and sum(seen.get((cid, t), 0) for t in TERMINAL.values()) > 1:
-            duplicated[f"{cid} terminal events"] = sum(
-                seen.get((cid, t), 0) for t in TERMINAL.values()
-            )
+        terminal = [seen.get((cid, t), 0) for t in TERMINAL.values()]
+        if phase in TERMINAL and all(n == 1 for n in terminal):  # completed AND failed
+            duplicated[f"{cid} terminal events (completed and failed)"] = 2
     if not duplicated and not (lost and _audit_expected(ev)):
         return None
     counts = {"duplicated events": sum(n - 1 for n in duplicated.values())}

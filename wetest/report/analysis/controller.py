@@ -26,6 +26,9 @@ _DENIAL = re.compile(
     re.I,
 )
 _WRITE_CLAUSES = ("WE-STAT-001", "WE-STAT-002")
+_INJECTED = re.compile(r"ValidatingAdmissionPolicy '?wetest-")
+"""The suites' own denials (wetest.kube.admission, policies named ``wetest-…``): a refusal the
+test injects on purpose is its premise, never the root cause of its failure."""
 
 
 def controller_crashed(ev: Evidence) -> Finding | None:
@@ -105,7 +108,8 @@ def admission_denied(ev: Evidence) -> Finding | None:
     """A write of the controller was refused by admission (403/422 from a policy or webhook)."""
     calls = ev.api_calls or []
     denied = [c for c in calls if c.actor == "controller" and c.code in (403, 422) and c.is_write]
-    logged = [line for line in ev.controller_log if _DENIAL.search(line)]
+    denied = [c for c in denied if not _INJECTED.search(c.message)]
+    logged = [x for x in ev.controller_log if _DENIAL.search(x) and not _INJECTED.search(x)]
     if not denied and not logged:
         return None
     forbidden = sum(c.code == 403 for c in denied)
