@@ -91,6 +91,29 @@ def test_a_conflict_that_was_re_applied_is_not_a_root_cause(folder: Folder) -> N
     assert resource_version_conflict(folder.evidence()) is None
 
 
+def test_a_conflict_the_test_provoked_is_its_premise(folder: Folder) -> None:
+    folder.add("we.yaml", we("Completed"))
+    t1, t2 = "2026-12-06T10:00:02.1Z", "2026-12-06T10:00:02.2Z"
+    folder.add("api-calls.jsonl", [
+        call("get", sub=""), call("patch", 200, actor="harness", sub="", t=t1),
+        call("update", 409, t=t2),
+    ])  # fmt: skip
+    assert resource_version_conflict(folder.evidence()) is None
+
+
+def test_log_only_conflicts_the_we_moved_past_are_tolerated(folder: Folder) -> None:
+    """The no-audit-recorded mutant under churn: 409s at Running, Completed 2 s later."""
+    done = we("Completed")
+    done["status"]["completionTime"] = "2026-12-06T10:00:04Z"
+    folder.add("we.yaml", done).add("controller.log", CONFLICT_LOG + "\n")
+    assert resource_version_conflict(folder.evidence()) is None
+    late = CONFLICT_LOG.replace("10:00:02,100", "10:00:04,050")
+    folder.add("controller.log", CONFLICT_LOG + "\n" + late + "\n")
+    found = resource_version_conflict(folder.evidence())
+    assert found is not None
+    assert found.counts["second status write in one reconcile"] == 2
+
+
 def test_conflict_not_re_applied_names_stat_001(folder: Folder) -> None:
     folder.add("we.yaml", we("Running", ("AuditRecorded",))).add(
         "pipelinerun.yaml", pipelinerun("True")
@@ -293,3 +316,14 @@ def test_cause_names_are_the_shared_list() -> None:
         "controller crashed", "controller not reconciling", "admission denied", "audit delivery",
         "contract deviation", "infrastructure missing", "configuration", "unknown",
     }  # fmt: skip
+
+
+def test_without_clause_results_the_clause_the_message_names_comes_first(folder: Folder) -> None:
+    folder.fields |= {
+        "clauses": ("WE-AUD-021", "WE-COND-040", "WE-STAT-001"),
+        "message": "Timed out after 10.03s waiting for condition AuditRecorded (status=True, "
+        "reason=AuditSucceeded) on workflowexecutions.kubernaut.ai we-test-exactly-once/x.",
+    }
+    found = diagnose(folder.evidence())
+    assert found.cause == causes.CONTRACT_DEVIATION
+    assert found.clauses[0] == "WE-COND-040"

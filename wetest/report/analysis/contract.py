@@ -43,6 +43,8 @@ PROGRAMMING_ERRORS = (
 _FIXTURE_MISSING = re.compile(r"fixture '[^']+' not found")
 _E_LINE = re.compile(r"^E\s+(.*\S)", re.M)
 WAIT_TAIL = 3
+_WORD = re.compile(r"[a-z][a-z0-9]{5,}")
+"""Words long enough to be distinctive (``auditrecorded``, ``completiontime``, ``pipelinerun``)."""
 
 
 def contract_deviation(ev: Evidence) -> Finding | None:
@@ -107,10 +109,24 @@ def unknown(ev: Evidence) -> Finding:
 
 
 def failed_clauses(ev: Evidence) -> tuple[str, ...]:
-    """The clauses whose checks failed (per-clause results), else every clause the test cites."""
+    """The clauses whose checks failed (per-clause results), else the clauses the test cites.
+
+    Without per-clause results, the cited clause whose text shares the most words with the
+    failure message comes first (``waiting for condition AuditRecorded`` → WE-COND-040).
+    """
     results = ev.result.clause_results
     failed = tuple(c for c, r in results.items() if r.result == "failed")
-    return failed or ev.result.clauses
+    if failed:
+        return failed
+    prose = " ".join(t for t in ev.message.lower().split() if "-" not in t and "/" not in t)
+    words = set(_WORD.findall(prose))  # object names (we-test-exactly-once-…) are not prose
+    known = _catalogue()
+
+    def shared(clause: str) -> int:
+        title = known[clause].title.lower() if clause in known else ""
+        return len(words & set(_WORD.findall(title)))
+
+    return tuple(sorted(ev.result.clauses, key=shared, reverse=True))
 
 
 def assertion_lines(ev: Evidence) -> list[str]:

@@ -19,7 +19,7 @@ from wetest.report.analysis.causes import (
     Kind,
     Severity,
 )
-from wetest.report.analysis.evidence import ApiCall, Evidence, condense, instant
+from wetest.report.analysis.evidence import ApiCall, Evidence, condense, instant, log_time
 
 _CONFLICT = re.compile(
     r"the object has been modified|Operation cannot be fulfilled|\b409\b.*Conflict|"
@@ -33,25 +33,60 @@ SAME_RECONCILE_SECONDS = 1.0
 
 
 def resource_version_conflict(ev: Evidence) -> Finding | None:
-    """The controller's status writes got 409 and a change of the transition never landed."""
-    calls = _status_calls(ev)
-    conflicts = [c for c in calls if c.code == 409]
+    """The controller's status writes got 409 and a change of the transition never landed.
+
+    A 409 the test provoked (it wrote the WE between the controller's read and write) is the
+    test's premise; one the controller recovered from (it re-read and the WE moved on) is
+    tolerated (WE-STAT-001). Neither is a root cause. What is: a 409 on a second status write
+    of one reconcile (stale resourceVersion, WE-STAT-002), or a change never re-applied.
+    """
+    if ev.api_calls is not None:
+        return _from_api_calls(ev)
+    return _from_log(ev)
+
+
+def _from_api_calls(ev: Evidence) -> Finding | None:
+    everything = [c for c in _status_calls(ev) if c.code == 409]
+    if not everything:
+        return _seen_by_test(ev)
+    own, stale = own_conflicts(ev)
+    if not own:
+        return None  # every 409 followed a write of the test itself: injected on purpose
+    lost = uncommitted(ev.wes, ev.pipelineruns)
+    writes = _status_calls(ev)
+    retried = any(c.ok for c in writes if c.time > own[-1].time)
+    if not stale and retried:
+        return None
+    lines = [c.describe() for c in own[:3]]
+    return _finding(ev, len(own), lines, lost, len(stale))
+
+
+def _from_log(ev: Evidence) -> Finding | None:
+    """Only the controller's own log: 409 times are compared with the WE's transition times."""
     logged = [line for line in ev.controller_log if _CONFLICT.search(line)]
-    count = len(conflicts) if ev.api_calls is not None else len(logged)
-    if not count:
+    if not logged:
         return _seen_by_test(ev)
     lost = uncommitted(ev.wes, ev.pipelineruns)
-    retried = bool(conflicts) and any(c.ok for c in calls if c.time > conflicts[-1].time)
-    if not lost and (retried or ev.api_calls is None):
-        return None  # a tolerated conflict (WE-STAT-001): it was re-applied
-    stale = stale_second_writes(ev) if ev.api_calls is not None else int("AuditRecorded" in lost)
+    times = [t for t in (log_time(line) for line in logged) if t is not None]
+    moments = transition_times(ev.wes)
+    stale = (
+        "AuditRecorded" in lost
+        and bool(moments)
+        and all(any(m - 1.0 <= t <= m + 2.0 for t in times) for m in moments)
+    )
+    recovered = bool(moments and times) and max(moments) > max(times, default=0.0) + 1.0
+    if not stale and (recovered or not lost):
+        return None
+    lines = [condense(line) for line in logged[:3]]
+    return _finding(ev, len(logged), lines, lost, len(moments) if stale else 0)
+
+
+def _finding(ev: Evidence, count: int, lines: list[str], lost: list[str], stale: int) -> Finding:
     counts = {"409 Conflict on workflowexecutions/status": count}
     counts |= {f"never committed: {what}": 1 for what in lost}
+    lines = lines + [f"{_we_ref(ev)}: {what} missing from the final object" for what in lost]
     if stale:
         counts["second status write in one reconcile"] = stale
-    lines = [c.describe() for c in conflicts[:3]] or [condense(line) for line in logged[:3]]
-    lines += [f"{_we_ref(ev)}: {what} missing from the final object" for what in lost]
-    if stale:
         return Finding(
             cause=RESOURCE_VERSION_CONFLICT,
             kind=Kind.CONTROLLER_DEFECT,
@@ -78,6 +113,45 @@ def resource_version_conflict(ev: Evidence) -> Finding | None:
         counts=counts,
         lines=tuple(lines),
     )
+
+
+def own_conflicts(ev: Evidence) -> tuple[list[ApiCall], list[ApiCall]]:
+    """The controller's 409s that the test did not provoke, and the stale ones among them.
+
+    Walking every call on the test's WEs in time order: a controller read starts a reconcile;
+    a 409 after a successful controller status write of the same reconcile is stale (the
+    controller wrote twice from one read); a 409 after only a harness write is injected.
+    """
+    names = ev.we_names
+    own: list[ApiCall] = []
+    stale: list[ApiCall] = []
+    wrote = provoked = False
+    for call in ev.api_calls or []:
+        if call.resource != "workflowexecutions" or call.name not in names:
+            continue
+        if call.actor == "controller" and call.verb in _READS:
+            wrote = provoked = False
+        elif call.actor == "harness" and call.is_write:
+            provoked = True
+        elif call.actor == "controller" and call.subresource == "status" and call.is_write:
+            if call.code == 409 and (wrote or not provoked):
+                own.append(call)
+                if wrote:
+                    stale.append(call)
+            wrote = wrote or call.ok
+    return own, stale
+
+
+def transition_times(wes: list[dict[str, Any]]) -> list[float]:
+    """The WEs' startTime and completionTime: the instants of their audited transitions."""
+    found = []
+    for we in wes:
+        status = we.get("status") or {}
+        for key in ("startTime", "completionTime"):
+            at = instant(str(status.get(key) or "").replace("Z", "+00:00"))
+            if at is not None:
+                found.append(at)
+    return found
 
 
 def _seen_by_test(ev: Evidence) -> Finding | None:
@@ -141,19 +215,6 @@ def uncommitted(wes: list[dict[str, Any]], prs: list[dict[str, Any]]) -> list[st
         elif phase == "Running" and done:
             lost.append(f"phase {done}")
     return list(dict.fromkeys(lost))
-
-
-def stale_second_writes(ev: Evidence) -> int:
-    """409s that follow a successful status write of the same reconcile (no read in between)."""
-    count = 0
-    for burst in reconciles(ev):
-        wrote = False
-        for call in burst:
-            if call.ok and call.is_write:
-                wrote = True
-            elif call.code == 409 and wrote:
-                count += 1
-    return count
 
 
 def reconciles(ev: Evidence) -> list[list[ApiCall]]:
