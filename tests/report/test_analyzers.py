@@ -327,3 +327,16 @@ def test_without_clause_results_the_clause_the_message_names_comes_first(folder:
     found = diagnose(folder.evidence())
     assert found.cause == causes.CONTRACT_DEVIATION
     assert found.clauses[0] == "WE-COND-040"
+
+
+def test_a_key_error_inside_an_assert_is_a_contract_deviation(folder: Folder) -> None:
+    folder.fields |= {
+        "error_class": "builtins.KeyError", "message": "'finalizers'",
+        "clauses": ("WE-FIN-001",),
+        "longrepr": '>       assert FINALIZER in get(ref)["metadata"]["finalizers"]\n'
+        "E       KeyError: 'finalizers'",
+    }  # fmt: skip
+    found = diagnose(folder.evidence())
+    assert found.cause == causes.CONTRACT_DEVIATION
+    assert found.lines[0] == "KeyError: 'finalizers'"
+    assert found.mechanical == "error (KeyError) in call"

@@ -42,14 +42,19 @@ PROGRAMMING_ERRORS = (
 )
 _FIXTURE_MISSING = re.compile(r"fixture '[^']+' not found")
 _E_LINE = re.compile(r"^E\s+(.*\S)", re.M)
+_FAILING_LINE = re.compile(r"^>\s+(.*\S)", re.M)
 WAIT_TAIL = 3
 _WORD = re.compile(r"[a-z][a-z0-9]{5,}")
 """Words long enough to be distinctive (``auditrecorded``, ``completiontime``, ``pipelinerun``)."""
 
 
 def contract_deviation(ev: Evidence) -> Finding | None:
-    """An assertion of the test failed: expected vs observed on the clause it checks."""
-    if ev.error_name not in ASSERTIONS:
+    """An assertion of the test failed: expected vs observed on the clause it checks.
+
+    A KeyError (or similar) raised inside an ``assert`` line counts too: the check looked for
+    a field the controller's object lacks (``assert X in we["metadata"]["finalizers"]``).
+    """
+    if ev.error_name not in ASSERTIONS and not _inside_assert(ev):
         return None
     failing = failed_clauses(ev)
     lines = [*assertion_lines(ev), *ev.wait_history.splitlines()[-WAIT_TAIL:]]
@@ -70,6 +75,14 @@ def contract_deviation(ev: Evidence) -> Finding | None:
         },
         lines=tuple(lines),
     )
+
+
+def _inside_assert(ev: Evidence) -> bool:
+    """The failing source line (pytest's ``>`` line) is an assert statement."""
+    if ev.error_name not in PROGRAMMING_ERRORS:
+        return False
+    failing = _FAILING_LINE.findall(ev.longrepr)
+    return bool(failing) and failing[-1].startswith("assert ")
 
 
 def suite_defect(ev: Evidence) -> Finding | None:
@@ -124,7 +137,8 @@ def failed_clauses(ev: Evidence) -> tuple[str, ...]:
 
     def shared(clause: str) -> int:
         title = known[clause].title.lower() if clause in known else ""
-        return len(words & set(_WORD.findall(title)))
+        found = set(_WORD.findall(title))  # "finalizers" in a message names "finalizer"
+        return sum(any(w.startswith(t) or t.startswith(w) for t in found) for w in words)
 
     return tuple(sorted(ev.result.clauses, key=shared, reverse=True))
 
