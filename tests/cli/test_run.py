@@ -17,7 +17,7 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_unreachable_datastorage_fails_fast_and_is_triaged_as_missing_infrastructure(
+def test_unreachable_datastorage_fails_fast_and_is_triaged_as_datastorage_unavailable(
     tmp_path: Path,
 ) -> None:
     url = f"http://127.0.0.1:{closed_port()}"
@@ -39,8 +39,11 @@ def test_unreachable_datastorage_fails_fast_and_is_triaged_as_missing_infrastruc
     )
     assert "Run: wetest up" in last
     triage = (tmp_path / "triage.md").read_text()
-    assert "### missing infrastructure" in triage
+    assert ": DataStorage was not available to the controller or the harness" in triage
+    assert "**Kind:** environment/infrastructure (expected, not a code defect)" in triage
     conformance = (tmp_path / "conformance.yaml").read_text()
     assert "session stopped" in conformance
     records = [json.loads(x) for x in (tmp_path / "results.jsonl").read_text().splitlines()]
-    assert {r["cause"] for r in records if r["outcome"] != "passed"} == {"missing infrastructure"}
+    failed = [r for r in records if r["outcome"] != "passed"]
+    assert {r["cause"] for r in failed} == {"missing infrastructure"}
+    assert {r["root_cause"]["cause"] for r in failed} == {"DataStorage unavailable"}

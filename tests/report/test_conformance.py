@@ -53,7 +53,7 @@ def test_seed_clause_results_and_reasons(seed_run: Path) -> None:
         "tests": [f"suites/conditions/test_conditions.py::test_conflict_{i}" for i in range(5)],
         "causes": ["resource-version conflict"],
     }
-    assert entries["WE-AUD-023"]["causes"] == ["missing infrastructure"]
+    assert entries["WE-AUD-023"]["causes"] == ["DataStorage unavailable"]
     assert entries["WE-FIN-002"]["reason"] == conformance.NOT_SELECTED
     assert entries["DS-API-031"]["reason"] == conformance.NO_TEST
     assert entries["ENV-005"]["reason"] == conformance.ENV_FACT

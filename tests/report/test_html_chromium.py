@@ -51,10 +51,21 @@ def page(seed_run: Path) -> Path:
 def test_dom_has_the_groups_actions_and_timeline(page: Path, tmp_path: Path) -> None:
     dom = run_chromium(tmp_path, "--dump-dom", page.as_uri())
     assert "<tbody>" in dom, "the DOM was not produced by the browser's parser"
-    causes = re.findall(r'<section class="group" data-cause="([^"]+)">', dom)
-    assert causes == ["missing infrastructure", "resource-version conflict"]
-    assert "<h3>missing infrastructure (6)</h3>" in dom
+    groups = re.findall(
+        r'<section class="group k-[\w-]+" data-cause="([^"]+)" data-kind="([^"]+)">', dom
+    )
+    assert groups == [
+        ("DataStorage unavailable", "environment"),
+        ("resource-version conflict", "controller-defect"),
+    ]
+    assert "<h3>6 tests: DataStorage was not available to the controller or the harness" in dom
+    assert "<h3>5 tests: status writes refused with 409 Conflict — the controller wrote" in dom
+    assert "<th>Kind</th><td>controller defect against a clause</td>" in dom
+    assert "<th>Clauses</th><td>WE-STAT-002, WE-STAT-004, WE-COND-040</td>" in dom
     assert "<pre>wetest up</pre>" in dom
+    steps = re.findall(r"<li>([^<]+)</li>", dom[dom.index('<ol id="checklist">') :])
+    assert steps[0].startswith("Start DataStorage")
+    assert steps[1].startswith("Merge the transition and the AuditRecorded condition")
     assert "Operation cannot be fulfilled on workflowexecutions.kubernaut.ai" in dom
     timeline = dom[dom.index('<div id="timelines">') :]
     kinds = re.findall(r'<li class="k-(\w+)" data-kind="\w+">', timeline)

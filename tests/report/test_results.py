@@ -92,7 +92,9 @@ def test_junit_is_the_fallback_when_results_jsonl_is_missing(tmp_path: Path) -> 
     assert bad.message == "wetest.errors.WaitTimeout: Phase Completed not reached in 15s."
     assert any("junit.xml" in w for w in run.warnings)
     build.build(tmp_path)
-    assert "### wait timeout (1)" in (tmp_path / "triage.md").read_text()
+    text = (tmp_path / "triage.md").read_text()
+    assert "### 1 test: an assertion failed in a test that cites no clause" in text
+    assert "wait timeout (WaitTimeout) in call: 1" in text
 
 
 def test_rerun_label_is_kept(make_run: Callable[[str], Any]) -> None:

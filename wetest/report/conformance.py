@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from wetest import bundled
-from wetest.report import causes, clauses
-from wetest.report.results import Run, TestResult
+from wetest.report import analysis, clauses
+from wetest.report.results import ClauseResult, Run, TestResult
 
 REPORT_PROFILES = ("Core", "Cond", "Audit", "Ext", "DS")
 NO_TEST = "no test covers it"
@@ -142,7 +142,7 @@ def clause_results(
     """One entry per catalogue clause, then any clause the tests cite that it does not know."""
     unobservable = unobservable or {}
     selected = selected_tags(run)
-    bound: dict[str, list[tuple[TestResult, dict[str, str]]]] = {}
+    bound: dict[str, list[tuple[TestResult, ClauseResult]]] = {}
     for result in run.results:
         for clause, verdict in verdicts_of(result).items():
             bound.setdefault(clause, []).append((result, verdict))
@@ -164,28 +164,27 @@ def clause_results(
     return out
 
 
-def verdicts_of(result: TestResult) -> dict[str, dict[str, str]]:
+def verdicts_of(result: TestResult) -> dict[str, ClauseResult]:
     """A test's per-clause verdicts; for results without them, every clause gets the outcome."""
     if result.clause_results:
         return result.clause_results
     if result.outcome == "passed":
-        verdict = {"result": "passed", "message": ""}
+        verdict = ClauseResult("passed")
     elif result.failed:
-        verdict = {"result": "failed", "message": result.message or ""}
+        verdict = ClauseResult("failed", result.message or "")
     else:
-        skipped = "skipped: " + (result.message or "no reason given")
-        verdict = {"result": "not-reached", "message": skipped}
+        verdict = ClauseResult("not-reached", "skipped: " + (result.message or "no reason given"))
     return dict.fromkeys(result.clauses, verdict)
 
 
 def _clause(
-    run: Run, profile: str, tests: list[tuple[TestResult, dict[str, str]]]
+    run: Run, profile: str, tests: list[tuple[TestResult, ClauseResult]]
 ) -> dict[str, Any]:
-    failed = [r for r, v in tests if v["result"] == "failed"]
-    passed = [r for r, v in tests if v["result"] == "passed"]
+    failed = [r for r, v in tests if v.result == "failed"]
+    passed = [r for r, v in tests if v.result == "passed"]
     if failed:
-        causes_seen = dict.fromkeys(str(causes.classify(r)) for r in failed)
-        messages = dict.fromkeys(v["message"] for _, v in tests if v["result"] == "failed")
+        causes_seen = dict.fromkeys(analysis.cause_of(run, r) for r in failed)
+        messages = dict.fromkeys(v.message for _, v in tests if v.result == "failed")
         return {
             "result": "failed",
             "tests": [r.nodeid for r in failed],
@@ -198,7 +197,7 @@ def _clause(
         return {
             "result": "not-reached",
             "tests": [r.nodeid for r, _ in tests],
-            "reason": next((v["message"] for _, v in tests if v["message"]), "not reached"),
+            "reason": next((v.message for _, v in tests if v.message), "not reached"),
         }
     return {"result": "not-run", "reason": not_run_reason(run, profile)}
 

@@ -1,8 +1,10 @@
 """Trimmed excerpts of a test's evidence files: observed state, log lines, the conflicting write.
 
 A report shows what was observed, not only that time ran out (STYLE §3), but a whole controller
-log would bury it, so every excerpt is cut to a few lines around the failure. Evidence paths come
-from results.jsonl; a path that leaves the run directory or a file that is gone is skipped.
+log would bury it, so every excerpt is cut to a few lines around the failure, and the log lines
+are only those naming the failing test's own objects (``Evidence.controller_log``): the
+controller serves every test at once. Files are read through ``analysis.Evidence``, which skips a
+path that leaves the run directory or a file that is gone.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wetest.report.results import TestResult
+from wetest.report.analysis.evidence import Evidence
+from wetest.report.results import RunInfo, TestResult
 
 MAX_LINES = 14
 CONTEXT = 3
@@ -47,40 +50,27 @@ class TimelineEntry:
     detail: Any = None
 
 
-def read_text(run_dir: Path, result: TestResult, key: str) -> str | None:
-    """The text of one evidence file, or None when it is absent or outside the run dir."""
-    relative = result.evidence.get(key)
-    if not relative:
-        return None
-    path = (run_dir / relative).resolve()
-    if not path.is_relative_to(run_dir.resolve()) or not path.is_file():
-        return None
-    try:
-        return path.read_text("utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def excerpt(run_dir: Path, result: TestResult) -> Excerpt:
-    state, state_source = observed_state(run_dir, result)
-    log = read_text(run_dir, result, "controller.log")
+def excerpt(ev: Evidence) -> Excerpt:
+    """The excerpt of one failed test; log lines only from lines that name its own objects."""
+    state, state_source = observed_state(ev)
+    log = ev.controller_log
     return Excerpt(
         observed_state=state,
         observed_source=state_source,
-        log_lines=around_failure(log.splitlines()) if log else [],
-        log_source=result.evidence.get("controller.log", "") if log else "",
-        conflicting_write=conflicting_write(result, log),
+        log_lines=around_failure(log) if log else [],
+        log_source=ev.source("controller.log") if log else "",
+        conflicting_write=conflicting_write(ev.result, log),
     )
 
 
-def observed_state(run_dir: Path, result: TestResult) -> tuple[list[str], str]:
+def observed_state(ev: Evidence) -> tuple[list[str], str]:
     """The WE's status block from we.yaml, else the tail of the wait history."""
-    we_yaml = read_text(run_dir, result, "we.yaml")
+    we_yaml = ev.text("we.yaml")
     if we_yaml:
-        return status_block(we_yaml.splitlines()), result.evidence["we.yaml"]
-    history = read_text(run_dir, result, "wait-history.txt")
+        return status_block(we_yaml.splitlines()), ev.source("we.yaml")
+    history = ev.wait_history
     if history:
-        return history.splitlines()[-MAX_LINES:], result.evidence["wait-history.txt"]
+        return history.splitlines()[-MAX_LINES:], ev.source("wait-history.txt")
     return [], ""
 
 
@@ -104,13 +94,10 @@ def around_failure(lines: list[str]) -> list[str]:
     return trim(lines[max(0, hit - CONTEXT) : hit + CONTEXT + 1])
 
 
-def conflicting_write(result: TestResult, log: str | None = None) -> str:
+def conflicting_write(result: TestResult, log: list[str]) -> str:
     """The first line that names a 409: from the message, the traceback, then the log."""
-    for text in (result.message, result.longrepr, log):
-        for line in (text or "").splitlines():
-            if _CONFLICT_LINE.search(line):
-                return line.strip()
-    return ""
+    texts = [*(result.message or "").splitlines(), *(result.longrepr or "").splitlines(), *log]
+    return next((line.strip() for line in texts if _CONFLICT_LINE.search(line)), "")
 
 
 def trim(lines: list[str]) -> list[str]:
@@ -119,9 +106,9 @@ def trim(lines: list[str]) -> list[str]:
     return [*lines[: MAX_LINES - 1], f"... ({len(lines) - MAX_LINES + 1} more lines)"]
 
 
-def timeline(run_dir: Path, result: TestResult) -> list[TimelineEntry]:
+def timeline(run_dir: Path, result: TestResult, info: RunInfo) -> list[TimelineEntry]:
     """The test's timeline.json entries in time order; unreadable files give no entries."""
-    text = read_text(run_dir, result, "timeline.json")
+    text = Evidence(run_dir, result, info).text("timeline.json")
     try:
         raw = json.loads(text) if text else []
     except ValueError:

@@ -22,6 +22,8 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}
 pre{background:#f6f8fa;border:1px solid #ddd;padding:.6em;font-size:12px;white-space:pre-wrap;
 word-break:break-word}#clauses td:first-child{white-space:nowrap}
 .group{border-left:4px solid #c0392b;padding-left:1em;margin:1.5em 0}
+.group.k-environment{border-color:#9a6700}.group.k-interrupted{border-color:#888}
+.group.k-suite-defect{border-color:#8250df}.facts th{width:16em}
 .action{background:#fff8e1;border:1px solid #f0c36d;padding:.5em}
 .warn{color:#8a4b00}code{font-size:12px}
 .timeline{list-style:none;padding-left:0}.timeline li{padding:.15em 0;border-bottom:1px dotted #ddd}
@@ -39,6 +41,7 @@ def render(model: triage.Triage) -> str:
         _warnings(model),
         _groups(model),
         _clauses(model),
+        _checklist(model),
         _timelines(model),
     ]
     return (
@@ -66,10 +69,10 @@ def _warnings(model: triage.Triage) -> str:
 
 def _groups(model: triage.Triage) -> str:
     if not model.groups:
-        return '<h2>Failures by cause</h2><p id="groups">No test failed.</p>'
+        return '<h2>Failures by root cause</h2><p id="groups">No test failed.</p>'
     linked = set(model.timelines)
     sections = "".join(_group(view, linked) for view in model.groups)
-    return f'<h2>Failures by cause</h2><div id="groups">{sections}</div>'
+    return f'<h2>Failures by root cause</h2><div id="groups">{sections}</div>'
 
 
 def anchor(nodeid: str) -> str:
@@ -78,20 +81,36 @@ def anchor(nodeid: str) -> str:
 
 
 def _group(view: triage.GroupView, linked: set[str]) -> str:
-    items = "".join(_test_item(r, r.nodeid in linked) for r in view.group.results)
-    command = f"<pre>{escape(view.action.command)}</pre>" if view.action.command else ""
+    group, finding = view.group, view.finding
+    items = "".join(_test_item(r, r.nodeid in linked) for r in group.results)
+    command = f"<pre>{escape(view.command)}</pre>" if view.command else ""
+    facts = [
+        ("Kind", group.kind_text),
+        ("Severity", str(finding.severity)),
+        ("Root cause", finding.cause),
+        ("Clauses", ", ".join(group.clauses)),
+        ("Evidence", _counts(group.counts)),
+        ("How the tests failed (mechanically)", _counts(group.mechanical)),
+    ]
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts if v)
+    proof = f'<pre class="proof">{escape(chr(10).join(group.lines))}</pre>' if group.lines else ""
     return (
-        f'<section class="group" data-cause="{escape(view.title)}">'
-        f"<h3>{escape(view.title)} ({len(view.group.results)})</h3><ul>{items}</ul>"
-        f'<div class="action"><strong>Next action:</strong> {escape(view.action.text)}'
-        f"{command}</div>{_excerpt(view)}</section>"
+        f'<section class="group k-{escape(str(finding.kind))}" '
+        f'data-cause="{escape(finding.cause)}" data-kind="{escape(str(finding.kind))}">'
+        f'<h3>{escape(view.title)}</h3><table class="facts">{rows}</table>'
+        f'<div class="action"><strong>Next action:</strong> {escape(finding.next_action)}'
+        f"{command}</div>{proof}<ul>{items}</ul>{_excerpt(view)}</section>"
     )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return "; ".join(f"{name}: {n}" for name, n in counts.items())
 
 
 def _test_item(result: TestResult, linked: bool) -> str:
     label = f" [{escape(result.rerun.label)}]" if result.rerun else ""
     link = f' <a href="#{anchor(result.nodeid)}">timeline</a>' if linked else ""
-    message = f" — {escape(result.message)}" if result.message else ""
+    message = f" — {escape(triage.short_message(result))}" if result.message else ""
     return (
         f"<li><code>{escape(result.nodeid)}</code> ({escape(result.outcome)} in "
         f"{escape(result.when)}){label}{link}{message}</li>"
@@ -123,7 +142,8 @@ def _clauses(model: triage.Triage) -> str:
     if not model.clause_failures:
         return ""
     head = (
-        "<tr><th>Clause</th><th>Profile</th><th>Causes</th><th>Tests</th><th>Clause text</th></tr>"
+        "<tr><th>Clause</th><th>Profile</th><th>Root causes</th><th>Tests</th>"
+        "<th>Clause text</th></tr>"
     )
     rows = "".join(
         f"<tr><td>{escape(r.clause)}</td><td>{escape(r.profile)}</td>"
@@ -133,6 +153,13 @@ def _clauses(model: triage.Triage) -> str:
         for r in model.clause_failures
     )
     return f'<h2>Failed clauses</h2><table id="clauses">{head}{rows}</table>'
+
+
+def _checklist(model: triage.Triage) -> str:
+    if not model.checklist:
+        return ""
+    items = "".join(f"<li>{escape(step)}</li>" for step in model.checklist)
+    return f'<h2>Next steps, in order</h2><ol id="checklist">{items}</ol>'
 
 
 def _timelines(model: triage.Triage) -> str:

@@ -11,7 +11,13 @@ FENCE = "```"
 
 
 def render(model: triage.Triage) -> str:
-    parts = [_summary(model), _warnings(model), _groups(model), _clauses(model)]
+    parts = [
+        _summary(model),
+        _warnings(model),
+        _groups(model),
+        _clauses(model),
+        _checklist(model),
+    ]
     return "\n".join(part for part in parts if part).rstrip() + "\n"
 
 
@@ -29,12 +35,14 @@ def _warnings(model: triage.Triage) -> str:
 
 def _groups(model: triage.Triage) -> str:
     if not model.groups:
-        return "## Failures by cause\n\nNo test failed.\n"
+        return "## Failures by root cause\n\nNo test failed.\n"
     total = sum(len(g.group.results) for g in model.groups)
+    plural = "s" if len(model.groups) != 1 else ""
     lines = [
-        "## Failures by cause",
+        "## Failures by root cause",
         "",
-        f"{total} failing tests in {len(model.groups)} groups.",
+        f"{total} failing tests in {len(model.groups)} root-cause group{plural}, most "
+        "explanatory first.",
         "",
     ]
     for view in model.groups:
@@ -43,17 +51,32 @@ def _groups(model: triage.Triage) -> str:
 
 
 def group_lines(view: triage.GroupView) -> list[str]:
-    results = view.group.results
-    lines = [f"### {view.title} ({len(results)})", ""]
-    for result in results:
+    group, finding = view.group, view.finding
+    lines = [f"### {view.title}", ""]
+    facts = [f"**Kind:** {group.kind_text}", f"**Severity:** {finding.severity}"]
+    if group.clauses:
+        facts.append("**Clauses:** " + ", ".join(group.clauses))
+    lines += ["- " + " · ".join(facts), f"- **Root cause:** {finding.cause}"]
+    if group.counts:
+        lines.append("- **Evidence:** " + counts_text(group.counts))
+    if group.mechanical:
+        lines.append("- **How the tests failed (mechanically):** " + counts_text(group.mechanical))
+    lines += ["", f"**Next action:** {finding.next_action}"]
+    if view.command:
+        lines += ["", FENCE + "sh", view.command, FENCE]
+    if group.lines:
+        lines += ["", "Proving lines:", "", FENCE, *group.lines, FENCE]
+    lines += ["", "Tests:", ""]
+    for result in group.results:
         label = f" [{result.rerun.label}]" if result.rerun else ""
-        message = f" — {result.message}" if result.message else ""
+        message = f" — {triage.short_message(result)}" if result.message else ""
         lines.append(f"- `{result.nodeid}` ({result.outcome} in {result.when}){label}{message}")
-    lines += ["", f"**Next action:** {view.action.text}"]
-    if view.action.command:
-        lines += ["", FENCE + "sh", view.action.command, FENCE]
     lines += ["", *excerpt_lines(view), ""]
     return lines
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    return "; ".join(f"{name}: {n}" for name, n in counts.items())
 
 
 def excerpt_lines(view: triage.GroupView) -> list[str]:
@@ -75,13 +98,20 @@ def excerpt_lines(view: triage.GroupView) -> list[str]:
 def _clauses(model: triage.Triage) -> str:
     if not model.clause_failures:
         return ""
-    lines = ["## Failed clauses", "", "| Clause | Profile | Causes | Tests | Clause text |"]
+    lines = ["## Failed clauses", "", "| Clause | Profile | Root causes | Tests | Clause text |"]
     lines.append("|---|---|---|---|---|")
     for row in model.clause_failures:
         tests = "<br>".join(f"`{t}`" for t in row.tests)
         causes = ", ".join(row.causes)
         lines.append(f"| {row.clause} | {row.profile} | {causes} | {tests} | {cell(row.title)} |")
     return "\n".join(lines) + "\n"
+
+
+def _checklist(model: triage.Triage) -> str:
+    if not model.checklist:
+        return ""
+    steps = [f"{i}. [ ] {step}" for i, step in enumerate(model.checklist, start=1)]
+    return "\n".join(["## Next steps, in order", "", *steps]) + "\n"
 
 
 def cell(text: str) -> str:

@@ -44,12 +44,22 @@ class RunInfo:
     finished: str = ""
     exit_status: int | None = None
     session_error: str | None = None
+    interrupted: dict[str, str] | None = None
+    api_call_evidence: str = ""
 
 
 @dataclass(frozen=True)
 class Rerun:
     outcome: str
     label: str
+
+
+@dataclass(frozen=True)
+class ClauseResult:
+    """One clause's verdict inside one test: passed, failed or not-reached, with its message."""
+
+    result: str
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,6 @@ class TestResult:
     when: str = "call"
     duration: float = 0.0
     clauses: tuple[str, ...] = ()
-    clause_results: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Per clause ``{"result": passed|failed|not-reached, "message": str}`` (wetest.checks)."""
     area: str = ""
     profile: str = ""
     error_class: str | None = None
@@ -77,6 +85,8 @@ class TestResult:
     start: str = ""
     stop: str = ""
     rerun: Rerun | None = None
+    clause_results: dict[str, ClauseResult] = field(default_factory=dict)
+    """Per clause verdict (results.jsonl ``clause_results``, written by wetest.checks)."""
 
     @property
     def failed(self) -> bool:
@@ -157,7 +167,16 @@ def info_from(raw: dict[str, Any]) -> RunInfo:
         finished=str(raw.get("finished") or ""),
         exit_status=raw.get("exit_status"),
         session_error=raw.get("session_error") or None,
+        interrupted=_interrupted(raw.get("interrupted")),
+        api_call_evidence=str(raw.get("api_call_evidence") or ""),
     )
+
+
+def _interrupted(value: Any) -> dict[str, str] | None:
+    """run.json ``interrupted``: ``{"signal": ..., "at": ...}`` or null (written by the runner)."""
+    if not isinstance(value, dict):
+        return None
+    return {str(k): str(v) for k, v in value.items()}
 
 
 def read_jsonl(path: Path, warnings: list[str]) -> list[TestResult]:
@@ -186,7 +205,6 @@ def result_from(raw: dict[str, Any]) -> TestResult:
         when=str(raw.get("when") or "call"),
         duration=float(raw.get("duration") or 0.0),
         clauses=tuple(str(c) for c in raw.get("clauses") or ()),
-        clause_results=_clause_results(raw.get("clause_results")),
         area=str(raw.get("area") or ""),
         profile=str(raw.get("profile") or ""),
         error_class=raw.get("error_class") or None,
@@ -198,15 +216,16 @@ def result_from(raw: dict[str, Any]) -> TestResult:
         start=str(raw.get("start") or ""),
         stop=str(raw.get("stop") or ""),
         rerun=Rerun(str(rerun.get("outcome")), str(rerun.get("label"))) if rerun else None,
+        clause_results=_clause_results(raw.get("clause_results")),
     )
 
 
-def _clause_results(raw: Any) -> dict[str, dict[str, str]]:
-    """results.jsonl ``clause_results``; absent in results written before clause-level checks."""
-    if not isinstance(raw, dict):
+def _clause_results(value: Any) -> dict[str, ClauseResult]:
+    """``{"WE-X-001": {"result": "failed", "message": "..."}}``; anything else is ignored."""
+    if not isinstance(value, dict):
         return {}
     return {
-        str(clause): {"result": str(v.get("result")), "message": str(v.get("message") or "")}
-        for clause, v in raw.items()
-        if isinstance(v, dict)
+        str(clause): ClauseResult(str(item.get("result") or ""), str(item.get("message") or ""))
+        for clause, item in value.items()
+        if isinstance(item, dict)
     }

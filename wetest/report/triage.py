@@ -1,31 +1,38 @@
-"""The triage view of a run: summary, cause groups with evidence and next action, clause table.
+"""The triage view of a run: summary, root-cause groups with evidence and next action, checklist.
 
 Both renderers (Markdown and HTML) draw this one model, so the two files never disagree and the
-rules (which test represents a group, how the pass rate is computed) live in one place.
+rules (which test represents a group, how the pass rate is computed, whether API-call evidence
+was available) live in one place. The findings themselves come from ``analysis``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 
-from wetest.report import actions, causes, clauses, evidence
+from wetest.report import analysis, clauses, evidence
+from wetest.report.analysis.causes import Finding
 from wetest.report.results import Run, TestResult
 
 
 @dataclass(frozen=True)
 class GroupView:
-    """One cause group as the reader sees it: which tests, one excerpt, the next action."""
+    """One root-cause group as the reader sees it: heading, kind, tests, proof, next action."""
 
-    group: causes.Group
+    group: analysis.Group
     representative: TestResult
     excerpt: evidence.Excerpt
-    action: actions.Action
+
+    @property
+    def finding(self) -> Finding:
+        return self.group.finding
 
     @property
     def title(self) -> str:
-        return str(self.group.cause)
+        return self.group.heading
+
+    @property
+    def command(self) -> str:
+        return self.group.finding.command
 
 
 @dataclass(frozen=True)
@@ -42,23 +49,33 @@ class Triage:
     run: Run
     summary: dict[str, str]
     groups: list[GroupView]
+    checklist: list[str]
     clause_failures: list[ClauseFailure]
     timelines: dict[str, list[evidence.TimelineEntry]]
+    findings: dict[str, Finding]
+    """nodeid → root cause, for results.jsonl and Allure."""
 
 
-def build(run: Run, catalogue: dict[str, clauses.Clause] | None = None) -> Triage:
+def build(
+    run: Run,
+    catalogue: dict[str, clauses.Clause] | None = None,
+    costs: analysis.Costs | None = None,
+) -> Triage:
     catalogue = clauses.load() if catalogue is None else catalogue
-    groups = causes.group(run.results)
+    pairs = analysis.analyze(run, costs)
+    groups = analysis.group(pairs)
     return Triage(
         run=run,
-        summary=summary(run),
-        groups=[view(run.directory, group) for group in groups],
-        clause_failures=clause_failures(groups, catalogue),
+        summary=summary(run, pairs),
+        groups=[view(run, g) for g in groups],
+        checklist=analysis.checklist(groups),
+        clause_failures=clause_failures(pairs, catalogue),
         timelines=timelines(run),
+        findings={result.nodeid: finding for result, finding in pairs},
     )
 
 
-def summary(run: Run) -> dict[str, str]:
+def summary(run: Run, pairs: list[tuple[TestResult, Finding]]) -> dict[str, str]:
     info, counts = run.info, run.counts()
     target = info.target.name + (f" {info.target.version}" if info.target.version else "")
     lines = {
@@ -74,9 +91,29 @@ def summary(run: Run) -> dict[str, str]:
         "Started": info.started or "unknown",
         "Finished": info.finished or "unknown",
     }
+    if info.interrupted:
+        lines["Interrupted"] = (
+            f"by {info.interrupted.get('signal', 'a signal')} at {info.interrupted.get('at', '?')}"
+        )
     if info.session_error:
         lines["Session stopped"] = info.session_error
+    if pairs:
+        lines["API-call evidence"] = api_call_evidence(run, pairs)
     return lines
+
+
+def api_call_evidence(run: Run, pairs: list[tuple[TestResult, Finding]]) -> str:
+    """Whether the analyzers could read the API server's audit log, and why not."""
+    stated = run.info.api_call_evidence
+    recorded = any("api-calls.jsonl" in result.evidence for result, _ in pairs)
+    if recorded:
+        return "available (api-calls.jsonl per failed test)"
+    if stated.startswith("unavailable"):
+        return stated + " — conflicts and writes were judged from the controller log"
+    return (
+        "unavailable: this run recorded no api-calls.jsonl — conflicts and writes were judged "
+        "from the controller log"
+    )
 
 
 def pass_rate(counts: dict[str, int]) -> str:
@@ -85,29 +122,29 @@ def pass_rate(counts: dict[str, int]) -> str:
     return f"{100 * counts['passed'] / ran:.1f}% ({counts['passed']}/{ran})" if ran else "n/a"
 
 
-def view(run_dir: Path, group: causes.Group) -> GroupView:
+def short_message(result: TestResult, limit: int = 160) -> str:
+    """The first line of a test's message, cut so that a list of tests stays readable."""
+    line = (result.message or "").splitlines()[0] if result.message else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def view(run: Run, group: analysis.Group) -> GroupView:
     """The first test with readable evidence represents the group; else the first test."""
-    chosen, excerpt = group.results[0], evidence.Excerpt()
     for result in group.results:
-        candidate = evidence.excerpt(run_dir, result)
-        if candidate:
-            chosen, excerpt = result, candidate
-            break
-    if not excerpt.conflicting_write:
-        conflict = evidence.conflicting_write(chosen)
-        excerpt = dataclasses.replace(excerpt, conflicting_write=conflict)
-    return GroupView(group, chosen, excerpt, actions.next_action(group))
+        found = evidence.excerpt(analysis.Evidence(run.directory, result, run.info))
+        if found:
+            return GroupView(group, result, found)
+    return GroupView(group, group.results[0], evidence.Excerpt())
 
 
 def clause_failures(
-    groups: list[causes.Group], catalogue: dict[str, clauses.Clause]
+    pairs: list[tuple[TestResult, Finding]], catalogue: dict[str, clauses.Clause]
 ) -> list[ClauseFailure]:
-    """Per failed clause: the failing tests and their causes, in clause ID order."""
+    """Per failed clause: the failing tests and their root causes, in clause ID order."""
     tests: dict[str, dict[str, str]] = {}
-    for group in groups:
-        for result in group.results:
-            for clause in result.clauses:
-                tests.setdefault(clause, {})[result.nodeid] = str(group.cause)
+    for result, finding in pairs:
+        for clause in _failed_clauses(result):
+            tests.setdefault(clause, {})[result.nodeid] = finding.cause
     rows = []
     for clause_id in sorted(tests):
         known = catalogue.get(clause_id)
@@ -124,8 +161,14 @@ def clause_failures(
     return rows
 
 
+def _failed_clauses(result: TestResult) -> tuple[str, ...]:
+    """Per-clause results when the run has them (a failing Ext check spares Core clauses)."""
+    failed = tuple(c for c, r in result.clause_results.items() if r.result == "failed")
+    return failed or result.clauses
+
+
 def timelines(run: Run) -> dict[str, list[evidence.TimelineEntry]]:
     """Every test's timeline that has entries, failures first (they are read first)."""
     ordered = sorted(run.results, key=lambda r: not r.failed)
-    found = {r.nodeid: evidence.timeline(run.directory, r) for r in ordered}
+    found = {r.nodeid: evidence.timeline(run.directory, r, run.info) for r in ordered}
     return {nodeid: entries for nodeid, entries in found.items() if entries}

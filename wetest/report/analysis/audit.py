@@ -1,0 +1,109 @@
+"""Analyzer for audit delivery: events duplicated or lost per correlation id (WE-AUD-020/021).
+
+The audit trail DataStorage holds for the test's WEs (audit.json) is compared with what the
+final WE says happened: at most one ``workflow.started``, exactly one terminal event once the
+WE is terminal, and a ``workflow.started`` once it ran.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from typing import Any
+
+from wetest.report.analysis.causes import AUDIT_DELIVERY, Finding, Kind, Severity
+from wetest.report.analysis.evidence import Evidence
+
+STARTED = "workflow.started"
+TERMINAL = {"Completed": "workflow.completed", "Failed": "workflow.failed"}
+_SAID = re.compile(r"\baudit\b.*\b(duplicate|twice|exactly once|lost|missing)\b", re.I)
+HEADLINE = (
+    "audit events {what} per correlation id — each committed transition must be audited "
+    "exactly once, none for a write that did not commit (WE-STAT-004, WE-AUD-020)"
+)
+NEXT_ACTION = (
+    "Emit the audit event once, after the status write that commits its transition has "
+    "succeeded — never inside the retry-on-conflict loop (WE-STAT-004, WE-AUD-020/021)."
+)
+CLAUSES = ("WE-STAT-004", "WE-AUD-020", "WE-AUD-021")
+
+
+def audit_delivery(ev: Evidence) -> Finding | None:
+    """Duplicated or lost audit events for the test's correlation ids, with the counts."""
+    if not ev.wes:
+        return _said_by_test(ev)
+    seen = collections.Counter((_cid(e), str(e.get("event_type") or "")) for e in ev.audit)
+    duplicated: dict[str, int] = {}
+    lost: list[str] = []
+    for we in ev.wes:
+        cid, phase = correlation_id(we), str((we.get("status") or {}).get("phase") or "")
+        expected = _expected(we, phase)
+        for kind, n in seen.items():
+            if kind[0] == cid and n > 1:
+                duplicated[f"{cid} {kind[1]}"] = n
+        lost += [f"{cid} {t}" for t in expected if not seen.get((cid, t))]
+        terminal = [seen.get((cid, t), 0) for t in TERMINAL.values()]
+        if phase in TERMINAL and all(n == 1 for n in terminal):  # completed AND failed
+            duplicated[f"{cid} terminal events (completed and failed)"] = 2
+    if not duplicated and not (lost and _audit_expected(ev)):
+        return None
+    counts = {"duplicated events": sum(n - 1 for n in duplicated.values())}
+    counts["lost events"] = len(lost) if _audit_expected(ev) else 0
+    lines = [f"{key}: {n} events (expected 1)" for key, n in duplicated.items()]
+    lines += [f"{key}: no event in DataStorage" for key in lost if _audit_expected(ev)]
+    what = "duplicated" if duplicated else "lost"
+    return Finding(
+        cause=AUDIT_DELIVERY,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.HIGH,
+        headline=HEADLINE.format(what=what),
+        next_action=NEXT_ACTION,
+        clauses=CLAUSES,
+        counts=counts,
+        lines=tuple(lines[:5]),
+    )
+
+
+def _said_by_test(ev: Evidence) -> Finding | None:
+    """No WE evidence, but the test's assertion is about duplicated or lost audit events."""
+    said = next((line for line in ev.message.splitlines() if _SAID.search(line)), "")
+    if not said:
+        return None
+    what = "duplicated" if re.search(r"duplicate|twice", said, re.I) else "lost"
+    return Finding(
+        cause=AUDIT_DELIVERY,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.HIGH,
+        headline=HEADLINE.format(what=what),
+        next_action=NEXT_ACTION,
+        clauses=CLAUSES,
+        counts={"audit assertions failed": 1},
+        lines=(said,),
+        corroborated=False,
+    )
+
+
+def correlation_id(we: dict[str, Any]) -> str:
+    meta = we.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    return str(labels.get("kubernaut.ai/correlation-id") or meta.get("name") or "")
+
+
+def _expected(we: dict[str, Any], phase: str) -> list[str]:
+    """The events the WE's final state implies; a WE that never started has no started event."""
+    status = we.get("status") or {}
+    started = [STARTED] if status.get("startTime") or status.get("pipelineRunRef") else []
+    if phase == "Running":
+        return started
+    if phase in TERMINAL:
+        return [*started, TERMINAL[phase]]
+    return []
+
+
+def _audit_expected(ev: Evidence) -> bool:
+    """Loss is only evidence when the audit trail was collected at all (audit.json exists)."""
+    return bool(ev.text("audit.json"))
+
+
+def _cid(event: dict[str, Any]) -> str:
+    return str(event.get("correlation_id") or "")

@@ -1,0 +1,138 @@
+"""Analyzers for a controller that is gone, silent, or refused by admission.
+
+A crashed or silent controller explains every timeout that follows, so these run before the
+analyzers that read individual writes; admission denials come next because a write the cluster
+refused was never the controller's choice to drop.
+"""
+
+from __future__ import annotations
+
+import re
+
+from wetest.report.analysis.causes import (
+    ADMISSION_DENIED,
+    CONTROLLER_CRASHED,
+    CONTROLLER_NOT_RECONCILING,
+    Finding,
+    Kind,
+    Severity,
+)
+from wetest.report.analysis.evidence import Evidence, instant, log_time
+
+_EXIT = re.compile(r"exited with code (-?\d+)")
+_DENIAL = re.compile(
+    r"admission webhook .* denied|denied the request|ValidatingAdmissionPolicy|"
+    r"\b(403|422)\b.*(Forbidden|Invalid|denied)",
+    re.I,
+)
+_WRITE_CLAUSES = ("WE-STAT-001", "WE-STAT-002")
+_INJECTED = re.compile(r"ValidatingAdmissionPolicy '?wetest-")
+"""The suites' own denials (wetest.kube.admission, policies named ``wetest-…``): a refusal the
+test injects on purpose is its premise, never the root cause of its failure."""
+
+
+def controller_crashed(ev: Evidence) -> Finding | None:
+    """The controller process exited: the harness said so, or stack.json found it dead."""
+    ctrl = ev.stack.controller if ev.stack and not ev.disrupts_on_purpose else None
+    dead = ctrl is not None and not ctrl.alive
+    if ev.error_name != "ControllerCrashed" and not dead:
+        return None
+    code = ctrl.exit_code if dead and ctrl else None
+    if code is None:
+        match = _EXIT.search(ev.message)
+        code = int(match.group(1)) if match else None
+    tail = list(ctrl.log_tail[-5:]) if ctrl else []
+    if not tail:
+        tail = ev.component_log("controller")[-5:]
+    lines = [ev.message] if ev.message else []
+    return Finding(
+        cause=CONTROLLER_CRASHED,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.CRITICAL,
+        headline="the controller under test exited mid-run, so nothing reconciled these "
+        "tests' WorkflowExecutions",
+        next_action="Read the controller's log tail for the exception or signal that ended it, "
+        "fix the crash, then rerun.",
+        counts={"controller exits": 1},
+        lines=(*lines, f"exit code: {code if code is not None else 'unknown'}", *tail),
+    )
+
+
+def controller_not_reconciling(ev: Evidence) -> Finding | None:
+    """The controller never touched the test's WE: no API call on it, or no status at all.
+
+    With API-call evidence, "no controller call on the WE" decides. Without it, a WE that
+    still has no status when the test gave up proves the same: no reconcile ever wrote it.
+    """
+    if not ev.we_names:
+        return None
+    calls = ev.api_calls
+    if calls is not None:
+        if any(c.actor == "controller" and c.name in _object_names(ev) for c in calls):
+            return None
+        harness = [c for c in calls if c.actor == "harness" and c.resource == "workflowexecutions"]
+        counts = {"controller API calls on the WE": 0, "harness calls on the WE": len(harness)}
+        lines = [c.describe() for c in harness[:3]]
+    else:
+        if any((w.get("status") or {}).get("phase") for w in ev.wes):
+            return None
+        counts = {"WEs without any status": len(ev.wes)}
+        lines = [f"{name} (we.yaml): no status written" for name in sorted(ev.we_names)]
+    silent = _silent_since(ev)
+    return Finding(
+        cause=CONTROLLER_NOT_RECONCILING,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.CRITICAL,
+        headline="the controller never reconciled these tests' WorkflowExecutions — no status "
+        "was ever written: it was not running, not watching, or stuck",
+        next_action="Check that the controller is running and watches "
+        "workflowexecutions.kubernaut.ai in the test namespaces (RBAC, namespace filter, "
+        "leader election); its log should show a reconcile for each new WE.",
+        clauses=("WE-PH-001",),
+        counts=counts,
+        lines=(*lines, *silent),
+    )
+
+
+def _silent_since(ev: Evidence) -> list[str]:
+    """The controller log's last line, when it predates the test (the process went quiet)."""
+    tail = ev.component_log("controller")
+    last = tail[-1] if tail else ""
+    at, start = log_time(last), instant(ev.result.start)
+    if at is None or start is None or at >= start:
+        return []
+    return [f"logs/controller.log: last line before the test started: {last}"]
+
+
+def admission_denied(ev: Evidence) -> Finding | None:
+    """A write of the controller was refused by admission (403/422 from a policy or webhook)."""
+    calls = ev.api_calls or []
+    denied = [c for c in calls if c.actor == "controller" and c.code in (403, 422) and c.is_write]
+    denied = [c for c in denied if not _INJECTED.search(c.message)]
+    logged = [x for x in ev.controller_log if _DENIAL.search(x) and not _INJECTED.search(x)]
+    if not denied and not logged:
+        return None
+    forbidden = sum(c.code == 403 for c in denied)
+    return Finding(
+        cause=ADMISSION_DENIED,
+        kind=Kind.ENVIRONMENT,
+        severity=Severity.HIGH,
+        headline="the cluster refused the controller's writes (403/422 from RBAC, an admission "
+        "policy or a webhook)",
+        next_action="Read the denial message: grant the RBAC verb it names, or fix the policy "
+        "or webhook; if the write itself breaks the CRD schema, that is a controller defect.",
+        clauses=_WRITE_CLAUSES if any(c.subresource == "status" for c in denied) else (),
+        counts={
+            "403 Forbidden": forbidden,
+            "422 Invalid": len(denied) - forbidden,
+            "controller log denials": len(logged),
+        },
+        lines=tuple([c.describe() for c in denied[:3]] + logged[:2]),
+    )
+
+
+def _object_names(ev: Evidence) -> set[str]:
+    names = set(ev.we_names)
+    for pr in ev.pipelineruns:
+        names.add(str((pr.get("metadata") or {}).get("name") or ""))
+    return names - {""}
