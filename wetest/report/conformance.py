@@ -177,9 +177,7 @@ def verdicts_of(result: TestResult) -> dict[str, ClauseResult]:
     return dict.fromkeys(result.clauses, verdict)
 
 
-def _clause(
-    run: Run, profile: str, tests: list[tuple[TestResult, ClauseResult]]
-) -> dict[str, Any]:
+def _clause(run: Run, profile: str, tests: list[tuple[TestResult, ClauseResult]]) -> dict[str, Any]:
     failed = [r for r, v in tests if v.result == "failed"]
     passed = [r for r, v in tests if v.result == "passed"]
     if failed:
