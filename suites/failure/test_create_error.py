@@ -15,7 +15,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from wetest import eventually
+from wetest import consistently, eventually
 from wetest import expectations as ex
 from wetest.kube import admission, objects
 
@@ -99,6 +99,9 @@ def test_create_error_is_a_pre_execution_failure_with_reason_unknown(
     created = [c for c in status["conditions"] if c["type"] == "TektonPipelineCreated"]
     assert [(c["status"], c["reason"]) for c in created] == [("False", "PipelineCreationFailed")]
     assert created[0]["message"].startswith("Failed to create PipelineRun: Failed to create")
-    events = eventually(we_audit.probe(we["metadata"]["name"]), ex.count_is(1), timeout=10)
+    eventually(we_audit.probe(we["metadata"]["name"]), ex.count_is(1), timeout=10)
+    events = consistently(
+        we_audit.probe(we["metadata"]["name"]), ex.count_is(1), description="one event"
+    )
     assert [e["event_type"] for e in events] == ["workflow.failed"]
     assert events[0]["event_data"]["failure_reason"] == "Unknown"

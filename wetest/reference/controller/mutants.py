@@ -513,6 +513,21 @@ class StartedTwiceOnAdoption(Reconciler):
         return result
 
 
+class TerminalMirrorCleared(Reconciler):
+    """Breaks WE-RUN-020: the terminal write drops ``status.pipelineRunStatus``.
+
+    The reconcile that sees the PipelineRun finish is a Running reconcile and writes the
+    mirror; the contract lets it show the last or the final condition, not nothing.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        if status.get("phase") in TERMINAL:
+            status = {k: v for k, v in status.items() if k != "pipelineRunStatus"}
+        super().commit(we, status, event_type)
+
+
 class ZeroDurationObserved(Reconciler):
     """Breaks WE-MET-001: every terminal transition observes a duration of 0 s.
 
@@ -554,4 +569,5 @@ ALL: dict[str, type[Reconciler]] = {
     "empty-correlation-label": EmptyCorrelationLabel,
     "started-twice-on-adoption": StartedTwiceOnAdoption,
     "zero-duration-observed": ZeroDurationObserved,
+    "terminal-mirror-cleared": TerminalMirrorCleared,
 }
