@@ -18,12 +18,12 @@ import uuid
 
 from wetest.domain import audit as audit_events
 from wetest.domain import conditions as c
-from wetest.domain import durations, timestamps
+from wetest.domain import durations, naming, timestamps
 from wetest.domain import failures as f
 from wetest.domain import resources as r
 from wetest.domain.phases import TERMINAL, Phase
 from wetest.reference.controller import pipelineruns, tekton, transitions
-from wetest.reference.controller.kubeio import AlreadyExists, Conflict, KubeError
+from wetest.reference.controller.kubeio import AlreadyExists, Conflict, KubeError, NotFound
 from wetest.reference.controller.reconciler import Body, Reconciler
 from wetest.reference.controller.requests import Result
 from wetest.reference.controller.transitions import Failure
@@ -528,6 +528,58 @@ class TerminalMirrorCleared(Reconciler):
         super().commit(we, status, event_type)
 
 
+class RecreateAfterExternalDeletion(Reconciler):
+    """Breaks WE-RUN-024: a PipelineRun deleted while Running is created again.
+
+    The contract fails the WE (``PipelineRun was deleted externally``) and never re-creates;
+    this controller treats the missing run as "not created yet" and runs the workflow twice.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def running(self, we: Body) -> Result:
+        name = ((we.get("status") or {}).get("pipelineRunRef") or {}).get("name") or ""
+        try:
+            self.kube.get_pr(name or naming.pipelinerun_name(we["spec"]["targetResource"]))
+        except NotFound:
+            self.kube.create_pr(self.build_pipelinerun(we))
+            return Result(requeue_after=r.RUNNING_RECHECK_SECONDS)
+        return super().running(we)
+
+
+class CreatedConditionInFollowUpWrite(Reconciler):
+    """Breaks WE-COND-010 and WE-STAT-002: Running is written without TektonPipelineCreated.
+
+    The condition follows in a second status write, so a reader can see a Running WE with no
+    Created condition: the transition's fields are not in one write.
+    """
+
+    expected_root_cause = "multiple status writes per transition"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        if event_type != audit_events.EventType.STARTED:
+            super().commit(we, status, event_type)
+            return
+        without = [x for x in status.get("conditions") or [] if x.get("type") != c.CREATED]
+        written = self.write_status(we, {**status, "conditions": without})
+        super().commit(written, status, event_type)
+
+
+class RunningMessageWithoutReason(Reconciler):
+    """Breaks WE-COND-020: ``Pipeline executing`` without the PipelineRun's reason."""
+
+    expected_root_cause = "contract deviation"
+
+    def write_status(self, we: Body, status: Body) -> Body:
+        status = copy.deepcopy(status)
+        for cond in status.get("conditions") or []:
+            if cond.get("type") == c.RUNNING and cond.get("message", "").startswith(
+                "Pipeline executing ("
+            ):
+                cond["message"] = "Pipeline executing"
+        return super().write_status(we, status)
+
+
 class ZeroDurationObserved(Reconciler):
     """Breaks WE-MET-001: every terminal transition observes a duration of 0 s.
 
@@ -570,4 +622,7 @@ ALL: dict[str, type[Reconciler]] = {
     "started-twice-on-adoption": StartedTwiceOnAdoption,
     "zero-duration-observed": ZeroDurationObserved,
     "terminal-mirror-cleared": TerminalMirrorCleared,
+    "recreate-after-external-deletion": RecreateAfterExternalDeletion,
+    "created-condition-in-follow-up-write": CreatedConditionInFollowUpWrite,
+    "running-message-without-reason": RunningMessageWithoutReason,
 }
