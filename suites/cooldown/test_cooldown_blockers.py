@@ -34,20 +34,35 @@ def instant(text: str) -> datetime:
 
 
 def assert_held_for_the_cooldown(
-    we_kube: client.ApiClient, ref: objects.ObjectRef, blocker_done: str, cooldown: timedelta
+    we_kube: client.ApiClient,
+    blocked: dict[str, tuple[objects.ObjectRef, str]],
+    cooldown: timedelta,
 ) -> None:
-    """The WE is Pending now, for a quiet window, and leaves Pending only after the cooldown."""
-    probe = objects.Probe(we_kube, ref)
-    eventually(probe, ex.has_field("status.phase", "Pending"), timeout=10)
-    consistently(probe, STILL_PENDING, duration=3)
-    left = eventually(probe, LEFT_PENDING, timeout=cooldown.total_seconds() + 20)
-    status = left["status"]
-    moved = instant(status.get("startTime") or status["completionTime"])
-    earliest = instant(blocker_done) + cooldown - TOLERANCE
-    assert moved >= earliest, (
-        f"{ref} left Pending at {moved}, before the cooldown after its blocker's completion "
-        f"at {blocker_done} ended ({earliest}): the gate must hold until then (WE-LOCK-010)."
+    """Each WE is Pending now, for a quiet window, and leaves Pending only after the cooldown.
+
+    ``blocked`` maps a name to (WE, its blocker's completionTime). All are watched together:
+    their cooldowns run at the same time, so checking one after the other would miss the
+    second one's hold.
+    """
+    probes = {name: objects.Probe(we_kube, ref) for name, (ref, _) in blocked.items()}
+    for probe in probes.values():
+        eventually(probe, ex.has_field("status.phase", "Pending"), timeout=10)
+    consistently(
+        lambda: [objects.get(we_kube, ref) for ref, _ in blocked.values()],
+        ex.satisfies(lambda wes: all(STILL_PENDING.match(we) for we in wes), "all Pending"),
+        duration=3,
+        interval=0.3,
     )
+    for name, (_, blocker_done) in blocked.items():
+        left = eventually(probes[name], LEFT_PENDING, timeout=cooldown.total_seconds() + 20)
+        status = left["status"]
+        moved = instant(status.get("startTime") or status["completionTime"])
+        earliest = instant(blocker_done) + cooldown - TOLERANCE
+        assert moved >= earliest, (
+            f"{name} left Pending at {moved}, before the cooldown after its blocker's "
+            f"completion at {blocker_done} ended ({earliest}): the gate must hold until then "
+            "(WE-LOCK-010)."
+        )
 
 
 @pytest.mark.we_long
@@ -81,8 +96,14 @@ def test_failed_executions_block_the_next_on_their_target(
         target: we_create(f"{we_name[:36]}-{suffix}", target=target)
         for target, suffix in ((ran, "ran2"), (invalid, "inv2"))
     }
-    for target, follower in followers.items():
-        assert_held_for_the_cooldown(we_kube, we_create.ref(follower), done[target], cooldown)
+    assert_held_for_the_cooldown(
+        we_kube,
+        {
+            we["metadata"]["name"]: (we_create.ref(we), done[target])
+            for target, we in followers.items()
+        },
+        cooldown,
+    )
 
 
 @pytest.fixture
@@ -113,5 +134,7 @@ def test_cooldown_gate_compares_namespace_and_name(
     )
     second: dict[str, Any] = we_create(we_name, namespace=other_namespace, target=target)
     assert_held_for_the_cooldown(
-        we_kube, we_create.ref(second), done["status"]["completionTime"], cooldown
+        we_kube,
+        {f"{other_namespace}/{we_name}": (we_create.ref(second), done["status"]["completionTime"])},
+        cooldown,
     )
