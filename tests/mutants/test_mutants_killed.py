@@ -73,6 +73,17 @@ SELECTIONS: dict[str, Selection] = {
     "running-message-without-reason": Selection(
         "test_pipeline_running_reflects_the_executing_pipelinerun"
     ),
+    "adopt-foreign-pipelinerun": Selection("test_concurrent_creates_on_one_target"),
+    "double-counted-outcome": Selection("test_metrics_use_only_the_defined_outcomes"),
+    "audit-phase-before-transition": Selection("test_workflow_started_event_has_the_contract"),
+    "correlation-from-remediation-request": Selection("test_correlation_label_becomes_the"),
+    "audit-on-deletion": Selection("test_lifecycle_events_are_ordered_exactly_once"),
+    "missing-spec-crashes": Selection("test_manifest_without_spec_fails"),
+    "no-target-param-without-parameters": Selection(
+        "test_without_parameters_target_resource_is_the_only_param"
+    ),
+    "hard-coded-service-account": Selection("test_controller_service_account_is_used"),
+    "terminal-rewritten": Selection("test_completed_is_final"),
 }
 
 # The mutants `make test` runs: the first eight, plus the only killers of a clause no other

@@ -24,7 +24,7 @@ from wetest.domain import resources as r
 from wetest.domain.phases import TERMINAL, Phase
 from wetest.reference.controller import pipelineruns, tekton, transitions
 from wetest.reference.controller.kubeio import AlreadyExists, Conflict, KubeError, NotFound
-from wetest.reference.controller.reconciler import Body, Reconciler
+from wetest.reference.controller.reconciler import Body, Reconciler, readable
 from wetest.reference.controller.requests import Result
 from wetest.reference.controller.transitions import Failure
 
@@ -592,6 +592,161 @@ class ZeroDurationObserved(Reconciler):
         super().count_terminal(phase, 0.0)
 
 
+class AdoptForeignPipelineRun(Reconciler):
+    """Breaks WE-LOCK-002 and WE-LOCK-004: AlreadyExists is always adopted, whoever owns it.
+
+    The ownership check on the labels is missing, so a collision loser goes Running on the
+    winner's PipelineRun: two WEs claim one lock.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def adopt_or_fail(self, we: Body, name: str) -> Result:
+        try:
+            pr = self.kube.get_pr(name)
+        except KubeError as exc:
+            return self.fail_pre_execution(
+                we, f.FailureReason.UNKNOWN, f.unverifiable_message(str(exc))
+            )
+        return self.to_running(we, pr, c.adopted_message(name))
+
+
+class DoubleCountedOutcome(Reconciler):
+    """Breaks WE-MET-001: the outcome counter counts every terminal transition twice.
+
+    The duration histogram observes once, so the counter and the histogram's count disagree.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def count_terminal(self, phase: str, seconds: float) -> None:
+        super().count_terminal(phase, seconds)
+        self.metrics.total.labels(outcome=phase).inc()
+
+
+class AuditPhaseBeforeTransition(Reconciler):
+    """Breaks WE-AUD-003: ``event_data.phase`` is the phase before the transition.
+
+    The event is built from the object as read instead of the status being written.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        now = timestamps.now()
+        event = audit_events.build_event(
+            {**we, "status": status}, event_type, timestamps.rfc3339_micro(now)
+        )
+        event["event_data"]["phase"] = (we.get("status") or {}).get("phase") or "Pending"
+        refusal = self.audit.check(event)
+        self.write_status(we, transitions.audit_recorded(status, event_type, refusal, now))
+        if refusal is None:
+            self.audit.enqueue(f"{we['metadata'].get('uid', '')}/{event_type}", event)
+
+
+class CorrelationFromRemediationRequest(Reconciler):
+    """Breaks WE-AUD-002: ``correlation_id`` = ``spec.remediationRequestRef.name`` (K26).
+
+    v1.0 uses the correlation-id label, else the WE name; K26 switched to the parent
+    RemediationRequest's name, which a v1.0 consumer cannot find.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        now = timestamps.now()
+        event = audit_events.build_event(
+            {**we, "status": status}, event_type, timestamps.rfc3339_micro(now)
+        )
+        parent = (we["spec"].get("remediationRequestRef") or {}).get("name") or ""
+        event["correlation_id"] = parent or event["correlation_id"]
+        refusal = self.audit.check(event)
+        self.write_status(we, transitions.audit_recorded(status, event_type, refusal, now))
+        if refusal is None:
+            self.audit.enqueue(f"{we['metadata'].get('uid', '')}/{event_type}", event)
+
+
+class AuditOnDeletion(Reconciler):
+    """Breaks WE-AUD-020 and WE-DEL-002: deleting a terminal WE emits its terminal event again.
+
+    The deletion path reports the phase it cleans up as an audit event, under a fresh key.
+    """
+
+    expected_root_cause = "audit delivery"
+
+    def delete(self, we: Body) -> Result:
+        phase = (we.get("status") or {}).get("phase") or ""
+        types: dict[str, audit_events.EventType] = {
+            str(Phase.COMPLETED): audit_events.EventType.COMPLETED,
+            str(Phase.FAILED): audit_events.EventType.FAILED,
+        }
+        if r.FINALIZER in (we["metadata"].get("finalizers") or []) and phase in types:
+            event = audit_events.build_event(
+                readable(we), types[phase], timestamps.rfc3339_micro(timestamps.now())
+            )
+            self.audit.enqueue(str(uuid.uuid4()), event)
+        return super().delete(we)
+
+
+class MissingSpecCrashes(Reconciler):
+    """Breaks WE-CRD-032 and WE-VAL-001: a WE with no ``spec`` crashes every reconcile.
+
+    The API server accepts it; a controller that dereferences ``spec.workflowRef`` without a
+    check (a Go nil pointer) never fails it with ConfigurationError.
+    """
+
+    expected_root_cause = "controller not reconciling"
+
+    def pending(self, we: Body) -> Result:
+        if not (we.get("spec") or {}).get("workflowRef"):
+            raise KeyError("spec")
+        return super().pending(we)
+
+
+class NoTargetParamWithoutParameters(Reconciler):
+    """Breaks WE-PR-007: with no ``spec.parameters`` the PipelineRun gets no params at all.
+
+    ``TARGET_RESOURCE`` is appended only inside the loop over the parameters.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def build_pipelinerun(self, we: Body) -> Body:
+        body = super().build_pipelinerun(we)
+        if not we["spec"].get("parameters"):
+            body["spec"]["params"] = []
+        return body
+
+
+class HardCodedServiceAccount(Reconciler):
+    """Breaks WE-PR-008: the PipelineRun runs as ``default``, not the configured account."""
+
+    expected_root_cause = "configuration"
+
+    def build_pipelinerun(self, we: Body) -> Body:
+        body = super().build_pipelinerun(we)
+        body["spec"]["taskRunTemplate"]["serviceAccountName"] = "default"
+        return body
+
+
+class TerminalRewritten(Reconciler):
+    """Breaks WE-PH-003: every reconcile of a terminal WE writes ``completionTime`` again.
+
+    A non-idempotent terminal path: the terminal fields keep moving (and, as a side effect,
+    the cooldown never ends).
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def terminal(self, we: Body) -> Result:
+        status = we.get("status") or {}
+        now = timestamps.rfc3339(timestamps.now())
+        if status.get("completionTime") and status["completionTime"] != now:
+            self.write_status(we, {**status, "completionTime": now})
+            return Result(requeue_after=1.0)
+        return super().terminal(we)
+
+
 ALL: dict[str, type[Reconciler]] = {
     "double-status-write": DoubleStatusWrite,
     "audit-in-retry": AuditInRetry,
@@ -625,4 +780,13 @@ ALL: dict[str, type[Reconciler]] = {
     "recreate-after-external-deletion": RecreateAfterExternalDeletion,
     "created-condition-in-follow-up-write": CreatedConditionInFollowUpWrite,
     "running-message-without-reason": RunningMessageWithoutReason,
+    "adopt-foreign-pipelinerun": AdoptForeignPipelineRun,
+    "double-counted-outcome": DoubleCountedOutcome,
+    "audit-phase-before-transition": AuditPhaseBeforeTransition,
+    "correlation-from-remediation-request": CorrelationFromRemediationRequest,
+    "audit-on-deletion": AuditOnDeletion,
+    "missing-spec-crashes": MissingSpecCrashes,
+    "no-target-param-without-parameters": NoTargetParamWithoutParameters,
+    "hard-coded-service-account": HardCodedServiceAccount,
+    "terminal-rewritten": TerminalRewritten,
 }
