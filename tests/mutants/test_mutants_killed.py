@@ -84,6 +84,12 @@ SELECTIONS: dict[str, Selection] = {
     ),
     "hard-coded-service-account": Selection("test_controller_service_account_is_used"),
     "terminal-rewritten": Selection("test_completed_is_final"),
+    "no-completion-time-from-pipelinerun": Selection(
+        "test_success_without_pipelinerun_completion_time_uses_now"
+    ),
+    "mirror-ignores-child-references": Selection(
+        "test_pipelinerun_status_is_mirrored_while_running"
+    ),
 }
 
 # The mutants `make test` runs: the first eight, plus the only killers of a clause no other

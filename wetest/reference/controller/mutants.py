@@ -747,6 +747,45 @@ class TerminalRewritten(Reconciler):
         return super().terminal(we)
 
 
+class NoCompletionTimeFromPipelineRun(Reconciler):
+    """Breaks WE-RUN-021 (and so WE-LOCK-011): Completed without completionTime.
+
+    When the PipelineRun has no completionTime, the WE gets none either.
+    The PipelineRun's ``status.completionTime`` is copied as it is, nil included, instead of
+    falling back to now; such a WE never starts its cooldown and never releases the lock.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        if event_type == audit_events.EventType.COMPLETED:
+            name = (status.get("pipelineRunRef") or {}).get("name") or ""
+            try:
+                pr = self.kube.get_pr(name)
+            except KubeError:
+                pr = {}
+            if not (pr.get("status") or {}).get("completionTime"):
+                status = {
+                    k: v for k, v in status.items() if k not in ("completionTime", "duration")
+                }
+        super().commit(we, status, event_type)
+
+
+class MirrorIgnoresChildReferences(Reconciler):
+    """Breaks WE-RUN-020: ``pipelineRunStatus.totalTasks`` is always 0.
+
+    ``totalTasks`` must count the PipelineRun's ``status.childReferences``.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def write_status(self, we: Body, status: Body) -> Body:
+        mirror = status.get("pipelineRunStatus")
+        if mirror:
+            status = {**status, "pipelineRunStatus": {**mirror, "totalTasks": 0}}
+        return super().write_status(we, status)
+
+
 ALL: dict[str, type[Reconciler]] = {
     "double-status-write": DoubleStatusWrite,
     "audit-in-retry": AuditInRetry,
@@ -789,4 +828,6 @@ ALL: dict[str, type[Reconciler]] = {
     "no-target-param-without-parameters": NoTargetParamWithoutParameters,
     "hard-coded-service-account": HardCodedServiceAccount,
     "terminal-rewritten": TerminalRewritten,
+    "no-completion-time-from-pipelinerun": NoCompletionTimeFromPipelineRun,
+    "mirror-ignores-child-references": MirrorIgnoresChildReferences,
 }
