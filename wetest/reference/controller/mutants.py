@@ -730,10 +730,11 @@ class HardCodedServiceAccount(Reconciler):
 
 
 class TerminalRewritten(Reconciler):
-    """Breaks WE-PH-003: every reconcile of a terminal WE writes ``completionTime`` again.
+    """Breaks WE-PH-003: a terminal WE's ``completionTime`` is written again on every recheck.
 
-    A non-idempotent terminal path: the terminal fields keep moving (and, as a side effect,
-    the cooldown never ends).
+    A non-idempotent terminal path that re-derives the transition's time from now and
+    rechecks terminal WEs every half second: the terminal fields keep moving (and, as a side
+    effect, the cooldown never ends).
     """
 
     expected_root_cause = "contract deviation"
@@ -743,8 +744,7 @@ class TerminalRewritten(Reconciler):
         now = timestamps.rfc3339(timestamps.now())
         if status.get("completionTime") and status["completionTime"] != now:
             self.write_status(we, {**status, "completionTime": now})
-            return Result(requeue_after=1.0)
-        return super().terminal(we)
+        return Result(requeue_after=0.5)
 
 
 class NoCompletionTimeFromPipelineRun(Reconciler):
