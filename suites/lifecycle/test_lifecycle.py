@@ -71,7 +71,12 @@ def test_valid_manifest_is_accepted_and_spec_preserved(we_kube, we_create, we_na
 
     assert created["apiVersion"] == "kubernaut.ai/v1alpha1"
     assert created["kind"] == "WorkflowExecution"
-    stored = objects.get(we_kube, objects.ObjectRef.workflow_execution(we_namespace, we_name))
+    # read after the controller's first write (its finalizer): the spec must survive it too
+    stored = eventually(
+        objects.Probe(we_kube, objects.ObjectRef.workflow_execution(we_namespace, we_name)),
+        ex.has_finalizer(FINALIZER),
+        timeout=10,
+    )
     spec = stored["spec"]
     assert "unknownSpecField" not in spec, "unknown spec fields must be pruned (WE-CRD-010)"
     assert spec["targetResource"] == f"{we_namespace}/deployment/{we_name}"

@@ -90,6 +90,9 @@ SELECTIONS: dict[str, Selection] = {
     "mirror-ignores-child-references": Selection(
         "test_pipelinerun_status_is_mirrored_while_running"
     ),
+    "finalizer-update-drops-spec-fields": Selection(
+        "test_valid_manifest_is_accepted_and_spec_preserved"
+    ),
 }
 
 # The mutants `make test` runs: the first eight, plus the only killers of a clause no other

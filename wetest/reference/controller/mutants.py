@@ -786,6 +786,23 @@ class MirrorIgnoresChildReferences(Reconciler):
         return super().write_status(we, status)
 
 
+class FinalizerUpdateDropsSpecFields(Reconciler):
+    """Breaks WE-CRD-010's "spec preserved" (and WE-FIN-001's metadata-only update).
+
+    The finalizer is added by writing back an object built from a typed struct that lacks
+    the audit-only fields ``rationale`` and ``confidence``, so the update deletes them.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def add_finalizer(self, we: Body) -> Body:
+        body = copy.deepcopy(we)
+        for key in ("rationale", "confidence"):
+            (body.get("spec") or {}).pop(key, None)
+        body["metadata"]["finalizers"] = [*(we["metadata"].get("finalizers") or []), r.FINALIZER]
+        return self.kube.update_we(body)
+
+
 ALL: dict[str, type[Reconciler]] = {
     "double-status-write": DoubleStatusWrite,
     "audit-in-retry": AuditInRetry,
@@ -830,4 +847,5 @@ ALL: dict[str, type[Reconciler]] = {
     "terminal-rewritten": TerminalRewritten,
     "no-completion-time-from-pipelinerun": NoCompletionTimeFromPipelineRun,
     "mirror-ignores-child-references": MirrorIgnoresChildReferences,
+    "finalizer-update-drops-spec-fields": FinalizerUpdateDropsSpecFields,
 }
