@@ -31,13 +31,17 @@ def instant(text: str) -> datetime:
 
 
 def one_event(we_audit, correlation_id: str, event_type: str) -> dict[str, Any]:
-    found = eventually(
-        we_audit.probe(correlation_id, event_category="workflow", event_type=event_type),
+    """The single event of this type, exactly once over a quiet window (a late duplicate fails)."""
+    probe = we_audit.probe(correlation_id, event_category="workflow", event_type=event_type)
+    eventually(
+        probe,
         ex.at_least(1),
         timeout=AUDIT_BUDGET,
         description=f"a {event_type} event for {correlation_id}",
     )
-    assert len(found) == 1, f"expected exactly one {event_type}, got {len(found)}: {found}"
+    found = consistently(
+        probe, ex.count_is(1), description=f"exactly one {event_type} for {correlation_id}"
+    )
     return found[0]
 
 

@@ -117,10 +117,9 @@ def test_own_pipelinerun_created_before_reconcile_is_adopted(
         assert (created["status"], created["reason"]) == ("True", "PipelineCreated")
         assert created["message"] == f"PipelineRun {pr_name} already exists (race condition)"
     with check("WE-AUD-010", soft=True):
-        started = eventually(
-            we_audit.probe(we_name, event_type="workflow.started"), ex.at_least(1), timeout=10
-        )
-        assert len(started) == 1
+        started_probe = we_audit.probe(we_name, event_type="workflow.started")
+        eventually(started_probe, ex.at_least(1), timeout=10)
+        consistently(started_probe, ex.count_is(1), description="exactly one workflow.started")
     with check("WE-EVT-001", soft=True):
         message = f"PipelineRun {EXECUTION_NAMESPACE}/{pr_name} (already exists, ours)"
         found = eventually(
@@ -172,7 +171,8 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
     assert pr["metadata"]["labels"][WE_LABEL] == first["metadata"]["name"]
     second_name = second["metadata"]["name"]
     with check("WE-AUD-012", soft=True):
-        audit = eventually(we_audit.probe(second_name), ex.at_least(1), timeout=10)
+        eventually(we_audit.probe(second_name), ex.at_least(1), timeout=10)
+        audit = consistently(we_audit.probe(second_name), ex.count_is(1), description="one event")
         assert [e["event_type"] for e in audit] == ["workflow.failed"]
     with check("WE-EVT-001", soft=True):
         warnings = eventually(

@@ -15,7 +15,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from wetest import check, eventually
+from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.kube import admission, objects
 
@@ -103,6 +103,9 @@ def test_create_error_is_a_pre_execution_failure_with_reason_unknown(
         ]
         assert created[0]["message"].startswith("Failed to create PipelineRun: Failed to create")
     with check("WE-AUD-012", soft=True):
-        events = eventually(we_audit.probe(we["metadata"]["name"]), ex.count_is(1), timeout=10)
+        eventually(we_audit.probe(we["metadata"]["name"]), ex.count_is(1), timeout=10)
+        events = consistently(
+            we_audit.probe(we["metadata"]["name"]), ex.count_is(1), description="one event"
+        )
         assert [e["event_type"] for e in events] == ["workflow.failed"]
         assert events[0]["event_data"]["failure_reason"] == "Unknown"

@@ -71,7 +71,13 @@ def test_valid_manifest_is_accepted_and_spec_preserved(we_kube, we_create, we_na
 
     assert created["apiVersion"] == "kubernaut.ai/v1alpha1"
     assert created["kind"] == "WorkflowExecution"
-    stored = objects.get(we_kube, objects.ObjectRef.workflow_execution(we_namespace, we_name))
+    # read after the controller's first write (a finalizer, whatever its name: WE-FIN-002 is
+    # Ext): the spec must survive that write too
+    stored = eventually(
+        objects.Probe(we_kube, objects.ObjectRef.workflow_execution(we_namespace, we_name)),
+        ex.has_field("metadata.finalizers", predicate=bool),
+        timeout=10,
+    )
     spec = stored["spec"]
     assert "unknownSpecField" not in spec, "unknown spec fields must be pruned (WE-CRD-010)"
     assert spec["targetResource"] == f"{we_namespace}/deployment/{we_name}"
@@ -150,25 +156,31 @@ def test_running_sets_start_time_and_pipelinerun_ref(we_kube, we_create):
 
 @pytest.mark.we_conformance("lifecycle", "WE-CRD-002", "WE-STAT-005")
 def test_test_written_status_round_trips_through_subresource(we_kube, we_create):
-    """lifecycle_test: should persist ConsecutiveFailures from status (status subresource)."""
+    """lifecycle_test: should persist status written through the status subresource.
+
+    The catalogue line wrote ``consecutiveFailures``; that field is deprecated routing state a
+    controller may still set (WE-FAIL-030: suites MUST NOT assert it), so the round trip uses
+    ``blockClearance``, which only operators and tools write (§1.3).
+    """
     created = we_create(parameters={"WETEST_SCENARIO": "run-forever"})
     ref = we_create.ref(created)
     eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
+    clearance = {"clearedBy": "wetest", "clearReason": "round trip", "clearMethod": "StatusField"}
 
-    def set_failures(obj: dict[str, Any]) -> None:
-        obj["status"]["consecutiveFailures"] = 3
+    def set_clearance(obj: dict[str, Any]) -> None:
+        obj["status"]["blockClearance"] = dict(clearance)
 
-    objects.update_status_with_retry(we_kube, ref, set_failures)
-    assert objects.get(we_kube, ref)["status"]["consecutiveFailures"] == 3
+    objects.update_status_with_retry(we_kube, ref, set_clearance)
+    assert objects.get(we_kube, ref)["status"]["blockClearance"] == clearance
 
     # status is a subresource: a status change sent to the main resource is ignored.
     current = objects.get(we_kube, ref)
-    current["status"]["consecutiveFailures"] = 7
+    current["status"]["blockClearance"] = {**clearance, "clearedBy": "main resource"}
     current["metadata"].setdefault("labels", {})["wetest/touched"] = "yes"
     objects.replace(we_kube, ref, current)
     after = objects.get(we_kube, ref)
     assert after["metadata"]["labels"]["wetest/touched"] == "yes"
-    assert after["status"]["consecutiveFailures"] == 3
+    assert after["status"]["blockClearance"] == clearance
 
 
 @pytest.mark.we_conformance("lifecycle", "WE-PH-002", "WE-PH-003", "WE-RUN-021", "WE-FIN-003")

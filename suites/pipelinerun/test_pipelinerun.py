@@ -56,9 +56,16 @@ def _sha_name(target: str) -> str:
     "WE-RUN-010",
 )
 def test_pipelinerun_matches_documented_example(we_kube, we_create, we_namespace, we_name):
-    """reconciler_test: should create PipelineRun when WFE is created (DOMAIN §2.3 example)."""
+    """reconciler_test: should create PipelineRun when WFE is created (DOMAIN §2.3 example).
+
+    The example's shape with a target unique to this run: the literal target
+    ``payment/deployment/payment-api`` would be one lock shared by every run on a long-lived
+    stack. The literal name ``wfe-cf0cc089293b1165`` is checked in
+    ``tests/domain/test_domain_literals.py``.
+    """
+    target = f"{we_namespace}/deployment/payment-api"
     we = we_create(
-        target="payment/deployment/payment-api",
+        target=target,
         parameters={"NAMESPACE": "payment"},
         container_image="ghcr.io/kubernaut/workflows/increase-memory@sha256:abc123",
         workflowRef={
@@ -72,14 +79,14 @@ def test_pipelinerun_matches_documented_example(we_kube, we_create, we_namespace
     pr = _pipeline_run(we_kube, we_create, we)
 
     meta = pr["metadata"]
-    assert meta["name"] == "wfe-cf0cc089293b1165"
+    assert meta["name"] == _sha_name(target)
     assert meta["namespace"] == "kubernaut-workflows"
     labels = meta["labels"]
     assert labels["kubernaut.ai/workflow-execution"] == we_name
     assert labels["kubernaut.ai/workflow-id"] == "increase-memory-limit"
-    assert labels["kubernaut.ai/target-resource"] == "payment__deployment__payment-api"
+    assert labels["kubernaut.ai/target-resource"] == f"{we_namespace}__deployment__payment-api"
     assert labels["kubernaut.ai/source-namespace"] == we_namespace
-    assert meta["annotations"]["kubernaut.ai/target-resource"] == "payment/deployment/payment-api"
+    assert meta["annotations"]["kubernaut.ai/target-resource"] == target
     assert not meta.get("ownerReferences"), "no cross-namespace owner reference (WE-PR-005)"
     assert pr["spec"]["pipelineRef"] == {
         "resolver": "bundles",
@@ -92,24 +99,22 @@ def test_pipelinerun_matches_documented_example(we_kube, we_create, we_namespace
             {"name": "kind", "value": "pipeline"},
         ],
     }
-    assert _params(pr) == [
-        ("NAMESPACE", "payment"),
-        ("TARGET_RESOURCE", "payment/deployment/payment-api"),
-    ]
+    assert _params(pr) == [("NAMESPACE", "payment"), ("TARGET_RESOURCE", target)]
     assert pr["spec"]["taskRunTemplate"]["serviceAccountName"] == "kubernaut-workflow-runner"
     assert "timeouts" not in pr["spec"], "executionConfig.timeout is ignored (WE-PR-009)"
 
 
 @pytest.mark.we_conformance("pipelinerun", "WE-PR-001", "WE-PR-003", "WE-VAL-003")
-def test_cluster_scoped_target_names_pipelinerun(we_kube, we_create):
-    """WE-PR-001 example: cluster-scoped `node/worker-node-1` → wfe-ac45b7d6911e97a5."""
-    we = we_create(target="node/worker-node-1")
+def test_cluster_scoped_target_names_pipelinerun(we_kube, we_create, we_name):
+    """WE-PR-001 shape of the example ``node/worker-node-1``, with a node unique to this run."""
+    target = f"node/{we_name}"
+    we = we_create(target=target)
 
     pr = _pipeline_run(we_kube, we_create, we)
 
-    assert pr["metadata"]["name"] == "wfe-ac45b7d6911e97a5"
-    assert pr["metadata"]["labels"]["kubernaut.ai/target-resource"] == "node__worker-node-1"
-    assert ("TARGET_RESOURCE", "node/worker-node-1") in _params(pr)
+    assert pr["metadata"]["name"] == _sha_name(target)
+    assert pr["metadata"]["labels"]["kubernaut.ai/target-resource"] == f"node__{we_name}"
+    assert ("TARGET_RESOURCE", target) in _params(pr)
 
 
 @pytest.mark.we_conformance("pipelinerun", "WE-PR-001", "WE-RUN-010")

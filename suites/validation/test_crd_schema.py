@@ -53,14 +53,6 @@ def _load(kind: str, file: str, namespace: str, name: str) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.we_conformance("validation", "WE-CRD-030")
-def test_every_invalid_fixture_has_a_case():
-    """Keeps fixtures/workflowexecutions/invalid and the expected messages in step."""
-    assert sorted(p.name for p in (FIXTURES / "invalid").glob("*.yaml")) == sorted(
-        [*INVALID, *STATUS_CASES]
-    )
-
-
 @pytest.mark.we_conformance("validation", "WE-CRD-001", "WE-CRD-002", "WE-CRD-003", "WE-CRD-004")
 def test_crd_identity_status_subresource_and_printer_columns(we_kube):
     """lifecycle_test: the CRD is served as kubernaut.ai/v1alpha1 WorkflowExecution."""

@@ -22,17 +22,23 @@ FORMAT = (
     "or {kind}/{name} (cluster-scoped), got "
 )
 
-# (id, containerImage, targetResource, expected failureDetails.message)
+# (id, containerImage, targetResource, expected failureDetails.message); every target but the
+# empty one carries the per-run name, so no run shares a target (and its cooldown) with another
 CASES = [
     ("empty-image", "", "{ns}/deployment/{name}", "workflowRef.containerImage is required"),
     ("empty-target", IMAGE, "", "targetResource is required"),
-    ("one-part", IMAGE, "invalid-format", FORMAT + "1 parts"),
+    ("one-part", IMAGE, "invalid-format-{name}", FORMAT + "1 parts"),
     ("four-parts", IMAGE, "{ns}/apps/deployment/{name}", FORMAT + "4 parts"),
     ("empty-middle", IMAGE, "{ns}//{name}", "targetResource has empty part at position 1"),
     ("empty-first", IMAGE, "/deployment/{name}", "targetResource has empty part at position 0"),
-    ("empty-last-2", IMAGE, "node/", "targetResource has empty part at position 1"),
+    ("empty-last-2", IMAGE, "node-{name}/", "targetResource has empty part at position 1"),
     # order (WE-VAL-001 before WE-VAL-003): the first failing check wins
-    ("image-before-format", "", "invalid-format", "workflowRef.containerImage is required"),
+    (
+        "image-before-format",
+        "",
+        "invalid-format-{name}",
+        "workflowRef.containerImage is required",
+    ),
 ]
 
 

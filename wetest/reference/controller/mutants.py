@@ -11,19 +11,22 @@ which tests kill it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import logging
 import uuid
 
 from wetest.domain import audit as audit_events
 from wetest.domain import conditions as c
-from wetest.domain import durations, timestamps
+from wetest.domain import durations, naming, timestamps
 from wetest.domain import failures as f
 from wetest.domain import resources as r
-from wetest.reference.controller import pipelineruns, transitions
-from wetest.reference.controller.kubeio import AlreadyExists, Conflict, KubeError
-from wetest.reference.controller.reconciler import Body, Reconciler
+from wetest.domain.phases import TERMINAL, Phase
+from wetest.reference.controller import pipelineruns, tekton, transitions
+from wetest.reference.controller.kubeio import AlreadyExists, Conflict, KubeError, NotFound
+from wetest.reference.controller.reconciler import Body, Reconciler, readable
 from wetest.reference.controller.requests import Result
+from wetest.reference.controller.transitions import Failure
 
 log = logging.getLogger("workflowexecution.mutant")
 
@@ -39,6 +42,8 @@ class DoubleStatusWrite(Reconciler):
     API server answers 409 "the object has been modified" and AuditRecorded is lost: the next
     reconcile sees the transition already made and never writes the condition again.
     """
+
+    expected_root_cause = "resource-version conflict"
 
     def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
         now = timestamps.now()
@@ -59,6 +64,8 @@ class AuditInRetry(Reconciler):
     outcome it reports: every 409 retry emits it again (N conflicts → N+1 events), and an event
     is emitted even for an attempt that never commits.
     """
+
+    expected_root_cause = "audit delivery"
 
     def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
         for attempt in range(1, RETRY_STEPS + 1):
@@ -83,6 +90,8 @@ class NoAuditRecorded(Reconciler):
     The audit event is still delivered exactly once; only the condition is missing.
     """
 
+    expected_root_cause = "contract deviation"
+
     def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
         now = timestamps.now()
         event = audit_events.build_event(
@@ -103,6 +112,8 @@ class WrongPipelineRunName(Reconciler):
     The PipelineRun is named from SHA-1 of the target. Everything else (labels, collisions on
     the name, pipelineRunRef) is consistent, so only a test that checks the name kills it.
     """
+
+    expected_root_cause = "contract deviation"
 
     def start_pipelinerun(self, we: Body) -> Result:
         body = pipelineruns.build(we, self.config.execution_namespace, self.config.service_account)
@@ -132,12 +143,16 @@ class FailedAsCompleted(Reconciler):
     behaved like the reference (the mutant then survived 1 run in 5).
     """
 
+    expected_root_cause = "contract deviation"
+
     def conclude(self, we: Body, pr: Body, cond: Body) -> Result:
         return self.complete(we, pr)
 
 
 class LeakPipelineRunOnDelete(Reconciler):
     """Breaks WE-DEL-001: on deletion the finalizer is removed but the PipelineRun is left."""
+
+    expected_root_cause = "contract deviation"
 
     def delete(self, we: Body) -> Result:
         finalizers = we["metadata"].get("finalizers") or []
@@ -162,6 +177,8 @@ class WrongDuration(Reconciler):
     ``event_data.duration`` too.
     """
 
+    expected_root_cause = "contract deviation"
+
     def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
         if status.get("duration"):
             status = {**status, "duration": float_seconds(status["duration"])}
@@ -174,8 +191,616 @@ class NoFinalizer(Reconciler):
     Deleting a WE is then immediate and nothing deletes its PipelineRun.
     """
 
+    expected_root_cause = "contract deviation"
+
     def add_finalizer(self, we: Body) -> Body:
         return we
+
+
+# --- cooldown and lock release (WE-LOCK-010/011/013, WE-DEL-003) -----------------------------
+
+
+class FailedDoesNotBlock(Reconciler):
+    """Breaks WE-LOCK-010: only a Completed WE holds the cooldown; a Failed one does not.
+
+    A pre-execution failure (or a Running failure) on the target lets the next WE start at
+    once, though the contract says any terminal WE with ``completionTime`` blocks.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def cooldown_remaining(self, we: Body) -> float:
+        meta, now = we["metadata"], timestamps.now()
+        remaining = 0.0
+        for other in self.cache.on_target(we["spec"]["targetResource"]):
+            om, status = other["metadata"], other.get("status") or {}
+            if (om["namespace"], om["name"]) == (meta["namespace"], meta["name"]):
+                continue
+            done = timestamps.parse(status.get("completionTime"))
+            if status.get("phase") == Phase.COMPLETED and done:  # the bug: Failed is ignored
+                remaining = max(remaining, self.config.cooldown - (now - done).total_seconds())
+        return remaining
+
+
+class CooldownByName(Reconciler):
+    """Breaks WE-LOCK-010 ("compared by namespace/name"): WEs are compared by name only.
+
+    A WE with the same name in another namespace on the same target is taken for this WE
+    itself, so it never blocks: the gate leaks across namespaces.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def cooldown_remaining(self, we: Body) -> float:
+        meta, now = we["metadata"], timestamps.now()
+        remaining = 0.0
+        for other in self.cache.on_target(we["spec"]["targetResource"]):
+            om, status = other["metadata"], other.get("status") or {}
+            if om["name"] == meta["name"]:  # the bug: the namespace is not compared
+                continue
+            done = timestamps.parse(status.get("completionTime"))
+            if status.get("phase") in TERMINAL and done:
+                remaining = max(remaining, self.config.cooldown - (now - done).total_seconds())
+        return remaining
+
+
+class NoCooldownGate(Reconciler):
+    """Breaks WE-LOCK-010: the cooldown gate is not applied at all.
+
+    The next WE on a target goes straight to the create, hits the held PipelineRun of the
+    previous WE and fails with ``Race condition`` instead of waiting in Pending.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def cooldown_remaining(self, we: Body) -> float:
+        return 0.0
+
+
+class TerminalWithoutCompletionReleases(Reconciler):
+    """Breaks WE-LOCK-011: a terminal WE without ``completionTime`` has its PipelineRun deleted.
+
+    The contract leaves such a WE alone (its lock stays held); this controller treats the
+    missing time as "cooldown long over" and releases the lock at once.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def terminal(self, we: Body) -> Result:
+        if not (we.get("status") or {}).get("completionTime"):
+            self.delete_own_pipelinerun(we)
+            return Result()
+        return super().terminal(we)
+
+
+class ReleaseWithoutCooldown(Reconciler):
+    """Breaks WE-LOCK-011: the PipelineRun (the lock) is deleted as soon as the WE is terminal.
+
+    No cooldown hold: a repeat remediation on the target could start at once.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def terminal(self, we: Body) -> Result:
+        if timestamps.parse((we.get("status") or {}).get("completionTime")) is None:
+            return Result()
+        if self.delete_own_pipelinerun(we):
+            self.events.record(
+                we,
+                "Normal",
+                "LockReleased",
+                f"Lock released for {we['spec']['targetResource']} after cooldown",
+            )
+        return Result()
+
+
+class DeleteByName(Reconciler):
+    """Breaks WE-LOCK-013 and WE-DEL-003 (Ext): Kubernaut V1.0's delete by name.
+
+    The PipelineRun with the deterministic name is deleted without checking that its labels
+    name this WE, so a collision loser (or an invalid WE on a busy target) deletes the
+    winner's PipelineRun when its cooldown ends or when it is deleted.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def may_delete(self, pr: Body, we: Body) -> bool:
+        return True
+
+
+# --- the PipelineRun (WE-PR-003/007/008/009) ---------------------------------------------------
+
+
+class SingleUnderscoreTargetLabel(Reconciler):
+    """Breaks WE-PR-003: ``/`` in the target label becomes ``_`` instead of ``__``."""
+
+    expected_root_cause = "contract deviation"
+
+    def build_pipelinerun(self, we: Body) -> Body:
+        body = super().build_pipelinerun(we)
+        label = we["spec"]["targetResource"].replace("/", "_")[:63]
+        body["metadata"]["labels"][r.LABEL_TARGET_RESOURCE] = label
+        return body
+
+
+class TargetResourceParamFirst(Reconciler):
+    """Breaks WE-PR-007: ``TARGET_RESOURCE`` comes first instead of last."""
+
+    expected_root_cause = "contract deviation"
+
+    def build_pipelinerun(self, we: Body) -> Body:
+        body = super().build_pipelinerun(we)
+        params = body["spec"]["params"]
+        body["spec"]["params"] = [params[-1], *params[:-1]]
+        return body
+
+
+class ServiceAccountFromSpec(Reconciler):
+    """Breaks WE-PR-008: ``spec.executionConfig.serviceAccountName`` overrides the controller's.
+
+    This is what K26 does (SA from the workflow); v1.0 ignores the spec's service account.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def build_pipelinerun(self, we: Body) -> Body:
+        body = super().build_pipelinerun(we)
+        account = ((we["spec"].get("executionConfig") or {}).get("serviceAccountName")) or ""
+        if account:
+            body["spec"]["taskRunTemplate"]["serviceAccountName"] = account
+        return body
+
+
+class PipelineRunTimeout(Reconciler):
+    """Breaks WE-PR-009: ``spec.executionConfig.timeout`` becomes ``spec.timeouts.pipeline``."""
+
+    expected_root_cause = "contract deviation"
+
+    def build_pipelinerun(self, we: Body) -> Body:
+        body = super().build_pipelinerun(we)
+        timeout = ((we["spec"].get("executionConfig") or {}).get("timeout")) or ""
+        if timeout:
+            body["spec"]["timeouts"] = {"pipeline": timeout}
+        return body
+
+
+class NonEnumCreateErrorReason(Reconciler):
+    """Breaks WE-RUN-012 and WE-CRD-020: Kubernaut V1.0's ``PipelineRunCreationFailed``.
+
+    A create error other than AlreadyExists is written with a reason outside the enum; the
+    API server refuses that status write with 422, so the WE never leaves Pending (§7.3 Q1).
+    """
+
+    expected_root_cause = "admission denied"
+
+    def fail_pre_execution(self, we: Body, reason: str, message: str) -> Result:
+        if message.startswith(f.create_failed_message("")):
+            reason = "PipelineRunCreationFailed"
+        return super().fail_pre_execution(we, reason, message)
+
+
+# --- validation and failure details (WE-VAL-004, WE-FAIL-001/002/010/031) ----------------------
+
+
+class NoEmptyPartCheck(Reconciler):
+    """Breaks WE-VAL-004 (and WE-VAL-005): a target with an empty part is not refused.
+
+    ``default//app`` has three parts, so the part count passes; the controller then runs it.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def validate(self, spec: Body) -> str | None:
+        error = super().validate(spec)
+        if error and error.startswith("targetResource has empty part"):
+            return None
+        return error
+
+
+class TimeoutBeforeOOM(Reconciler):
+    """Breaks WE-FAIL-001: rule 2 (timeout/deadline) is tried before rule 1 (OOM).
+
+    A message naming both (``OOMKilled ... deadline``) gives DeadlineExceeded, not OOMKilled.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def observe_failure(self, pr: Body, cond: Body) -> Failure:
+        failure = super().observe_failure(pr, cond)
+        reason, message = (cond.get("reason") or "").lower(), (cond.get("message") or "").lower()
+        if "timeout" in reason or "timeout" in message or "deadline" in message:
+            return dataclasses.replace(failure, reason=f.FailureReason.DEADLINE_EXCEEDED)
+        return failure
+
+
+class PipelineTaskName(Reconciler):
+    """Breaks WE-FAIL-002 (§7.3 Q8): ``failedTaskName`` is the pipeline task's name.
+
+    The contract wants the TaskRun object's name; consumers may expect the other, which is
+    exactly the mistake a controller makes.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def observe_failure(self, pr: Body, cond: Body) -> Failure:
+        failure = super().observe_failure(pr, cond)
+        if not failure.task_name:
+            return failure
+        child = tekton.children(pr)[failure.task_index]
+        return dataclasses.replace(failure, task_name=child.get("pipelineTaskName", ""))
+
+
+class StartTimeOnPreExecutionFailure(Reconciler):
+    """Breaks WE-FAIL-010 and WE-VAL-005: a pre-execution failure gets a ``startTime``."""
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        if status.get("phase") == Phase.FAILED and not status.get("startTime"):
+            status = {**status, "startTime": timestamps.rfc3339(timestamps.now())}
+        super().commit(we, status, event_type)
+
+
+class WritesFailureReason(Reconciler):
+    """Breaks WE-FAIL-031: the deprecated ``status.failureReason`` is written (K26 mirrors it)."""
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        details = status.get("failureDetails") or {}
+        if status.get("phase") == Phase.FAILED and details.get("reason"):
+            status = {**status, "failureReason": details["reason"]}
+        super().commit(we, status, event_type)
+
+
+class CompletionTimeNow(Reconciler):
+    """Breaks WE-RUN-021: ``completionTime`` is now, not the PipelineRun's ``completionTime``."""
+
+    expected_root_cause = "contract deviation"
+
+    def complete(self, we: Body, pr: Body) -> Result:
+        stripped = copy.deepcopy(pr)
+        (stripped.get("status") or {}).pop("completionTime", None)
+        return super().complete(we, stripped)
+
+
+# --- audit (WE-AUD-002/010) -------------------------------------------------------------------
+
+
+class EmptyCorrelationLabel(Reconciler):
+    """Breaks WE-AUD-002: a present but empty correlation-id label is used as it is.
+
+    ``correlation_id`` must fall back to the WE name when the label is empty; an empty one is
+    refused by the audit client's schema check (1..255), so the event is never delivered and
+    AuditRecorded is False.
+    """
+
+    expected_root_cause = "audit delivery"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        if (we["metadata"].get("labels") or {}).get(r.LABEL_CORRELATION_ID) != "":
+            super().commit(we, status, event_type)
+            return
+        now = timestamps.now()
+        event = audit_events.build_event(
+            {**we, "status": status}, event_type, timestamps.rfc3339_micro(now)
+        )
+        event["correlation_id"] = ""  # the bug: the label's value, even when empty
+        refusal = self.audit.check(event)
+        self.write_status(we, transitions.audit_recorded(status, event_type, refusal, now))
+        if refusal is None:
+            self.audit.enqueue(f"{we['metadata'].get('uid', '')}/{event_type}", event)
+
+
+class StartedTwiceOnAdoption(Reconciler):
+    """Breaks WE-AUD-010/020: adopting its own PipelineRun emits a second ``workflow.started``.
+
+    The adoption path enqueues the event under a fresh key, as a controller does that keys
+    events by attempt instead of by WE and transition.
+    """
+
+    expected_root_cause = "audit delivery"
+
+    def adopt_or_fail(self, we: Body, name: str) -> Result:
+        result = super().adopt_or_fail(we, name)
+        now = timestamps.now()
+        written = self.kube.get_we(we["metadata"]["namespace"], we["metadata"]["name"])
+        if (written.get("status") or {}).get("phase") == Phase.RUNNING:
+            event = audit_events.build_event(
+                written, audit_events.EventType.STARTED, timestamps.rfc3339_micro(now)
+            )
+            self.audit.enqueue(str(uuid.uuid4()), event)
+        return result
+
+
+class TerminalMirrorCleared(Reconciler):
+    """Breaks WE-RUN-020: the terminal write drops ``status.pipelineRunStatus``.
+
+    The reconcile that sees the PipelineRun finish is a Running reconcile and writes the
+    mirror; the contract lets it show the last or the final condition, not nothing.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        if status.get("phase") in TERMINAL:
+            status = {k: v for k, v in status.items() if k != "pipelineRunStatus"}
+        super().commit(we, status, event_type)
+
+
+class RecreateAfterExternalDeletion(Reconciler):
+    """Breaks WE-RUN-024: a PipelineRun deleted while Running is created again.
+
+    The contract fails the WE (``PipelineRun was deleted externally``) and never re-creates;
+    this controller treats the missing run as "not created yet" and runs the workflow twice.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def running(self, we: Body) -> Result:
+        name = ((we.get("status") or {}).get("pipelineRunRef") or {}).get("name") or ""
+        try:
+            self.kube.get_pr(name or naming.pipelinerun_name(we["spec"]["targetResource"]))
+        except NotFound:
+            self.kube.create_pr(self.build_pipelinerun(we))
+            return Result(requeue_after=r.RUNNING_RECHECK_SECONDS)
+        return super().running(we)
+
+
+class CreatedConditionInFollowUpWrite(Reconciler):
+    """Breaks WE-COND-010 and WE-STAT-002: Running is written without TektonPipelineCreated.
+
+    The condition follows in a second status write, so a reader can see a Running WE with no
+    Created condition: the transition's fields are not in one write.
+    """
+
+    expected_root_cause = "multiple status writes per transition"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        if event_type != audit_events.EventType.STARTED:
+            super().commit(we, status, event_type)
+            return
+        without = [x for x in status.get("conditions") or [] if x.get("type") != c.CREATED]
+        written = self.write_status(we, {**status, "conditions": without})
+        super().commit(written, status, event_type)
+
+
+class RunningMessageWithoutReason(Reconciler):
+    """Breaks WE-COND-020: ``Pipeline executing`` without the PipelineRun's reason."""
+
+    expected_root_cause = "contract deviation"
+
+    def write_status(self, we: Body, status: Body) -> Body:
+        status = copy.deepcopy(status)
+        for cond in status.get("conditions") or []:
+            if cond.get("type") == c.RUNNING and cond.get("message", "").startswith(
+                "Pipeline executing ("
+            ):
+                cond["message"] = "Pipeline executing"
+        return super().write_status(we, status)
+
+
+class ZeroDurationObserved(Reconciler):
+    """Breaks WE-MET-001: every terminal transition observes a duration of 0 s.
+
+    Only pre-execution failures observe 0; a Completed execution observes completion - start.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def count_terminal(self, phase: str, seconds: float) -> None:
+        super().count_terminal(phase, 0.0)
+
+
+class AdoptForeignPipelineRun(Reconciler):
+    """Breaks WE-LOCK-002 and WE-LOCK-004: AlreadyExists is always adopted, whoever owns it.
+
+    The ownership check on the labels is missing, so a collision loser goes Running on the
+    winner's PipelineRun: two WEs claim one lock.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def adopt_or_fail(self, we: Body, name: str) -> Result:
+        try:
+            pr = self.kube.get_pr(name)
+        except KubeError as exc:
+            return self.fail_pre_execution(
+                we, f.FailureReason.UNKNOWN, f.unverifiable_message(str(exc))
+            )
+        return self.to_running(we, pr, c.adopted_message(name))
+
+
+class DoubleCountedOutcome(Reconciler):
+    """Breaks WE-MET-001: the outcome counter counts every terminal transition twice.
+
+    The duration histogram observes once, so the counter and the histogram's count disagree.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def count_terminal(self, phase: str, seconds: float) -> None:
+        super().count_terminal(phase, seconds)
+        self.metrics.total.labels(outcome=phase).inc()
+
+
+class AuditPhaseBeforeTransition(Reconciler):
+    """Breaks WE-AUD-003: ``event_data.phase`` is the phase before the transition.
+
+    The event is built from the object as read instead of the status being written.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        now = timestamps.now()
+        event = audit_events.build_event(
+            {**we, "status": status}, event_type, timestamps.rfc3339_micro(now)
+        )
+        event["event_data"]["phase"] = (we.get("status") or {}).get("phase") or "Pending"
+        refusal = self.audit.check(event)
+        self.write_status(we, transitions.audit_recorded(status, event_type, refusal, now))
+        if refusal is None:
+            self.audit.enqueue(f"{we['metadata'].get('uid', '')}/{event_type}", event)
+
+
+class CorrelationFromRemediationRequest(Reconciler):
+    """Breaks WE-AUD-002: ``correlation_id`` = ``spec.remediationRequestRef.name`` (K26).
+
+    v1.0 uses the correlation-id label, else the WE name; K26 switched to the parent
+    RemediationRequest's name, which a v1.0 consumer cannot find.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        now = timestamps.now()
+        event = audit_events.build_event(
+            {**we, "status": status}, event_type, timestamps.rfc3339_micro(now)
+        )
+        parent = (we["spec"].get("remediationRequestRef") or {}).get("name") or ""
+        event["correlation_id"] = parent or event["correlation_id"]
+        refusal = self.audit.check(event)
+        self.write_status(we, transitions.audit_recorded(status, event_type, refusal, now))
+        if refusal is None:
+            self.audit.enqueue(f"{we['metadata'].get('uid', '')}/{event_type}", event)
+
+
+class AuditOnDeletion(Reconciler):
+    """Breaks WE-AUD-020 and WE-DEL-002: deleting a terminal WE emits its terminal event again.
+
+    The deletion path reports the phase it cleans up as an audit event, under a fresh key.
+    """
+
+    expected_root_cause = "audit delivery"
+
+    def delete(self, we: Body) -> Result:
+        phase = (we.get("status") or {}).get("phase") or ""
+        types: dict[str, audit_events.EventType] = {
+            str(Phase.COMPLETED): audit_events.EventType.COMPLETED,
+            str(Phase.FAILED): audit_events.EventType.FAILED,
+        }
+        if r.FINALIZER in (we["metadata"].get("finalizers") or []) and phase in types:
+            event = audit_events.build_event(
+                readable(we), types[phase], timestamps.rfc3339_micro(timestamps.now())
+            )
+            self.audit.enqueue(str(uuid.uuid4()), event)
+        return super().delete(we)
+
+
+class MissingSpecCrashes(Reconciler):
+    """Breaks WE-CRD-032 and WE-VAL-001: a WE with no ``spec`` crashes every reconcile.
+
+    The API server accepts it; a controller that dereferences ``spec.workflowRef`` without a
+    check (a Go nil pointer) never fails it with ConfigurationError.
+    """
+
+    expected_root_cause = "controller not reconciling"
+
+    def pending(self, we: Body) -> Result:
+        if not (we.get("spec") or {}).get("workflowRef"):
+            raise KeyError("spec")
+        return super().pending(we)
+
+
+class NoTargetParamWithoutParameters(Reconciler):
+    """Breaks WE-PR-007: with no ``spec.parameters`` the PipelineRun gets no params at all.
+
+    ``TARGET_RESOURCE`` is appended only inside the loop over the parameters.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def build_pipelinerun(self, we: Body) -> Body:
+        body = super().build_pipelinerun(we)
+        if not we["spec"].get("parameters"):
+            body["spec"]["params"] = []
+        return body
+
+
+class HardCodedServiceAccount(Reconciler):
+    """Breaks WE-PR-008: the PipelineRun runs as ``default``, not the configured account."""
+
+    expected_root_cause = "configuration"
+
+    def build_pipelinerun(self, we: Body) -> Body:
+        body = super().build_pipelinerun(we)
+        body["spec"]["taskRunTemplate"]["serviceAccountName"] = "default"
+        return body
+
+
+class TerminalRewritten(Reconciler):
+    """Breaks WE-PH-003: a terminal WE's ``completionTime`` is written again on every recheck.
+
+    A non-idempotent terminal path that re-derives the transition's time from now and
+    rechecks terminal WEs every half second: the terminal fields keep moving (and, as a side
+    effect, the cooldown never ends).
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def terminal(self, we: Body) -> Result:
+        status = we.get("status") or {}
+        now = timestamps.rfc3339(timestamps.now())
+        if status.get("completionTime") and status["completionTime"] != now:
+            self.write_status(we, {**status, "completionTime": now})
+        return Result(requeue_after=0.5)
+
+
+class NoCompletionTimeFromPipelineRun(Reconciler):
+    """Breaks WE-RUN-021 (and so WE-LOCK-011): Completed without completionTime.
+
+    When the PipelineRun has no completionTime, the WE gets none either.
+    The PipelineRun's ``status.completionTime`` is copied as it is, nil included, instead of
+    falling back to now; such a WE never starts its cooldown and never releases the lock.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
+        if event_type == audit_events.EventType.COMPLETED:
+            name = (status.get("pipelineRunRef") or {}).get("name") or ""
+            try:
+                pr = self.kube.get_pr(name)
+            except KubeError:
+                pr = {}
+            if not (pr.get("status") or {}).get("completionTime"):
+                status = {
+                    k: v for k, v in status.items() if k not in ("completionTime", "duration")
+                }
+        super().commit(we, status, event_type)
+
+
+class MirrorIgnoresChildReferences(Reconciler):
+    """Breaks WE-RUN-020: ``pipelineRunStatus.totalTasks`` is always 0.
+
+    ``totalTasks`` must count the PipelineRun's ``status.childReferences``.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def write_status(self, we: Body, status: Body) -> Body:
+        mirror = status.get("pipelineRunStatus")
+        if mirror:
+            status = {**status, "pipelineRunStatus": {**mirror, "totalTasks": 0}}
+        return super().write_status(we, status)
+
+
+class FinalizerUpdateDropsSpecFields(Reconciler):
+    """Breaks WE-CRD-010's "spec preserved" (and WE-FIN-001's metadata-only update).
+
+    The finalizer is added by writing back an object built from a typed struct that lacks
+    the audit-only fields ``rationale`` and ``confidence``, so the update deletes them.
+    """
+
+    expected_root_cause = "contract deviation"
+
+    def add_finalizer(self, we: Body) -> Body:
+        body = copy.deepcopy(we)
+        for key in ("rationale", "confidence"):
+            (body.get("spec") or {}).pop(key, None)
+        body["metadata"]["finalizers"] = [*(we["metadata"].get("finalizers") or []), r.FINALIZER]
+        return self.kube.update_we(body)
 
 
 ALL: dict[str, type[Reconciler]] = {
@@ -187,4 +812,40 @@ ALL: dict[str, type[Reconciler]] = {
     "leak-pr-on-delete": LeakPipelineRunOnDelete,
     "wrong-duration": WrongDuration,
     "no-finalizer": NoFinalizer,
+    "failed-does-not-block": FailedDoesNotBlock,
+    "cooldown-by-name": CooldownByName,
+    "no-cooldown-gate": NoCooldownGate,
+    "terminal-without-completion-releases": TerminalWithoutCompletionReleases,
+    "release-without-cooldown": ReleaseWithoutCooldown,
+    "delete-by-name": DeleteByName,
+    "single-underscore-label": SingleUnderscoreTargetLabel,
+    "target-param-first": TargetResourceParamFirst,
+    "sa-from-spec": ServiceAccountFromSpec,
+    "pipelinerun-timeout": PipelineRunTimeout,
+    "non-enum-create-reason": NonEnumCreateErrorReason,
+    "no-empty-part-check": NoEmptyPartCheck,
+    "timeout-before-oom": TimeoutBeforeOOM,
+    "pipeline-task-name": PipelineTaskName,
+    "start-time-on-pre-execution": StartTimeOnPreExecutionFailure,
+    "writes-failure-reason": WritesFailureReason,
+    "completion-time-now": CompletionTimeNow,
+    "empty-correlation-label": EmptyCorrelationLabel,
+    "started-twice-on-adoption": StartedTwiceOnAdoption,
+    "zero-duration-observed": ZeroDurationObserved,
+    "terminal-mirror-cleared": TerminalMirrorCleared,
+    "recreate-after-external-deletion": RecreateAfterExternalDeletion,
+    "created-condition-in-follow-up-write": CreatedConditionInFollowUpWrite,
+    "running-message-without-reason": RunningMessageWithoutReason,
+    "adopt-foreign-pipelinerun": AdoptForeignPipelineRun,
+    "double-counted-outcome": DoubleCountedOutcome,
+    "audit-phase-before-transition": AuditPhaseBeforeTransition,
+    "correlation-from-remediation-request": CorrelationFromRemediationRequest,
+    "audit-on-deletion": AuditOnDeletion,
+    "missing-spec-crashes": MissingSpecCrashes,
+    "no-target-param-without-parameters": NoTargetParamWithoutParameters,
+    "hard-coded-service-account": HardCodedServiceAccount,
+    "terminal-rewritten": TerminalRewritten,
+    "no-completion-time-from-pipelinerun": NoCompletionTimeFromPipelineRun,
+    "mirror-ignores-child-references": MirrorIgnoresChildReferences,
+    "finalizer-update-drops-spec-fields": FinalizerUpdateDropsSpecFields,
 }

@@ -113,17 +113,21 @@ class Reconciler:
             return False
         try:
             pr = self.kube.get_pr(naming.pipelinerun_name(target))
-            if not pipelineruns.owned_by(pr, we):
+            if not self.may_delete(pr, we):
                 return False
             self.kube.delete_pr(pr["metadata"]["name"], pr["metadata"]["uid"])
         except NotFound:
             return False
         return True
 
+    def may_delete(self, pr: Body, we: Body) -> bool:
+        """WE-LOCK-013/WE-DEL-003: only a PipelineRun whose labels name this WE is deleted."""
+        return pipelineruns.owned_by(pr, we)
+
     # --- Pending (WE-VAL, WE-LOCK-010, WE-RUN-010..012, WE-LOCK-001..003) --------------------
 
     def pending(self, we: Body) -> Result:
-        error = validation.validate_spec(we["spec"])
+        error = self.validate(we["spec"])
         if error:
             return self.fail_pre_execution(we, f.FailureReason.CONFIGURATION_ERROR, error)
         remaining = self.cooldown_remaining(we)
@@ -132,6 +136,10 @@ class Reconciler:
                 self.write_status(we, transitions.pending(we.get("status")))
             return Result(requeue_after=remaining)
         return self.start_pipelinerun(we)
+
+    def validate(self, spec: Body) -> str | None:
+        """WE-VAL-001..004, first failure wins (a seam for mutants)."""
+        return validation.validate_spec(spec)
 
     def cooldown_remaining(self, we: Body) -> float:
         """Seconds until no other terminal WE on the same target is within its cooldown."""
@@ -147,8 +155,12 @@ class Reconciler:
                 remaining = max(remaining, left)
         return remaining
 
+    def build_pipelinerun(self, we: Body) -> Body:
+        """The PipelineRun body of WE-PR-001..009 (a seam for mutants)."""
+        return pipelineruns.build(we, self.config.execution_namespace, self.config.service_account)
+
     def start_pipelinerun(self, we: Body) -> Result:
-        body = pipelineruns.build(we, self.config.execution_namespace, self.config.service_account)
+        body = self.build_pipelinerun(we)
         name, ns, uid = body["metadata"]["name"], self.config.execution_namespace, _uid(we)
         try:
             pr = self.kube.create_pr(body)
@@ -198,7 +210,7 @@ class Reconciler:
             we.get("status"), we["spec"], Failure(reason, message), timestamps.now()
         )
         self.commit(we, status, audit_events.EventType.FAILED)
-        self.metrics.terminal(Phase.FAILED, 0.0)
+        self.count_terminal(Phase.FAILED, 0.0)
         self.events.record(
             we, "Warning", "WorkflowFailed", f"Pre-execution failure: {reason} - {message}"
         )
@@ -265,7 +277,7 @@ class Reconciler:
             timestamps.now(),
         )
         self.commit(we, status, audit_events.EventType.COMPLETED)
-        self.metrics.terminal(Phase.COMPLETED, _seconds(status))
+        self.count_terminal(Phase.COMPLETED, _seconds(status))
         workflow_id = we["spec"]["workflowRef"].get("workflowId", "")
         self.events.record(
             we,
@@ -280,7 +292,7 @@ class Reconciler:
             we.get("status"), we["spec"], failure, mirror, timestamps.now()
         )
         self.commit(we, status, audit_events.EventType.FAILED)
-        self.metrics.terminal(Phase.FAILED, _seconds(status))
+        self.count_terminal(Phase.FAILED, _seconds(status))
         workflow_id = we["spec"]["workflowRef"].get("workflowId", "")
         self.events.record(
             we, "Warning", "WorkflowFailed", f"Workflow {workflow_id} failed: {failure.reason}"
@@ -324,6 +336,10 @@ class Reconciler:
                     we["metadata"]["name"],
                     error,
                 )
+
+    def count_terminal(self, phase: str, seconds: float) -> None:
+        """WE-MET-001: one outcome count and one duration observation per terminal transition."""
+        self.metrics.terminal(phase, seconds)
 
     def write_status(self, we: Body, status: Body) -> Body:
         written = self.kube.update_we_status({**we, "status": status})

@@ -1,0 +1,96 @@
+"""What the terminal write leaves in ``status.pipelineRunStatus`` (WE-RUN-020).
+
+Every Running reconcile writes the mirror of the PipelineRun's ``Succeeded`` condition, and the
+reconcile that sees the PipelineRun finish is one of them. After the terminal transition the
+mirror SHOULD show the final condition, but suites MUST NOT require it (D6). So what is
+required, and checked here: the mirror is still there after the terminal write, its
+``totalTasks`` is the PipelineRun's number of child references, and it shows either the last
+non-terminal condition the controller observed or the final one, never anything else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from wetest import eventually
+from wetest import expectations as ex
+from wetest.kube import objects
+
+EXECUTION_NAMESPACE = "kubernaut-workflows"
+PROGRESS = "Tasks Completed: 1 (Failed: 0, Cancelled 0), Incomplete: 1, Skipped: 0"
+FINAL = {
+    "Completed": ("True", "Succeeded", "Tasks Completed: 2 (Failed: 0, Cancelled 0), Skipped: 0"),
+    "Failed": ("False", "Failed", "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 0"),
+}
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _children(pr_name: str) -> list[dict[str, Any]]:
+    return [
+        {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": f"{pr_name}-task-{i}"}
+        for i in (1, 2)
+    ]
+
+
+def _condition(status: str, reason: str, message: str) -> dict[str, Any]:
+    return {
+        "type": "Succeeded",
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastTransitionTime": _stamp(datetime.now(UTC)),
+    }
+
+
+def _mirrors_progress(we: Any) -> bool:
+    prs = ((we or {}).get("status") or {}).get("pipelineRunStatus") or {}
+    return prs.get("message") == PROGRESS and prs.get("totalTasks") == 2
+
+
+@pytest.mark.parametrize("phase", ["Completed", "Failed"])
+@pytest.mark.we_conformance("lifecycle", "WE-RUN-020", "WE-STAT-005")
+def test_terminal_write_keeps_a_truthful_pipelinerun_status(we_kube, we_create, phase):
+    we = we_create(parameters={"WETEST_SCENARIO": "run-forever"})
+    ref = we_create.ref(we)
+    running = eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
+    pr_ref = objects.ObjectRef.pipeline_run(
+        EXECUTION_NAMESPACE, running["status"]["pipelineRunRef"]["name"]
+    )
+    eventually(
+        objects.Probe(we_kube, pr_ref),
+        ex.has_condition("Succeeded", status="Unknown", reason="Running"),
+        timeout=10,
+    )
+
+    def advance(pr: dict[str, Any]) -> None:
+        pr["status"]["childReferences"] = _children(pr_ref.name)
+        pr["status"]["conditions"] = [_condition("Unknown", "Running", PROGRESS)]
+
+    objects.update_status_with_retry(we_kube, pr_ref, advance)
+    eventually(
+        objects.Probe(we_kube, ref),
+        ex.satisfies(_mirrors_progress, "pipelineRunStatus mirrors the progress"),
+        timeout=10,
+    )
+
+    final = FINAL[phase]
+
+    def finish(pr: dict[str, Any]) -> None:
+        pr["status"]["conditions"] = [_condition(*final)]
+
+    objects.update_status_with_retry(we_kube, pr_ref, finish)
+    done = eventually(objects.Probe(we_kube, ref), ex.has_phase(phase), timeout=15)
+
+    mirror = done["status"].get("pipelineRunStatus")
+    assert mirror, "the terminal write removed status.pipelineRunStatus (WE-RUN-020)"
+    assert mirror.get("totalTasks") == 2, f"totalTasks is not the 2 child references: {mirror}"
+    shown = (mirror.get("status"), mirror.get("reason"), mirror.get("message"))
+    assert shown in {("Unknown", "Running", PROGRESS), final}, (
+        f"pipelineRunStatus {shown} is neither the last observed condition nor the final one"
+    )
