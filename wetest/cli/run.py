@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
+import signal
 import sys
 from pathlib import Path
 
@@ -20,7 +20,8 @@ from wetest import bundled, progress
 from wetest.cli import common
 from wetest.config import names
 from wetest.report import build
-from wetest.supervision import spawning
+from wetest.stack import processes, state
+from wetest.supervision import interruption, spawning
 
 PROFILES = ("core", "conditions", "audit", "extended", "datastorage")
 PLUGINS = ("xdist.plugin", "wetest.plugin", "allure_pytest.plugin")
@@ -87,21 +88,47 @@ def run(args: argparse.Namespace) -> int:
     _check_profiles(s.profile)
     run_dir = s.results_dir.resolve()
     _fresh(run_dir)
-    stack_dir = Path(s.stack_dir).expanduser() if s.stack_dir else _start_stack(args, run_dir)
-    try:
-        extra = [f"--wetest-stack-dir={stack_dir}", *args.pytest_args]
-        cmd = pytest_command(args, run_dir, extra)
-        progress.say(f"running the suites against target {s.target} into {run_dir}")
-        code = subprocess.call(cmd, env=pytest_env())
-        if args.rerun_failures and code == 1:
-            rerun_failures(args, run_dir, stack_dir)
-    finally:
+    guard = interruption.Guard()
+    with interruption.handling(guard.handle):
+        stack_dir = Path(s.stack_dir).expanduser() if s.stack_dir else _start_stack(args, run_dir)
         if not s.stack_dir:
-            spawning.stop(stack_dir)
-    session_error = _report(run_dir)
+            guard.on_signal.append(lambda: _stop_soon(stack_dir))
+        try:
+            code = _run_pytest(args, s.target, run_dir, stack_dir, guard)
+        finally:
+            if not s.stack_dir:
+                spawning.stop(stack_dir)
+        session_error = _report(run_dir)
+    if guard.exit_code is not None:
+        progress.say(f"the run was interrupted by {guard.received and guard.received.to_json()}")
+        return guard.exit_code
     if session_error and "infrastructure missing" in session_error:
         return 3  # the CLI's code for missing infrastructure, whatever pytest said
     return 0 if code == 0 else 1
+
+
+def _run_pytest(
+    args: argparse.Namespace,
+    target: str,
+    run_dir: Path,
+    stack_dir: Path,
+    guard: interruption.Guard,
+) -> int:
+    """Run pytest in a child that dies with us; SIGINT/SIGTERM reach it through the guard."""
+    extra = [f"--wetest-stack-dir={stack_dir}", *args.pytest_args]
+    cmd = pytest_command(args, run_dir, extra)
+    progress.say(f"running the suites against target {target} into {run_dir}")
+    code = guard.call(cmd, pytest_env())
+    if args.rerun_failures and code == 1:
+        rerun_failures(args, run_dir, stack_dir, guard)
+    return code
+
+
+def _stop_soon(stack_dir: Path) -> None:
+    """Ask the supervisor to stop now, while pytest records its results (they overlap)."""
+    record = state.read(stack_dir)
+    if record is not None:
+        processes.signal_group(record.supervisor_pid, signal.SIGTERM)
 
 
 def _start_stack(args: argparse.Namespace, run_dir: Path) -> Path:
@@ -128,7 +155,9 @@ def _fresh(run_dir: Path) -> None:
     run_dir.mkdir(parents=True)
 
 
-def rerun_failures(args: argparse.Namespace, run_dir: Path, stack_dir: Path) -> None:
+def rerun_failures(
+    args: argparse.Namespace, run_dir: Path, stack_dir: Path, guard: interruption.Guard
+) -> None:
     """Run each failed test alone (own stack) and record flaky/deterministic in results.jsonl."""
     path = run_dir / "results.jsonl"
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -143,7 +172,9 @@ def rerun_failures(args: argparse.Namespace, run_dir: Path, stack_dir: Path) -> 
             args_one, again, [f"--wetest-stack-dir={stack_dir}", str(base / rec["nodeid"])]
         )
         cmd = [c for c in cmd if not c.startswith(("--junitxml", "--alluredir"))]
-        outcome = "passed" if subprocess.call(cmd, env=pytest_env()) == 0 else "failed"
+        if guard.received is not None:
+            break  # interrupted: keep the records as they are
+        outcome = "passed" if guard.call(cmd, pytest_env()) == 0 else "failed"
         rec["rerun"] = {
             "outcome": outcome,
             "label": "flaky" if outcome == "passed" else "deterministic",

@@ -14,5 +14,6 @@ pytest_plugins = [
     "wetest.plugin.stack",
     "wetest.plugin.resources",
     "wetest.plugin.evidence",
+    "wetest.plugin.interrupt",
     "wetest.plugin.results",
 ]
