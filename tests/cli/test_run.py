@@ -1,14 +1,20 @@
-"""`wetest run` with DataStorage unreachable: the seed's category 1, produced automatically."""
+"""`wetest run` end to end: DataStorage unreachable (the seed's category 1), interrupted runs."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "plugin"))
+import interrupting as hanging
 
 
 def closed_port() -> int:
@@ -44,3 +50,29 @@ def test_unreachable_datastorage_fails_fast_and_is_triaged_as_missing_infrastruc
     assert "session stopped" in conformance
     records = [json.loads(x) for x in (tmp_path / "results.jsonl").read_text().splitlines()]
     assert {r["cause"] for r in records if r["outcome"] != "passed"} == {"missing infrastructure"}
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "recorded"),
+    [
+        (signal.SIGINT, 130, "SIGINT"),
+        (signal.SIGTERM, 143, "SIGTERM"),
+        (signal.SIGKILL, -signal.SIGKILL, "SIGHUP"),  # pytest's parent-death signal
+    ],
+)
+def test_signal_to_the_runner_alone_stops_the_run_and_keeps_results(
+    tmp_path: Path, sig: signal.Signals, code: int, recorded: str
+) -> None:
+    """A CI cancel (SIGINT/SIGTERM to `wetest run` only) or a killed runner: all stops in 5 s."""
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    hanging.write_hanging(suites, stack=True)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
+    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path)
+    pids = run.await_running(3)
+    exit_code, elapsed = run.interrupt(sig, pids)
+    assert exit_code == code
+    assert elapsed < hanging.STOP_WITHIN
+    hanging.assert_interrupted(out, signal.Signals[recorded], cut_off=2)
+    assert (out / "triage.md").is_file()

@@ -103,6 +103,7 @@ class Interrupter:
                     "finish. Re-run it: wetest run -- -k NAME"
                 ),
                 longrepr=None,
+                stop=self.received.at,  # it ended at the signal (the report compares the two)
             )
 
     def summary(self, session: pytest.Session, recorded: int) -> dict[str, Any] | None:
