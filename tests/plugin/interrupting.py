@@ -1,10 +1,14 @@
 """Helpers for tests that stop a run by a signal and await every process of it gone.
 
 Real processes: pytest (with xdist workers) runs tests that wait in ``signal.pause()``; each
-running test records its pid in a marks file, so the test knows which processes belong to
-this run (other runs share the machine: never look processes up by name). The time from the
-signal to the last process gone is measured; the promise is 5 s, an orderly stop takes
-0.7-1.9 s on a loaded 2-CPU machine without a stack and 2-3 s with one.
+running test records its pid (and its stack's pids) in a marks file, so the test knows which
+processes belong to this run (other runs share the machine: never look processes up by name).
+
+The time from the signal to the last process gone is measured against the promise of 5 s.
+Measured on the 2-CPU machine: 0.6-1.0 s without a stack and 2.2-4.6 s for `wetest run`
+with its stack at a load average of about 2; 2.6-6.4 s for both at a load average of 17
+(six engineers' stacks side by side). So the bound is 5 s while the machine has a CPU per
+runnable process, and stretches with the load beyond that, at most to twice the promise.
 """
 
 from __future__ import annotations
@@ -22,6 +26,13 @@ from wetest import expectations as ex
 from wetest.stack import processes
 
 STOP_WITHIN = 5.0
+
+
+def stop_limit() -> float:
+    """The promise, stretched by how overloaded the machine is right now (at most twice)."""
+    overload = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return STOP_WITHIN * min(2.0, max(1.0, overload))
+
 
 HANGING = """
 import os, pathlib, signal, pytest
@@ -83,7 +94,9 @@ class Run:
         code = self.proc.wait(timeout=60)
         await_gone(pids | {self.proc.pid})
         elapsed = time.monotonic() - started
-        print(f"{sig.name}: exit {code}, every process gone after {elapsed:.2f}s")
+        limit = stop_limit()
+        print(f"{sig.name}: exit {code}, all gone after {elapsed:.2f}s (limit {limit:.1f}s)")
+        assert elapsed < limit, f"the run took {elapsed:.2f}s to stop, over {limit:.1f}s"
         if self.proc.stdout:
             self.proc.stdout.close()
         return code, elapsed
@@ -95,6 +108,7 @@ def await_gone(pids: set[int]) -> None:
         ex.count_is(0),
         description="every process of the run has exited",
         timeout=30,
+        interval=0.02,  # the stop time is measured: poll tightly
     )
 
 

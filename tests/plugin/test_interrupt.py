@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from interrupting import STOP_WITHIN, Run, assert_interrupted, pytest_argv, write_hanging
+from interrupting import Run, assert_interrupted, pytest_argv, write_hanging
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -21,33 +21,29 @@ def test_signal_to_the_xdist_controller_alone_stops_workers_and_keeps_results(
 ) -> None:
     run = Run(pytest_argv(write_hanging(tmp_path, stack=False), tmp_path / "out", "2"), tmp_path)
     pids = run.await_running(3)
-    code, elapsed = run.interrupt(sig, pids)
+    code, _ = run.interrupt(sig, pids)
     assert code == 128 + sig
-    assert elapsed < STOP_WITHIN
     assert_interrupted(tmp_path / "out", sig, cut_off=2)
 
 
 def test_sigterm_without_xdist_interrupts_the_running_test(tmp_path: Path) -> None:
     run = Run(pytest_argv(write_hanging(tmp_path, stack=False), tmp_path / "out", "0"), tmp_path)
     pids = run.await_running(2)
-    code, elapsed = run.interrupt(signal.SIGTERM, pids)
+    code, _ = run.interrupt(signal.SIGTERM, pids)
     assert code == 143
-    assert elapsed < STOP_WITHIN
     assert_interrupted(tmp_path / "out", signal.SIGTERM, cut_off=1)
 
 
 def test_sigkilled_controller_takes_its_workers_along(tmp_path: Path) -> None:
     run = Run(pytest_argv(write_hanging(tmp_path, stack=False), tmp_path / "out", "2"), tmp_path)
     pids = run.await_running(3)
-    code, elapsed = run.interrupt(signal.SIGKILL, pids)
+    code, _ = run.interrupt(signal.SIGKILL, pids)
     assert code == -signal.SIGKILL
-    assert elapsed < STOP_WITHIN
 
 
 def test_sigterm_stops_the_stack_a_worker_started(tmp_path: Path) -> None:
     run = Run(pytest_argv(write_hanging(tmp_path, stack=True), tmp_path / "out", "2"), tmp_path)
     pids = run.await_running(3)
-    code, elapsed = run.interrupt(signal.SIGTERM, pids)
+    code, _ = run.interrupt(signal.SIGTERM, pids)
     assert code == 143
-    assert elapsed < STOP_WITHIN
     assert_interrupted(tmp_path / "out", signal.SIGTERM, cut_off=2)

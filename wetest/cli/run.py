@@ -4,6 +4,12 @@ pytest runs in a child process (so a crash, an interrupt or module state of one 
 leaks into the next), writing JUnit XML, Allure results, results.jsonl, run.json and the triage
 report into one run directory. ``--rerun-failures`` re-runs each failed test alone and labels
 it flaky or deterministic. Exit code 0 only when every selected test passed.
+
+SIGINT, SIGTERM or SIGHUP sent to this process alone (a CI runner's cancel) stop the run
+within 5 s: the signal is passed on to pytest, which records the tests that finished and the
+ones cut off (run.json ``interrupted``), the stack stops meanwhile, the report is built, and
+the exit code is 130/143/129. pytest dies with this process even when it is SIGKILLed
+(``wetest.supervision.interruption``).
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
 from wetest import bundled, progress
 from wetest.cli import common
 from wetest.config import names
+from wetest.config.settings import Settings
 from wetest.report import build
-from wetest.stack import processes, state
+from wetest.stack import processes
 from wetest.supervision import interruption, spawning
 
 PROFILES = ("core", "conditions", "audit", "extended", "datastorage")
@@ -90,21 +98,37 @@ def run(args: argparse.Namespace) -> int:
     _fresh(run_dir)
     guard = interruption.Guard()
     with interruption.handling(guard.handle):
-        stack_dir = Path(s.stack_dir).expanduser() if s.stack_dir else _start_stack(args, run_dir)
-        if not s.stack_dir:
-            guard.on_signal.append(lambda: _stop_soon(stack_dir))
-        try:
-            code = _run_pytest(args, s.target, run_dir, stack_dir, guard)
-        finally:
-            if not s.stack_dir:
-                spawning.stop(stack_dir)
-        session_error = _report(run_dir)
-    if guard.exit_code is not None:
-        progress.say(f"the run was interrupted by {guard.received and guard.received.to_json()}")
-        return guard.exit_code
+        code = _run_with_stack(args, s, run_dir, guard)
+        session_error = _report(run_dir, rebuild=guard.received is None)
+    if guard.received is not None:
+        progress.say(
+            f"the run was interrupted by {guard.received.name}; "
+            f"the results written so far are in {run_dir}"
+        )
+        return interruption.exit_code(guard.received.signum)
     if session_error and "infrastructure missing" in session_error:
         return 3  # the CLI's code for missing infrastructure, whatever pytest said
     return 0 if code == 0 else 1
+
+
+def _run_with_stack(
+    args: argparse.Namespace, s: Settings, run_dir: Path, guard: interruption.Guard
+) -> int:
+    """Run pytest against the given stack, or against our own one, stopped when pytest ends.
+
+    On a signal our stack starts stopping at once, while pytest records its results: the two
+    overlap, which keeps an interrupted run within its 5 s.
+    """
+    if s.stack_dir:
+        return _run_pytest(args, s.target, run_dir, Path(s.stack_dir).expanduser(), guard)
+    stack_dir = run_dir / "stack"
+    supervisor = _start_stack(args, stack_dir)
+    guard.on_signal.append(lambda: processes.signal_group(supervisor.pid, signal.SIGTERM))
+    try:
+        return _run_pytest(args, s.target, run_dir, stack_dir, guard)
+    finally:
+        spawning.stop(stack_dir)
+        _reap(supervisor)
 
 
 def _run_pytest(
@@ -124,20 +148,21 @@ def _run_pytest(
     return code
 
 
-def _stop_soon(stack_dir: Path) -> None:
-    """Ask the supervisor to stop now, while pytest records its results (they overlap)."""
-    record = state.read(stack_dir)
-    if record is not None:
-        processes.signal_group(record.supervisor_pid, signal.SIGTERM)
-
-
-def _start_stack(args: argparse.Namespace, run_dir: Path) -> Path:
+def _start_stack(args: argparse.Namespace, stack_dir: Path) -> subprocess.Popen[bytes]:
     """Start the stack while pytest starts its workers and collects (they overlap)."""
-    stack_dir = run_dir / "stack"
     options = {k: v for k, v in common.options_of(args).items() if k != "stack_dir"}
     proc = spawning.spawn(stack_dir, options, owner_pid=os.getpid())
     spawning.wait_recorded(stack_dir, proc)
-    return stack_dir
+    return proc
+
+
+def _reap(supervisor: subprocess.Popen[bytes]) -> None:
+    """Wait until the supervisor has stopped every component, so none outlives the run."""
+    try:
+        supervisor.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        processes.signal_group(supervisor.pid, signal.SIGKILL)
+        supervisor.wait()
 
 
 def _check_profiles(profiles: tuple[str, ...]) -> None:
@@ -182,12 +207,16 @@ def rerun_failures(
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
-def _report(run_dir: Path) -> str | None:
-    """Build the reports; print their paths and the session's one-line error, if any."""
+def _report(run_dir: Path, rebuild: bool = True) -> str | None:
+    """Build the reports; print their paths and the session's one-line error, if any.
+
+    ``rebuild=False`` (an interrupted run, short of time) keeps the report pytest built.
+    """
     if not (run_dir / "results.jsonl").exists() and not (run_dir / "junit.xml").exists():
         progress.say("no results were written; the run stopped before any test ran")
         return None
-    for written in build.build(run_dir):
+    built = [run_dir / "triage.md"] if not rebuild and (run_dir / "triage.md").exists() else []
+    for written in built or build.build(run_dir):
         print(written)
     session_error = (
         json.loads((run_dir / "run.json").read_text()).get("session_error")

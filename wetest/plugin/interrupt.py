@@ -13,6 +13,7 @@ a SIGKILLed pytest leaves no worker behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 
 from wetest.plugin import workers
+from wetest.stack import processes, state
 from wetest.supervision import interruption
 
 WATCHDOG = 4.0
@@ -41,7 +43,7 @@ class Interrupter:
         self.config = config
         self.received: interruption.Interruption | None = None
         self.running: dict[str, str] = {}  # nodeid -> start time, of tests started not finished
-        self.worker_pids: list[int] = []
+        self.worker_procs: list[Any] = []  # xdist workers' subprocess.Popen objects
         self.finishing = False
         self.stack = ExitStack()
 
@@ -53,25 +55,37 @@ class Interrupter:
             return
         self.received = interruption.Interruption.now(signum)
         self._kill_workers()
+        self._stop_own_stack()
         _watchdog(interruption.exit_code(signum))
         if not self.finishing:
             name = interruption.signal_name(signum)
             raise KeyboardInterrupt(f"wetest: run interrupted by {name}")
 
     def _kill_workers(self) -> None:
-        for pid in self.worker_pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                continue
+        """SIGKILL each live worker (Popen.kill skips one already reaped: no pid reuse)."""
+        for proc in self.worker_procs:
+            with contextlib.suppress(OSError):
+                proc.kill()
+
+    def _stop_own_stack(self) -> None:
+        """Ask the run's own supervisor to stop now, while the results are written."""
+        if workers.external(self.config) or workers.SHARED_KEY not in self.config.stash:
+            return  # someone else's stack (wetest run stops its own), or none started
+        record = state.read(self.config.stash[workers.SHARED_KEY])
+        if record is not None:
+            processes.signal_group(record.supervisor_pid, signal.SIGTERM)
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodeready(self, node: Any) -> None:
-        """On the xdist controller: note each worker's pid (execnet popen), to kill on a signal."""
-        io = getattr(getattr(node, "gateway", None), "_io", None)
-        pid = getattr(getattr(io, "popen", None), "pid", 0)
-        if pid:
-            self.worker_pids.append(int(pid))
+    def pytest_xdist_newgateway(self, gateway: Any) -> None:
+        """On the xdist controller: keep each worker's process (execnet's popen) to kill it.
+
+        Noted as soon as it exists: a worker still starting (waiting for the stack) must be
+        killed too, or xdist's own teardown waits 10 s for it.
+        """
+        io = getattr(gateway, "_io", None)
+        proc = getattr(io, "popen", None)
+        if proc is not None and hasattr(proc, "kill"):
+            self.worker_procs.append(proc)
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.running[nodeid] = _now()

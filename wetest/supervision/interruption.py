@@ -58,8 +58,12 @@ class Interruption:
     def now(cls, signum: int) -> Interruption:
         return cls(int(signum), dt.datetime.now(dt.UTC).isoformat())
 
+    @property
+    def name(self) -> str:
+        return signal_name(self.signum)
+
     def to_json(self) -> dict[str, Any]:
-        return {"signal": signal_name(self.signum), "at": self.at}
+        return {"signal": self.name, "at": self.at}
 
 
 def set_parent_death_signal(signum: int, parent: int) -> None:
@@ -155,7 +159,3 @@ class Guard:
 
     def _grace_left(self) -> float:
         return CHILD_GRACE - (time.monotonic() - self.received_at)
-
-    @property
-    def exit_code(self) -> int | None:
-        return exit_code(self.received.signum) if self.received else None

@@ -19,6 +19,7 @@ import threading
 import traceback
 from pathlib import Path
 
+from wetest import progress
 from wetest.config import settings
 from wetest.errors import WetestError
 from wetest.stack import control, processes, state
@@ -48,8 +49,13 @@ class Supervisor:
 
     def install_signals(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(sig, lambda *_: self.stop.set())
+            signal.signal(sig, lambda *_: self._stop_now())
         signal.signal(signal.SIGUSR1, lambda *_: self.doorbell.set())
+
+    def _stop_now(self) -> None:
+        """Stop at once: the doorbell wakes the command loop, which would otherwise sleep on."""
+        self.stop.set()
+        self.doorbell.set()
 
     def run(self) -> int:
         self.install_signals()
@@ -67,7 +73,8 @@ class Supervisor:
             state.write(self.state_dir, self.record)
             self.serve(running)
         finally:
-            running.stop()
+            with progress.step("Stopping the stack"):
+                running.stop()
             state.clear(self.state_dir)
             if self.orphaned and self.remove_when_orphaned:
                 shutil.rmtree(self.state_dir, ignore_errors=True)  # nobody is left to do it
