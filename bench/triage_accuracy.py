@@ -12,10 +12,11 @@ reference controller as a ``command:`` target, the way ``bench/mutant_kill_table
 The named cause is the first group's: computed with the report's own analysis
 (``wetest.report.analysis``) when it is there, else read from the legacy triage.md's first
 heading, marked "(legacy report)". Prints one row per scenario with its wall time, then
-"accuracy: N/M (P %)"; every run's results directory is kept.
+"accuracy: N/M (P %)"; every run's results directory is kept, and ``--rescore --keep DIR``
+scores kept runs again without running them (e.g. after the analysis changed).
 
     .venv/bin/python bench/triage_accuracy.py [--scenario NAME ...] [--mutant NAME ...]
-        [-k EXPR] [-n 2] [--keep DIR] [--json]
+        [-k EXPR] [-n 2] [--keep DIR] [--json] [--rescore]
 
 Exit code 1 unless every scenario names its expected cause.
 """
@@ -76,10 +77,15 @@ def say(message: str) -> None:
 def main() -> int:
     args = parse()
     names = scenarios(args)
+    if args.rescore and not args.keep:
+        sys.exit("--rescore needs --keep DIR, the folder of an earlier run of this bench.")
     keep = Path(args.keep or tempfile.mkdtemp(prefix="wetest-accuracy-")).resolve()
     keep.mkdir(parents=True, exist_ok=True)
     say(f"{len(names)} scenario(s); results kept in {keep}")
-    rows = [run_scenario(name, Selection(args.keyword), keep, args.workers) for name in names]
+    if args.rescore:
+        rows = [score(name, keep) for name in names]
+    else:
+        rows = [run_scenario(name, Selection(args.keyword), keep, args.workers) for name in names]
     correct = sum(r.correct for r in rows)
     if args.json:
         print(json.dumps({"rows": [asdict(r) for r in rows], "correct": correct}, indent=2))
@@ -96,6 +102,11 @@ def parse() -> argparse.Namespace:
     p.add_argument("-n", dest="workers", type=int, default=2, help="xdist workers per run")
     p.add_argument("--keep", default="", help="keep each run's results directory here")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument(
+        "--rescore",
+        action="store_true",
+        help="score the runs kept in --keep again, without running (after the analysis changed)",
+    )
     return p.parse_args()
 
 
@@ -120,6 +131,7 @@ def expected_cause(name: str) -> str:
 
 
 def run_scenario(name: str, selection: Selection, keep: Path, workers: int) -> Row:
+    """Run one scenario into keep/<name>, record what it did, then score it."""
     results_dir = keep / name.replace(":", "-")
     say(f"{name}: running ({selection.describe()}, -n {workers}) into {results_dir}")
     started = time.monotonic()
@@ -128,23 +140,31 @@ def run_scenario(name: str, selection: Selection, keep: Path, workers: int) -> R
         note = ""
     else:
         run, note = run_with_kill(name, selection, results_dir, workers)
-    seconds = time.monotonic() - started
+    done = {"seconds": time.monotonic() - started, "note": note, "failed": len(run.failed())}
+    (keep / f"{results_dir.name}.scenario.json").write_text(json.dumps(done))
+    return score(name, keep)
+
+
+def score(name: str, keep: Path) -> Row:
+    """Compare the first group's cause of a kept run with the expected one."""
+    results_dir = keep / name.replace(":", "-")
+    done = json.loads((keep / f"{results_dir.name}.scenario.json").read_text())
     expected = expected_cause(name)
     named, how = first_group_cause(results_dir)
-    notes = [n for n in (note, how) if n]
+    notes = [n for n in (done["note"], how) if n]
     if not expected:
         notes.insert(0, "no expected cause declared")
     correct = bool(expected) and named == expected
-    say(f"{name}: first group names {named!r} (expected {expected!r}) in {seconds:.0f}s")
+    say(f"{name}: first group names {named!r} (expected {expected!r})")
     return Row(
         name,
         expected,
         named,
         correct,
         "; ".join(notes),
-        seconds,
+        float(done["seconds"]),
         str(results_dir),
-        len(run.failed()),
+        int(done["failed"]),
     )
 
 
