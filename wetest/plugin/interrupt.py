@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from wetest.errors import RunInterrupted
 from wetest.plugin import workers
 from wetest.stack import processes, state
 from wetest.supervision import interruption
@@ -32,7 +33,7 @@ WATCHDOG = 4.0
 """Seconds from the signal to a forced exit (must leave `wetest run` time to stop the stack
 within its 5 s promise); an orderly stop takes about one (measured in tests/plugin)."""
 
-CUT_OFF_CLASS = "wetest.errors.RunInterrupted"
+CUT_OFF_CLASS = f"{RunInterrupted.__module__}.{RunInterrupted.__qualname__}"
 CUT_OFF_CAUSE = "run interrupted"
 
 
