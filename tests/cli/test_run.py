@@ -16,6 +16,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "plugin"))
 import interrupting as hanging
 
+from wetest import eventually
+from wetest import expectations as ex
+from wetest.stack import state
+
 
 def closed_port() -> int:
     with socket.socket() as sock:
@@ -75,3 +79,23 @@ def test_signal_to_the_runner_alone_stops_the_run_and_keeps_results(
     assert exit_code == code
     hanging.assert_interrupted(out, signal.Signals[recorded], cut_off=2)
     assert (out / "triage.md").is_file()
+
+
+def test_sigterm_while_the_stack_starts_stops_at_once(tmp_path: Path) -> None:
+    """A cancel in the first seconds (the stack still starting) must not wait for the start."""
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    hanging.write_hanging(suites, stack=True)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
+    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path)
+    record = eventually(
+        lambda: state.read(out / "stack"),
+        ex.satisfies(lambda r: r is not None and r.status == "starting", "the stack starting"),
+        description="the supervisor has recorded its start",
+        timeout=60,
+        interval=0.02,
+    )
+    assert isinstance(record, state.StackState)
+    exit_code, _ = run.interrupt(signal.SIGTERM, {record.supervisor_pid})
+    assert exit_code == 143

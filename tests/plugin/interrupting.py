@@ -88,7 +88,11 @@ class Run:
         return self.lines()
 
     def interrupt(self, sig: signal.Signals, pids: set[int]) -> tuple[int, float]:
-        """Signal the process alone; return its exit code and the seconds until all are gone."""
+        """Signal the process alone; return its exit code and the seconds until all are gone.
+
+        "All" is the pids the tests recorded plus the process tree under the signalled one.
+        """
+        pids = pids | descendants(self.proc.pid)
         started = time.monotonic()
         os.kill(self.proc.pid, sig)
         code = self.proc.wait(timeout=60)
@@ -100,6 +104,24 @@ class Run:
         if self.proc.stdout:
             self.proc.stdout.close()
         return code, elapsed
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below root, from /proc parent links (our own tree, never by name)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # exited meanwhile
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
 
 
 def await_gone(pids: set[int]) -> None:
