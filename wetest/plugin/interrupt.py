@@ -9,6 +9,9 @@ KeyboardInterrupt so pytest finishes the session (results, report, stack stop), 
 with 128 + the signal number (130, 143). A watchdog ends the process if that takes longer
 than :data:`WATCHDOG` seconds. Each worker asks Linux to kill it when the controller dies, so
 a SIGKILLed pytest leaves no worker behind.
+
+This applies to every session that loads the plugin (a Ctrl-C exits 130 rather than pytest's
+2); results are only written for wetest sessions. ``-p no:wetest`` turns it off.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from wetest.supervision import interruption
 
 WATCHDOG = 4.0
 """Seconds from the signal to a forced exit (must leave `wetest run` time to stop the stack
-within its 5 s promise); an orderly stop takes about one (measured in tests/plugin)."""
+within its 5 s promise); an orderly stop takes 0.5-2 s (tests/plugin/interrupting.py)."""
 
 CUT_OFF_CLASS = f"{RunInterrupted.__module__}.{RunInterrupted.__qualname__}"
 CUT_OFF_CAUSE = "run interrupted"

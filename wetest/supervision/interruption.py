@@ -33,7 +33,7 @@ runner or the terminal went away"."""
 PARENT_DIED = signal.SIGHUP
 CHILD_GRACE = 3.0
 """Seconds the runner gives pytest to record its results after forwarding the signal; then
-it kills it. Measured: pytest needs 0.5-1.5 s on a loaded 2-CPU machine (see tests/cli)."""
+it kills it. Measured: pytest needs 0.5-2 s on a loaded 2-CPU machine (see tests/cli)."""
 
 _PR_SET_PDEATHSIG = 1
 
