@@ -63,7 +63,9 @@ def write_hanging(folder: Path, *, stack: bool) -> Path:
 class Run:
     """One pytest (or wetest run) process under test, and the pids its tests recorded."""
 
-    def __init__(self, argv: list[str], folder: Path) -> None:
+    def __init__(self, argv: list[str], folder: Path, sigint_ignored: bool = False) -> None:
+        """``sigint_ignored``: start it as a shell without job control starts a background
+        command (a CI runner's step): with SIGINT ignored, which Python keeps unless told."""
         self.marks = folder / "marks"
         self.proc = subprocess.Popen(
             argv,
@@ -71,6 +73,7 @@ class Run:
             env=dict(os.environ, MARKS=str(self.marks)),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            preexec_fn=_ignore_sigint if sigint_ignored else None,
         )
 
     def lines(self) -> list[list[int]]:
@@ -105,6 +108,10 @@ class Run:
         if self.proc.stdout:
             self.proc.stdout.close()
         return code, elapsed
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def descendants(root: int) -> set[int]:
