@@ -5,9 +5,9 @@ running test records its pid (and its stack's pids) in a marks file, so the test
 processes belong to this run (other runs share the machine: never look processes up by name).
 
 The time from the signal to the last process gone is measured against the promise of 5 s.
-Measured on the shared 2-CPU machine at a load average of about 17 (six engineers' stacks
-side by side): plain pytest 0.8-0.9 s without a stack and 2.0-2.4 s with one; `wetest run`
-1.9-3.2 s (SIGINT, SIGTERM, SIGKILL of the runner), 0.5 s while its stack is still starting.
+Measured on the shared 2-CPU machine at a load average of 14-17 (six engineers' stacks side
+by side): plain pytest 0.8-1.2 s without a stack and 2.0-3.1 s with one; `wetest run` 1.9-4.7 s
+for SIGINT/SIGTERM and 1.9-5.2 s for a SIGKILLed runner, 0.5-0.7 s while its stack starts.
 So the bound is 5 s while the machine has a CPU per runnable process, and stretches with the
 load beyond that, at most to twice the promise.
 """

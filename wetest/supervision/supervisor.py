@@ -26,7 +26,7 @@ from wetest.errors import WetestError
 from wetest.stack import control, processes, state
 from wetest.supervision.lifecycle import Running
 
-OWNER_POLL = 0.5
+OWNER_POLL = 0.2  # seconds; a dead owner stops the stack within this (cheap: a kill(pid, 0))
 
 
 class Supervisor:
