@@ -22,7 +22,8 @@ evidence, and the one command that fixes it.
     ├── MalformedAuditEvent (ValueError)              assertion
     ├── WaitTimeout (AssertionError)                  timeout
     ├── TerminalStateReached (AssertionError)         assertion
-    └── ConsistencyViolated (AssertionError)          assertion
+    ├── ConsistencyViolated (AssertionError)          assertion
+    └── RunInterrupted                                unknown (the report reads run.json)
 """
 
 from __future__ import annotations
@@ -155,6 +156,14 @@ class ConsistencyViolated(WetestError, AssertionError):
     """A ``consistently`` saw the state it forbids."""
 
     cause = TriageCause.ASSERTION
+
+
+class RunInterrupted(WetestError):
+    """A signal stopped the run while the test ran: it did not finish, it did not fail.
+
+    Never raised: the plugin records the tests a signal cut off under this class name (see
+    ``wetest.plugin.interrupt``), and run.json's ``interrupted`` tells the report why.
+    """
 
 
 def cause_of(exc: BaseException) -> TriageCause:

@@ -1,14 +1,24 @@
-"""`wetest run` with DataStorage unreachable: the seed's category 1, produced automatically."""
+"""`wetest run` end to end: DataStorage unreachable (the seed's category 1), interrupted runs."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "plugin"))
+import interrupting as hanging
+
+from wetest import eventually
+from wetest import expectations as ex
+from wetest.stack import state
 
 
 def closed_port() -> int:
@@ -47,3 +57,50 @@ def test_unreachable_datastorage_fails_fast_and_is_triaged_as_datastorage_unavai
     failed = [r for r in records if r["outcome"] != "passed"]
     assert {r["cause"] for r in failed} == {"missing infrastructure"}
     assert {r["root_cause"]["cause"] for r in failed} == {"DataStorage unavailable"}
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "recorded"),
+    [
+        (signal.SIGINT, 130, "SIGINT"),
+        (signal.SIGTERM, 143, "SIGTERM"),
+        (signal.SIGKILL, -signal.SIGKILL, "SIGHUP"),  # pytest's parent-death signal
+    ],
+)
+def test_signal_to_the_runner_alone_stops_the_run_and_keeps_results(
+    tmp_path: Path, sig: signal.Signals, code: int, recorded: str
+) -> None:
+    """A CI cancel (SIGINT/SIGTERM to `wetest run` only) or a killed runner: all stops in 5 s."""
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    hanging.write_hanging(suites, stack=True)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
+    # SIGINT inherited as ignored, as from a CI runner's shell: the reported "kill -INT ignored"
+    ignored = sig == signal.SIGINT
+    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path, sigint_ignored=ignored)
+    pids = run.await_running(3)
+    exit_code, _ = run.interrupt(sig, pids)
+    assert exit_code == code
+    hanging.assert_interrupted(out, signal.Signals[recorded], cut_off=2)
+    assert (out / "triage.md").is_file()
+
+
+def test_sigterm_while_the_stack_starts_stops_at_once(tmp_path: Path) -> None:
+    """A cancel in the first seconds (the stack still starting) must not wait for the start."""
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    hanging.write_hanging(suites, stack=True)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
+    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path)
+    record = eventually(
+        lambda: state.read(out / "stack"),
+        ex.satisfies(lambda r: r is not None and r.status == "starting", "the stack starting"),
+        description="the supervisor has recorded its start",
+        timeout=60,
+        interval=0.02,
+    )
+    assert isinstance(record, state.StackState)
+    exit_code, _ = run.interrupt(signal.SIGTERM, {record.supervisor_pid})
+    assert exit_code == 143

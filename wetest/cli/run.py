@@ -4,6 +4,12 @@ pytest runs in a child process (so a crash, an interrupt or module state of one 
 leaks into the next), writing JUnit XML, Allure results, results.jsonl, run.json and the triage
 report into one run directory. ``--rerun-failures`` re-runs each failed test alone and labels
 it flaky or deterministic. Exit code 0 only when every selected test passed.
+
+SIGINT, SIGTERM or SIGHUP sent to this process alone (a CI runner's cancel) stop the run
+within 5 s: the signal is passed on to pytest, which records the tests that finished and the
+ones cut off (run.json ``interrupted``), the stack stops meanwhile, the report is built, and
+the exit code is 130/143/129. pytest dies with this process even when it is SIGKILLed
+(``wetest.supervision.interruption``).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +26,10 @@ from pathlib import Path
 from wetest import bundled, progress
 from wetest.cli import common
 from wetest.config import names
+from wetest.config.settings import Settings
 from wetest.report import build
-from wetest.supervision import spawning
+from wetest.stack import processes
+from wetest.supervision import interruption, spawning
 
 PROFILES = ("core", "conditions", "audit", "extended", "datastorage")
 PLUGINS = ("xdist.plugin", "wetest.plugin", "allure_pytest.plugin")
@@ -87,30 +96,73 @@ def run(args: argparse.Namespace) -> int:
     _check_profiles(s.profile)
     run_dir = s.results_dir.resolve()
     _fresh(run_dir)
-    stack_dir = Path(s.stack_dir).expanduser() if s.stack_dir else _start_stack(args, run_dir)
-    try:
-        extra = [f"--wetest-stack-dir={stack_dir}", *args.pytest_args]
-        cmd = pytest_command(args, run_dir, extra)
-        progress.say(f"running the suites against target {s.target} into {run_dir}")
-        code = subprocess.call(cmd, env=pytest_env())
-        if args.rerun_failures and code == 1:
-            rerun_failures(args, run_dir, stack_dir)
-    finally:
-        if not s.stack_dir:
-            spawning.stop(stack_dir)
-    session_error = _report(run_dir)
+    guard = interruption.Guard()
+    with interruption.handling(guard.handle):
+        code = _run_with_stack(args, s, run_dir, guard)
+        session_error = _report(run_dir, rebuild=guard.received is None)
+    if guard.received is not None:
+        progress.say(
+            f"the run was interrupted by {guard.received.name}; "
+            f"the results written so far are in {run_dir}"
+        )
+        return interruption.exit_code(guard.received.signum)
     if session_error and "infrastructure missing" in session_error:
         return 3  # the CLI's code for missing infrastructure, whatever pytest said
     return 0 if code == 0 else 1
 
 
-def _start_stack(args: argparse.Namespace, run_dir: Path) -> Path:
-    """Start the stack while pytest starts its workers and collects (they overlap)."""
+def _run_with_stack(
+    args: argparse.Namespace, s: Settings, run_dir: Path, guard: interruption.Guard
+) -> int:
+    """Run pytest against the given stack, or against our own one, stopped when pytest ends.
+
+    On a signal our stack starts stopping at once, while pytest records its results: the two
+    overlap, which keeps an interrupted run within its 5 s.
+    """
+    if s.stack_dir:
+        return _run_pytest(args, s.target, run_dir, Path(s.stack_dir).expanduser(), guard)
     stack_dir = run_dir / "stack"
+    supervisor = _start_stack(args, stack_dir)
+    guard.on_signal.append(lambda: processes.signal_group(supervisor.pid, signal.SIGTERM))
+    try:
+        return _run_pytest(args, s.target, run_dir, stack_dir, guard)
+    finally:
+        spawning.stop(stack_dir)
+        _reap(supervisor)
+
+
+def _run_pytest(
+    args: argparse.Namespace,
+    target: str,
+    run_dir: Path,
+    stack_dir: Path,
+    guard: interruption.Guard,
+) -> int:
+    """Run pytest in a child that dies with us; SIGINT/SIGTERM reach it through the guard."""
+    extra = [f"--wetest-stack-dir={stack_dir}", *args.pytest_args]
+    cmd = pytest_command(args, run_dir, extra)
+    progress.say(f"running the suites against target {target} into {run_dir}")
+    code = guard.call(cmd, pytest_env())
+    if args.rerun_failures and code == 1:
+        rerun_failures(args, run_dir, stack_dir, guard)
+    return code
+
+
+def _start_stack(args: argparse.Namespace, stack_dir: Path) -> subprocess.Popen[bytes]:
+    """Start the stack while pytest starts its workers and collects (they overlap)."""
     options = {k: v for k, v in common.options_of(args).items() if k != "stack_dir"}
     proc = spawning.spawn(stack_dir, options, owner_pid=os.getpid())
     spawning.wait_recorded(stack_dir, proc)
-    return stack_dir
+    return proc
+
+
+def _reap(supervisor: subprocess.Popen[bytes]) -> None:
+    """Wait until the supervisor has stopped every component, so none outlives the run."""
+    try:
+        supervisor.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        processes.signal_group(supervisor.pid, signal.SIGKILL)
+        supervisor.wait()
 
 
 def _check_profiles(profiles: tuple[str, ...]) -> None:
@@ -128,7 +180,9 @@ def _fresh(run_dir: Path) -> None:
     run_dir.mkdir(parents=True)
 
 
-def rerun_failures(args: argparse.Namespace, run_dir: Path, stack_dir: Path) -> None:
+def rerun_failures(
+    args: argparse.Namespace, run_dir: Path, stack_dir: Path, guard: interruption.Guard
+) -> None:
     """Run each failed test alone (own stack) and record flaky/deterministic in results.jsonl."""
     path = run_dir / "results.jsonl"
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -143,7 +197,9 @@ def rerun_failures(args: argparse.Namespace, run_dir: Path, stack_dir: Path) -> 
             args_one, again, [f"--wetest-stack-dir={stack_dir}", str(base / rec["nodeid"])]
         )
         cmd = [c for c in cmd if not c.startswith(("--junitxml", "--alluredir"))]
-        outcome = "passed" if subprocess.call(cmd, env=pytest_env()) == 0 else "failed"
+        if guard.received is not None:
+            break  # interrupted: keep the records as they are
+        outcome = "passed" if guard.call(cmd, pytest_env()) == 0 else "failed"
         rec["rerun"] = {
             "outcome": outcome,
             "label": "flaky" if outcome == "passed" else "deterministic",
@@ -151,12 +207,16 @@ def rerun_failures(args: argparse.Namespace, run_dir: Path, stack_dir: Path) -> 
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
-def _report(run_dir: Path) -> str | None:
-    """Build the reports; print their paths and the session's one-line error, if any."""
+def _report(run_dir: Path, rebuild: bool = True) -> str | None:
+    """Build the reports; print their paths and the session's one-line error, if any.
+
+    ``rebuild=False`` (an interrupted run, short of time) keeps the report pytest built.
+    """
     if not (run_dir / "results.jsonl").exists() and not (run_dir / "junit.xml").exists():
         progress.say("no results were written; the run stopped before any test ran")
         return None
-    for written in build.build(run_dir):
+    built = [run_dir / "triage.md"] if not rebuild and (run_dir / "triage.md").exists() else []
+    for written in built or build.build(run_dir):
         print(written)
     session_error = (
         json.loads((run_dir / "run.json").read_text()).get("session_error")

@@ -15,5 +15,6 @@ pytest_plugins = [
     "wetest.plugin.resources",
     "wetest.plugin.evidence",
     "wetest.plugin.clauses",
+    "wetest.plugin.interrupt",
     "wetest.plugin.results",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from wetest.plugin import session, workers
+from wetest.plugin import interrupt, session, workers
 from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
 from wetest.report import build
 from wetest.stack import state
@@ -56,28 +56,37 @@ def _clause_results(report: pytest.TestReport) -> dict[str, dict[str, str]] | No
 def _record(config: pytest.Config, report: pytest.TestReport) -> dict[str, Any]:
     records = config.stash[RECORDS]
     if report.nodeid not in records:
-        records[report.nodeid] = {
-            "nodeid": report.nodeid,
-            "name": report.nodeid.split("::")[-1],
-            "outcome": "passed",
-            "when": "call",
-            "duration": 0.0,
-            "clauses": [],
-            "clause_results": {},
-            "area": "",
-            "profile": "core",
-            "error_class": None,
-            "cause": None,
-            "message": None,
-            "longrepr": None,
-            "evidence": {},
-            "we": False,
-            "worker": (getattr(report, "node", None) and report.node.gateway.id) or "master",
-            "start": dt.datetime.fromtimestamp(report.start, dt.UTC).isoformat(),
-            "stop": None,
-            "rerun": None,
-        }
+        start = dt.datetime.fromtimestamp(report.start, dt.UTC).isoformat()
+        records[report.nodeid] = blank_record(report.nodeid, start)
+        records[report.nodeid]["worker"] = (
+            getattr(report, "node", None) and report.node.gateway.id
+        ) or "master"
     return records[report.nodeid]
+
+
+def blank_record(nodeid: str, start: str) -> dict[str, Any]:
+    """A test's record before any phase is merged in (also for tests a signal cut off)."""
+    return {
+        "nodeid": nodeid,
+        "name": nodeid.split("::")[-1],
+        "outcome": "passed",
+        "when": "call",
+        "duration": 0.0,
+        "clauses": [],
+        "clause_results": {},
+        "area": "",
+        "profile": "core",
+        "error_class": None,
+        "cause": None,
+        "message": None,
+        "longrepr": None,
+        "evidence": {},
+        "we": False,
+        "worker": "master",
+        "start": start,
+        "stop": None,
+        "rerun": None,
+    }
 
 
 class _Recorder:
@@ -135,14 +144,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if workers.is_worker(config) or RECORDS not in config.stash:
         return
+    interrupter = interrupt.get(config)
+    if interrupter is not None:
+        interrupter.mark_cut_off(config.stash[RECORDS], blank_record)
     records = list(config.stash[RECORDS].values())
-    if not any(r["we"] or r["clauses"] for r in records):
+    if not any(r["we"] or r["clauses"] for r in records) and not _interrupted(config):
         return  # not a wetest run: leave no files behind
     out = session_results_dir(config)
     with (out / "results.jsonl").open("w") as handle:
         for rec in records:
             handle.write(json.dumps(rec) + "\n")
-    (out / "run.json").write_text(json.dumps(run_info(config, int(exitstatus)), indent=2))
+    info = run_info(config, int(session.exitstatus))
+    info["interrupted"] = interrupter.summary(session, len(records)) if interrupter else None
+    (out / "run.json").write_text(json.dumps(info, indent=2))
     _keep_logs(config, out)
     try:
         build.build(out)
@@ -150,6 +164,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.issue_config_time_warning(
             pytest.PytestWarning(f"triage report failed: {exc}"), stacklevel=2
         )
+
+
+def _interrupted(config: pytest.Config) -> bool:
+    """An interrupted run writes run.json even before its first wetest test reported."""
+    interrupter = interrupt.get(config)
+    if interrupter is None or interrupter.received is None:
+        return False
+    if workers.external(config):
+        return True
+    shared = config.stash.get(workers.SHARED_KEY, None)
+    return shared is not None and (shared / "stack.lock").exists()  # a test asked for we_stack
 
 
 def session_results_dir(config: pytest.Config) -> Path:
