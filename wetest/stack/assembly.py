@@ -171,9 +171,12 @@ class Stack:
 
     def _warm_tekton_writes(self) -> None:
         from wetest.kube import clients
+        from wetest.stack import apiaudit
         from wetest.stack.tekton import warming
 
-        api = clients.api_client(self.endpoints.kubeconfig)
+        api = clients.api_client(
+            self.endpoints.kubeconfig_of("harness"), user_agent=apiaudit.USER_AGENTS["harness"]
+        )
         namespace = self.endpoints.execution_namespace
         self._warmer = self._beside(lambda: warming.warm_tekton_writes(api, namespace))
 
@@ -193,7 +196,7 @@ class Stack:
             "-m",
             "wetest.stack.tekton.driver",
             "--kubeconfig",
-            self.endpoints.kubeconfig,
+            self.endpoints.kubeconfig_of("tekton"),
         ]
         proc = processes.ManagedProcess(
             "tekton-stand-in", argv, self.log_dir / "tekton-stand-in.log"
