@@ -236,3 +236,14 @@ def index_for(path: Path) -> AuditIndex:
 
 def to_jsonl(records: Iterable[dict[str, Any]]) -> str:
     return "".join(json.dumps(r, sort_keys=False) + "\n" for r in records)
+
+
+def run_status(backend: str, audit_log: bool, recorded: str) -> str:
+    """run.json's ``api_call_evidence``: what the stack recorded, else why there is none."""
+    if recorded:
+        return recorded
+    if backend == "existing":
+        return UNAVAILABLE_EXISTING
+    if not audit_log:
+        return UNAVAILABLE_DISABLED
+    return "unavailable: no wetest stack was started in this run"

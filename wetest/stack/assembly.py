@@ -66,6 +66,7 @@ class Stack:
         self._audit_endpoints = Endpoints()  # filled by DataStorage's start, possibly in a thread
         self._background: list[_Beside] = []
         self._warmer: _Beside | None = None
+        self._tekton_proc: processes.ManagedProcess | None = None
 
     def __enter__(self) -> Stack:
         self.start()
@@ -202,6 +203,7 @@ class Stack:
             "tekton-stand-in", argv, self.log_dir / "tekton-stand-in.log"
         ).start()
         self._stoppers.append(proc.stop)
+        self._tekton_proc = proc
         self.endpoints.tekton = "stand-in"
         self.endpoints.pids[proc.name] = proc.pid
         self.endpoints.logs[proc.name] = str(proc.log_path)
@@ -227,6 +229,18 @@ class Stack:
 
     def export_logs(self, into: Path) -> list[Path]:
         return self.backend.export_logs(into) if self.backend else []
+
+    def component_status(self) -> dict[str, dict[str, object]]:
+        """Liveness and exit code of each process this stack started (for stack.json).
+
+        Only the parent can know an exit code, so the supervisor answers this for the workers.
+        """
+        procs: list[processes.ManagedProcess] = list(getattr(self.backend, "procs", []))
+        if self._tekton_proc is not None:
+            procs.append(self._tekton_proc)
+        if self.audit is not None and self.audit.datastorage.process is not None:
+            procs.append(self.audit.datastorage.process)
+        return {p.name: process_status(p) for p in procs}
 
 
 class _Beside(threading.Thread):
@@ -257,6 +271,13 @@ class _Beside(threading.Thread):
         """Wait until the step has run; return its exception, if any."""
         self.finished.wait()
         return self.error
+
+
+def process_status(proc: processes.ManagedProcess) -> dict[str, object]:
+    """{"alive": bool, "exit_code": int | None} of one started process."""
+    alive = proc.alive()
+    code = None if alive or proc.popen is None else proc.popen.returncode
+    return {"alive": alive, "exit_code": code}
 
 
 def _stop_one(stopper: Callable[[], object]) -> None:
