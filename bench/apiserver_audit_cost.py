@@ -1,0 +1,102 @@
+"""What kube-apiserver's audit log costs: stack start and a full run, with and without it.
+
+The audit log (``wetest.stack.apiaudit``: Metadata level for kubernaut.ai, tekton.dev, Events
+and Namespaces, blocking mode) feeds each failed test's api-calls.jsonl. This bench measures
+both sides in one invocation, alternating (on, off, on, off, ...) so that load from other
+processes on a shared machine spreads over both, and prints medians and the overhead in %.
+
+    .venv/bin/python bench/apiserver_audit_cost.py [--starts 5] [--runs 2] [-n 6]
+
+Stack start = envtest backend start (etcd, kube-apiserver with or without the audit flags,
+kube-controller-manager, CRDs). Full run = ``wetest run -n N`` (stack start, every suite,
+stop), switched with ``WETEST_AUDIT_LOG=true|false``. Target: overhead < 5 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from wetest.config import settings
+from wetest.stack.backends import envtest
+
+WETEST = [sys.executable, "-m", "wetest"]
+TARGET = 5.0
+
+
+def one_start(s: settings.Settings) -> tuple[float, int]:
+    """Seconds to start the envtest backend, and the audit log's size in bytes after it."""
+    backend = envtest.create(s)
+    started = time.monotonic()
+    endpoints = backend.start()
+    took = time.monotonic() - started
+    size = Path(endpoints.audit_log).stat().st_size if endpoints.audit_log else 0
+    backend.stop()
+    return took, size
+
+
+def one_run(audit: bool, workers: str) -> tuple[float, int]:
+    """Wall seconds of a full `wetest run` and its exit code."""
+    out = Path(tempfile.mkdtemp(prefix=f"wetest-audit-{'on' if audit else 'off'}-"))
+    env = dict(os.environ, WETEST_AUDIT_LOG="true" if audit else "false")
+    started = time.monotonic()
+    code = subprocess.call(
+        [*WETEST, "run", "-n", workers, "--results-dir", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    return time.monotonic() - started, code
+
+
+def verdict(name: str, on: list[float], off: list[float]) -> None:
+    med_on, med_off = statistics.median(on), statistics.median(off)
+    overhead = 100.0 * (med_on - med_off) / med_off
+    spread = ", ".join(f"{x:.2f}" for x in on), ", ".join(f"{x:.2f}" for x in off)
+    print(f"{name}: with audit log median {med_on:.2f}s [{spread[0]}]")
+    print(f"{' ' * len(name)}  without       median {med_off:.2f}s [{spread[1]}]")
+    met = "met" if overhead < TARGET else "missed"
+    print(f"{' ' * len(name)}  overhead {overhead:+.1f}% (target < {TARGET:.0f}%: {met})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--starts", type=int, default=5, help="stack starts per side")
+    parser.add_argument("--runs", type=int, default=2, help="full runs per side (0: skip)")
+    parser.add_argument("-n", default="6", help="pytest-xdist workers of the full run")
+    args = parser.parse_args()
+    os.environ["WETEST_QUIET"] = "1"
+    base = settings.load({})
+    print(f"{os.cpu_count()} CPUs; sides alternate, so shared-machine noise hits both")
+    on: list[float] = []
+    off: list[float] = []
+    sizes: list[int] = []
+    one_start(base)  # warm the page cache and the Tekton CRD cache for both sides
+    for _ in range(args.starts):
+        took, size = one_start(dataclasses.replace(base, audit_log=True))
+        on.append(took)
+        sizes.append(size)
+        off.append(one_start(dataclasses.replace(base, audit_log=False))[0])
+    verdict("stack start", on, off)
+    print(f"  audit log after a start: {statistics.median(sizes) / 1024:.1f} KiB")
+    if args.runs:
+        run_on: list[float] = []
+        run_off: list[float] = []
+        for _ in range(args.runs):
+            for audit, into in ((True, run_on), (False, run_off)):
+                wall, code = one_run(audit, args.n)
+                into.append(wall)
+                if code != 0:
+                    print(f"  (a run with audit_log={audit} exited {code})")
+        verdict(f"full run -n {args.n}", run_on, run_off)
+
+
+if __name__ == "__main__":
+    main()
