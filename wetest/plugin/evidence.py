@@ -62,6 +62,11 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
 def gather(item: pytest.Item, exc: BaseException | None) -> dict[str, str]:
     """Collect evidence texts keyed by file name (only what this test touched)."""
     out: dict[str, str] = {}
+    # first, so the evidence reads below do not show up among the test's API calls
+    scope = _scope(item, created_objects(item))
+    calls = _api_calls(item, scope)
+    if calls is not None:
+        out["api-calls.jsonl"] = apiaudit.to_jsonl(calls)
     api = _api(item)
     wes = (
         [
@@ -88,10 +93,6 @@ def gather(item: pytest.Item, exc: BaseException | None) -> dict[str, str]:
     audit = _audit(item, wes)
     if audit:
         out["audit.json"] = json.dumps(audit, indent=2)
-    scope = _scope(item, wes)
-    calls = _api_calls(item, scope)
-    if calls is not None:
-        out["api-calls.jsonl"] = apiaudit.to_jsonl(calls)
     out["stack.json"] = json.dumps(stack_state(_handle(item)), indent=2)
     log = _controller_log(item, scope, wes)
     if log:
