@@ -158,6 +158,8 @@ def _evidence_status(endpoints: Any) -> str:
 
 def _component_status(handle: StackHandle) -> dict[str, dict[str, Any]]:
     """Exit codes from the supervisor (the processes' parent); {} when it cannot answer."""
+    if handle.supervisor_pid <= 0 or not processes.pid_alive(handle.supervisor_pid):
+        return {}
     try:
         answer = control.send(
             handle.shared, handle.supervisor_pid, "component-status", timeout=STATUS_TIMEOUT
