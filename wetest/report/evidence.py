@@ -62,6 +62,12 @@ def read_text(run_dir: Path, result: TestResult, key: str) -> str | None:
 
 
 def excerpt(run_dir: Path, result: TestResult) -> Excerpt:
+    """The excerpt of one failure; its log lines come from the test's own controller.log.
+
+    That file holds only the controller-log records that mention the test's objects (the
+    plugin cuts it with ``wetest.domain.logfilter``), so neither the lines around the failure
+    nor the tail fallback can show another test's WorkflowExecution.
+    """
     state, state_source = observed_state(run_dir, result)
     log = read_text(run_dir, result, "controller.log")
     return Excerpt(
