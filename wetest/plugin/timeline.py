@@ -44,7 +44,7 @@ def _api_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if c.get("verb") in READS and isinstance(code, int) and code < 300:
             continue
         resource = c.get("resource", "") + (f"/{c['subresource']}" if c.get("subresource") else "")
-        where = f"{c.get('namespace')}/{c.get('name')}" if c.get("name") else c.get("namespace")
+        where = "/".join(str(part) for part in (c.get("namespace"), c.get("name")) if part)
         answer = f"{code} {c.get('reason') or ''}".strip()
         out.append(
             {

@@ -132,6 +132,8 @@ class Scope:
     def covers(self, namespace: str, resource: str, name: str) -> bool:
         if namespace in self.namespaces:
             return True
+        if resource == "namespaces":  # a namespace's create names it only as the object
+            return name in self.namespaces
         if namespace != self.execution_namespace or not name:
             return False
         if resource == "pipelineruns":
@@ -142,6 +144,7 @@ class Scope:
 
 
 _NAMESPACE = re.compile(r'"objectRef":\{[^{}]*?"namespace":"([^"]*)"')
+_NAMESPACE_OBJECT = re.compile(r'"objectRef":\{"resource":"namespaces"[^{}]*?"name":"([^"]*)"')
 
 
 def record(event: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +214,7 @@ class AuditIndex:
         self._partial = lines.pop()  # b"" after a complete line; else a line still written
         for raw in lines:
             line = raw.decode("utf-8", errors="replace")
-            found = _NAMESPACE.search(line)
+            found = _NAMESPACE.search(line) or _NAMESPACE_OBJECT.search(line)
             self._by_namespace.setdefault(found.group(1) if found else "", []).append(line)
 
     def calls(self, scope: Scope) -> list[dict[str, Any]]:
