@@ -5,11 +5,17 @@ and Namespaces, blocking mode) feeds each failed test's api-calls.jsonl. This be
 both sides in one invocation, alternating (on, off, on, off, ...) so that load from other
 processes on a shared machine spreads over both, and prints medians and the overhead in %.
 
-    .venv/bin/python bench/apiserver_audit_cost.py [--starts 5] [--runs 2] [-n 6]
+    .venv/bin/python bench/apiserver_audit_cost.py [--starts 5] [--requests 400] [--loads 2]
+        [--runs 2] [-n 6]
 
 Stack start = envtest backend start (etcd, kube-apiserver with or without the audit flags,
 kube-controller-manager, CRDs). Full run = ``wetest run -n N`` (stack start, every suite,
 stop), switched with ``WETEST_AUDIT_LOG=true|false``. Target: overhead < 5 %.
+
+Wall times on a shared 2-CPU machine swing by +-30 % from run to run, more than the effect, so
+the bench also measures what the log costs per request, where it is paid: N WorkflowExecution
+creates and N status updates (all audited) against a started stack, timed, with
+kube-apiserver's own CPU seconds (utime + stime from /proc) before and after.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import time
 from pathlib import Path
 
 from wetest.config import settings
+from wetest.domain import manifests
+from wetest.kube import clients, objects
 from wetest.stack.backends import envtest
 
 WETEST = [sys.executable, "-m", "wetest"]
@@ -40,6 +48,32 @@ def one_start(s: settings.Settings) -> tuple[float, int]:
     size = Path(endpoints.audit_log).stat().st_size if endpoints.audit_log else 0
     backend.stop()
     return took, size
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def one_load(s: settings.Settings, requests: int) -> tuple[float, float]:
+    """Wall seconds and kube-apiserver CPU seconds of `requests` audited writes."""
+    backend = envtest.create(s)
+    endpoints = backend.start()
+    try:
+        api = clients.api_client(endpoints.kubeconfig_of("harness"))
+        objects.create(api, objects.ObjectRef.core("namespaces"), {"metadata": {"name": "bench"}})
+        pid = endpoints.pids["kube-apiserver"]
+        cpu, started = cpu_seconds(pid), time.monotonic()
+        for i in range(requests // 2):
+            ref = objects.ObjectRef.workflow_execution("bench")
+            body = manifests.workflow_execution(f"we-{i}", "bench", f"bench/deployment/d{i}")
+            created = objects.create(api, ref, body)
+            created["status"] = {"phase": "Pending"}
+            objects.replace_status(api, ref.named(f"we-{i}"), created)
+        return time.monotonic() - started, cpu_seconds(pid) - cpu
+    finally:
+        backend.stop()
 
 
 def one_run(audit: bool, workers: str) -> tuple[float, int]:
@@ -69,6 +103,8 @@ def verdict(name: str, on: list[float], off: list[float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--starts", type=int, default=5, help="stack starts per side")
+    parser.add_argument("--requests", type=int, default=400, help="audited writes (0: skip)")
+    parser.add_argument("--loads", type=int, default=2, help="write loads per side")
     parser.add_argument("--runs", type=int, default=2, help="full runs per side (0: skip)")
     parser.add_argument("-n", default="6", help="pytest-xdist workers of the full run")
     args = parser.parse_args()
@@ -79,13 +115,26 @@ def main() -> None:
     off: list[float] = []
     sizes: list[int] = []
     one_start(base)  # warm the page cache and the Tekton CRD cache for both sides
-    for _ in range(args.starts):
-        took, size = one_start(dataclasses.replace(base, audit_log=True))
-        on.append(took)
-        sizes.append(size)
-        off.append(one_start(dataclasses.replace(base, audit_log=False))[0])
-    verdict("stack start", on, off)
-    print(f"  audit log after a start: {statistics.median(sizes) / 1024:.1f} KiB")
+    if args.starts:
+        for _ in range(args.starts):
+            took, size = one_start(dataclasses.replace(base, audit_log=True))
+            on.append(took)
+            sizes.append(size)
+            off.append(one_start(dataclasses.replace(base, audit_log=False))[0])
+        verdict("stack start", on, off)
+        print(f"  audit log after a start: {statistics.median(sizes) / 1024:.1f} KiB")
+    if args.requests:
+        load: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+        for _ in range(args.loads):
+            for audit in (True, False):
+                load[audit].append(
+                    one_load(dataclasses.replace(base, audit_log=audit), args.requests)
+                )
+        verdict(f"{args.requests} writes, wall", *([w for w, _ in load[a]] for a in (True, False)))
+        verdict(
+            f"{args.requests} writes, kube-apiserver CPU",
+            *([c for _, c in load[a]] for a in (True, False)),
+        )
     if args.runs:
         run_on: list[float] = []
         run_off: list[float] = []
