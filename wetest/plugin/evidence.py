@@ -133,11 +133,14 @@ def stack_state(handle: StackHandle | None) -> dict[str, Any]:
     """The stack.json record: API-call evidence, each component, the controller, DataStorage."""
     if handle is None:
         return {"api_call_evidence": "unavailable: no wetest stack", "components": {}}
-    endpoints = handle.endpoints
+    endpoints = handle.refresh()  # a restarted controller or a stopped DataStorage
     status = _component_status(handle)
+    names = sorted({*endpoints.pids, *status} - {"controller"})
     components = {
-        name: _component(status.get(name), pid, endpoints.logs.get(name, ""))
-        for name, pid in sorted(endpoints.pids.items())
+        name: _component(
+            status.get(name), endpoints.pids.get(name, 0), endpoints.logs.get(name, "")
+        )
+        for name in names
     }
     ctl = endpoints.controller
     controller = _component(status.get("controller"), ctl.pid if ctl else 0, ctl.log if ctl else "")
