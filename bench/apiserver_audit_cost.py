@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,10 +77,16 @@ def one_load(s: settings.Settings, requests: int) -> tuple[float, float]:
         backend.stop()
 
 
-def one_run(audit: bool, workers: str) -> tuple[float, int]:
-    """Wall seconds of a full `wetest run` and its exit code."""
+def one_run(audit: bool, workers: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds of the whole process tree, exit code of a full `wetest run`.
+
+    CPU seconds come from RUSAGE_CHILDREN (every descendant that was waited for: the runner,
+    pytest and its workers, the supervisor and the stack's processes); far less sensitive to
+    other load on a shared machine than wall time.
+    """
     out = Path(tempfile.mkdtemp(prefix=f"wetest-audit-{'on' if audit else 'off'}-"))
     env = dict(os.environ, WETEST_AUDIT_LOG="true" if audit else "false")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     code = subprocess.call(
         [*WETEST, "run", "-n", workers, "--results-dir", str(out)],
@@ -87,7 +94,10 @@ def one_run(audit: bool, workers: str) -> tuple[float, int]:
         stderr=subprocess.DEVNULL,
         env=env,
     )
-    return time.monotonic() - started, code
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, code
 
 
 def verdict(name: str, on: list[float], off: list[float]) -> None:
@@ -136,15 +146,18 @@ def main() -> None:
             *([c for _, c in load[a]] for a in (True, False)),
         )
     if args.runs:
-        run_on: list[float] = []
-        run_off: list[float] = []
+        runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
         for _ in range(args.runs):
-            for audit, into in ((True, run_on), (False, run_off)):
-                wall, code = one_run(audit, args.n)
-                into.append(wall)
+            for audit in (True, False):
+                wall, cpu, code = one_run(audit, args.n)
+                runs[audit].append((wall, cpu))
                 if code != 0:
                     print(f"  (a run with audit_log={audit} exited {code})")
-        verdict(f"full run -n {args.n}", run_on, run_off)
+        verdict(f"full run -n {args.n}, wall", *([w for w, _ in runs[a]] for a in (True, False)))
+        verdict(
+            f"full run -n {args.n}, CPU (all processes)",
+            *([c for _, c in runs[a]] for a in (True, False)),
+        )
 
 
 if __name__ == "__main__":
