@@ -3,6 +3,9 @@
 import threading
 import time
 
+import pytest
+
+from wetest.errors import KubeAPIError
 from wetest.kube import objects, watching
 from wetest.kube.objects import ObjectRef, Probe
 
@@ -104,3 +107,34 @@ def test_named_states_start_absent_then_follow_the_object(kube_api, namespace):
     objects.delete(kube_api, ref)
     assert next(states) is None
     states.close()
+
+
+def test_a_watch_whose_time_runs_out_while_connecting_just_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The last connection of a window gets the time left as read timeout (ms, under load).
+
+    A read timeout before the response headers is then the end of the window, not an
+    unreachable API server (a consistently() near its end failed that way).
+    """
+    stop = threading.Event()
+
+    def late(*args: object, **kwargs: object) -> None:
+        stop.set()  # the window ends while the server has not answered yet
+        raise KubeAPIError("The API server could not be reached: read timed out.", 0)
+
+    monkeypatch.setattr(watching.objects, "request", late)
+    ref = objects.ObjectRef.workflow_execution("ns", "we")
+    assert list(watching.events(None, ref, resource_version="1", stop=stop)) == []  # type: ignore[arg-type]
+
+
+def test_an_unreachable_server_still_fails_a_watch_with_time_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise KubeAPIError("The API server could not be reached: refused.", 0)
+
+    monkeypatch.setattr(watching.objects, "request", down)
+    ref = objects.ObjectRef.workflow_execution("ns", "we")
+    with pytest.raises(KubeAPIError):
+        list(watching.events(None, ref, resource_version="1", stop=threading.Event()))  # type: ignore[arg-type]

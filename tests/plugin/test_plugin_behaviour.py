@@ -215,3 +215,68 @@ def test_long_waits_are_scheduled_first_and_disruptive_tests_last(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
     names = [line.split("::")[-1] for line in result.outlines if "::" in line]
     assert names == ["test_cooldown", "test_a", "test_b", "test_restart"]
+
+
+def test_a_failed_tests_evidence_has_its_api_calls_stack_state_and_only_its_log_lines(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """envtest: the harness's create is actor harness, the controller's status write controller.
+
+    A first test runs a WE to completion and passes; the second fails after its WE completed.
+    The failure's controller.log and api-calls.jsonl must not name the first test's objects.
+    """
+    monkeypatch.setenv("WETEST_CACHE_DIR", str(REAL_CACHE))
+    monkeypatch.setenv("WE_LOG_LEVEL", "debug")  # urllib3 logs each request's URL: both tests'
+    pytester.makepyfile(
+        "import json, pathlib\n"
+        "import pytest\n"
+        "from wetest import eventually, expectations as ex\n"
+        "from wetest.kube import objects\n"
+        "@pytest.mark.we_conformance('lifecycle', 'WE-RUN-022')\n"
+        "def test_a_passes(we_create, we_kube, we_namespace):\n"
+        "    we = we_create()\n"
+        "    eventually(objects.Probe(we_kube, we_create.ref(we)), ex.has_phase('Completed'),"
+        " timeout=60)\n"
+        "    pathlib.Path('other.json').write_text(json.dumps("
+        "[we_namespace, we['metadata']['name'], we['metadata']['uid']]))\n"
+        "@pytest.mark.we_conformance('lifecycle', 'WE-RUN-022')\n"
+        "def test_b_fails(we_create, we_kube):\n"
+        "    we = we_create()\n"
+        "    eventually(objects.Probe(we_kube, we_create.ref(we)), ex.has_phase('Completed'),"
+        " timeout=60)\n"
+        "    assert False, 'deliberately'\n"
+    )
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--wetest-results-dir={out}")
+    result.assert_outcomes(passed=1, failed=1)
+    record = json.loads((out / "results.jsonl").read_text().splitlines()[-1])
+    evidence = record["evidence"]
+    calls = [json.loads(x) for x in (out / evidence["api-calls.jsonl"]).read_text().splitlines()]
+    we_calls = [c for c in calls if c["resource"] == "workflowexecutions"]
+    assert {"harness"} == {c["actor"] for c in we_calls if c["verb"] == "create"}
+    status_writes = [
+        c for c in we_calls if c["subresource"] == "status" and c["verb"] in ("update", "patch")
+    ]
+    assert status_writes, calls
+    assert {c["actor"] for c in status_writes} == {"controller"}
+    assert {c["user"] for c in status_writes} == {"wetest:controller-under-test"}
+    assert any(c["resource"] == "pipelineruns" and c["actor"] == "tekton" for c in calls), calls
+    assert [c["time"] for c in calls] == sorted(c["time"] for c in calls)
+    stack = json.loads((out / evidence["stack.json"]).read_text())
+    assert stack["api_call_evidence"] == "available"
+    assert stack["controller"]["alive"] is True
+    assert stack["components"]["kube-apiserver"] == {
+        "alive": True,
+        "exit_code": None,
+        "log_tail": stack["components"]["kube-apiserver"]["log_tail"],
+    }
+    assert stack["datastorage"]["reachable"] is True
+    other = json.loads((pytester.path / "other.json").read_text())
+    own_namespace = status_writes[0]["namespace"]
+    assert own_namespace in (out / evidence["controller.log"]).read_text()
+    texts = [(out / evidence[name]).read_text() for name in ("api-calls.jsonl", "controller.log")]
+    for text in texts:
+        for key in other:
+            assert key not in text
+    run = json.loads((out / "run.json").read_text())
+    assert run["api_call_evidence"] == "available"

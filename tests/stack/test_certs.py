@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from cryptography import x509
 
-from wetest.stack import certs
+from wetest.stack import apiaudit, certs
 
 
 def test_serving_cert_chains_to_the_serving_ca_and_names_loopback(tmp_path: Path) -> None:
@@ -33,3 +33,18 @@ def test_kubeconfig_embeds_everything(tmp_path: Path) -> None:
     )
     assert doc["clusters"][0]["cluster"]["server"] == "https://127.0.0.1:1"
     assert set(doc["users"][0]["user"]) == {"client-certificate-data", "client-key-data"}
+
+
+def test_each_component_has_its_own_identity_in_system_masters(tmp_path: Path) -> None:
+    written = certs.write_control_plane(tmp_path)
+    ca = x509.load_pem_x509_certificate(written.client_ca.read_bytes())
+    names = {}
+    for component, pair in written.users.items():
+        cert = x509.load_pem_x509_certificate(pair.cert_pem)
+        cert.verify_directly_issued_by(ca)
+        subject = cert.subject
+        names[component] = subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value
+        orgs = subject.get_attributes_for_oid(x509.oid.NameOID.ORGANIZATION_NAME)
+        assert [o.value for o in orgs] == ["system:masters"]
+    assert names == apiaudit.USERS
+    assert len(set(names.values())) == len(names)

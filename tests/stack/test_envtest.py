@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from kubernetes import client
@@ -12,6 +13,7 @@ from kubernetes.client.rest import ApiException
 from wetest import eventually
 from wetest import expectations as ex
 from wetest.kube import clients
+from wetest.stack import apiaudit
 from wetest.stack.endpoints import Endpoints
 
 
@@ -80,3 +82,26 @@ def test_we_and_tekton_crds_are_served(envtest_endpoints: Endpoints) -> None:
 def test_execution_namespace_exists(core: client.CoreV1Api, envtest_endpoints: Endpoints) -> None:
     ns = core.read_namespace(envtest_endpoints.execution_namespace)
     assert ns.status.phase == "Active"
+
+
+def test_the_audit_log_tells_the_harness_from_kube_controller_manager(
+    envtest_endpoints: Endpoints,
+) -> None:
+    """Each component's own client certificate shows up as its actor in the audit log."""
+    harness = client.CoreV1Api(
+        clients.api_client(
+            envtest_endpoints.kubeconfig_of("harness"),
+            user_agent=apiaudit.USER_AGENTS["harness"],
+        )
+    )
+    harness.create_namespace({"metadata": {"name": "wetest-audit-ids"}})
+    harness.create_namespaced_config_map("wetest-audit-ids", {"metadata": {"name": "c"}})
+    harness.delete_namespace("wetest-audit-ids")
+    wait_until(lambda: gone(lambda: harness.read_namespace("wetest-audit-ids")), 10.0)
+    assert envtest_endpoints.api_call_evidence == "available"
+    index = apiaudit.AuditIndex(Path(envtest_endpoints.audit_log))
+    scope = apiaudit.Scope(frozenset({"wetest-audit-ids"}))
+    calls = [(c["actor"], c["verb"], c["resource"], c["subresource"]) for c in index.calls(scope)]
+    assert ("harness", "create", "namespaces", "") in calls
+    assert ("harness", "delete", "namespaces", "") in calls
+    assert any(actor == "kube-controller-manager" for actor, *_ in calls), calls

@@ -13,11 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+import yaml
 
 from wetest.config import settings as settings_mod
 from wetest.config import sources
 from wetest.errors import StartupFailed
-from wetest.stack import kind_assets
+from wetest.stack import apiaudit, kind_assets
 from wetest.stack.backends import kind
 from wetest.stack.tekton import release
 
@@ -99,7 +100,7 @@ def create_sequence(options: kind.KindOptions) -> list[list[str]]:
             "--name",
             NAME,
             "--config",
-            str(kind_assets.cluster_config()),
+            str(options.generated_config),
             "--kubeconfig",
             str(options.kubeconfig),
             "--wait=120s",
@@ -170,6 +171,57 @@ def test_create_install_wait_and_teardown_in_order(
     assert standins.calls().count(delete(options)) == 1
 
 
+def test_the_cluster_is_created_with_the_audit_log_of_apiaudit(
+    standins: Standins, options: kind.KindOptions
+) -> None:
+    backend = kind.KindBackend(options)
+    endpoints = backend.start()
+    backend.stop()
+
+    create = next(c for c in standins.calls() if c[:3] == ["kind", "create", "cluster"])
+    config = yaml.safe_load(Path(create[create.index("--config") + 1]).read_text())
+    node = config["nodes"][0]
+    assert (
+        node["image"]
+        == yaml.safe_load(kind_assets.cluster_config().read_text())["nodes"][0]["image"]
+    )
+    assert {"hostPath": str(options.audit_dir.resolve()), "containerPath": "/etc/wetest-audit"} in (
+        node["extraMounts"]
+    )
+    patches = [yaml.safe_load(p) for p in config["kubeadmConfigPatches"]]
+    by_version = {p["apiVersion"]: p["apiServer"] for p in patches}
+    wanted = {
+        "audit-policy-file": "/etc/wetest-audit/audit-policy.yaml",
+        "audit-log-path": "/etc/wetest-audit/audit.log",
+        "audit-log-format": "json",
+        "audit-log-mode": "blocking",
+    }
+    v1beta3 = by_version["kubeadm.k8s.io/v1beta3"]
+    v1beta4 = by_version["kubeadm.k8s.io/v1beta4"]
+    assert wanted.items() <= v1beta3["extraArgs"].items()
+    assert wanted.items() <= {a["name"]: a["value"] for a in v1beta4["extraArgs"]}.items()
+    for api_server in (v1beta3, v1beta4):
+        (volume,) = api_server["extraVolumes"]
+        assert volume["hostPath"] == volume["mountPath"] == "/etc/wetest-audit"
+        assert volume["readOnly"] is False
+    assert (options.audit_dir / "audit-policy.yaml").read_text() == apiaudit.POLICY
+    assert endpoints.audit_log == str(options.audit_dir / "audit.log")
+    assert endpoints.api_call_evidence == "available"
+
+
+def test_without_audit_log_the_pinned_config_is_used_as_is(
+    standins: Standins, options: kind.KindOptions
+) -> None:
+    backend = kind.KindBackend(replace(options, audit_log=False))
+    endpoints = backend.start()
+    backend.stop()
+
+    create = next(c for c in standins.calls() if c[:3] == ["kind", "create", "cluster"])
+    assert create[create.index("--config") + 1] == str(kind_assets.cluster_config())
+    assert endpoints.audit_log == ""
+    assert endpoints.api_call_evidence.startswith("unavailable: ")
+
+
 def test_the_fixture_crds_are_applied(options: kind.KindOptions) -> None:
     assert [p.name for p in kind_assets.crd_files()] == ["workflowexecutions.kubernaut.ai.yaml"]
 
@@ -188,9 +240,10 @@ def test_an_existing_cluster_is_reused_and_never_deleted(
     (standins.state / "clusters" / NAME).touch()
     backend = kind.KindBackend(replace(options, reuse=True))
 
-    backend.start()
+    endpoints = backend.start()
     backend.stop()
 
+    assert endpoints.api_call_evidence.startswith("unavailable: reused kind cluster")
     assert standins.calls()[:3] == [
         ["docker", "info", "--format", "{{.ServerVersion}}"],
         ["kind", "get", "clusters"],

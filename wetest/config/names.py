@@ -173,6 +173,14 @@ SETTINGS: tuple[Setting, ...] = (
         "str",
     ),
     Setting(
+        "audit_log",
+        "true",
+        "Record kube-apiserver's audit log (backends envtest and kind) so each failed test's "
+        "evidence lists the API calls on its objects (api-calls.jsonl); false only to measure "
+        "its cost.",
+        "bool",
+    ),
+    Setting(
         "config",
         "",
         "A TOML file with a [tool.wetest] table, instead of the nearest pyproject.toml.",

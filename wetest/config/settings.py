@@ -46,6 +46,7 @@ class Settings:
     kind_reuse: bool = False
     kind_keep: bool = False
     tekton_release: str = ""
+    audit_log: bool = True
     sources: dict[str, sources.Resolved] = field(default_factory=dict, compare=False)
 
     def source_of(self, key: str) -> str:
@@ -84,6 +85,7 @@ def from_resolved(resolved: dict[str, sources.Resolved]) -> Settings:
         kind_reuse=sources.as_bool(v["kind_reuse"]),
         kind_keep=sources.as_bool(v["kind_keep"]),
         tekton_release=v["tekton_release"],
+        audit_log=sources.as_bool(v["audit_log"]),
         stack_dir=v["stack_dir"],
         sources=dict(resolved),
     )

@@ -13,8 +13,13 @@ from kubernetes import client, config
 from wetest.errors import DependencyMissing
 
 
-def api_client(kubeconfig: str | Path, qps_friendly: bool = True) -> client.ApiClient:
-    """Return an ApiClient for the kubeconfig's current context."""
+def api_client(
+    kubeconfig: str | Path, qps_friendly: bool = True, user_agent: str = ""
+) -> client.ApiClient:
+    """Return an ApiClient for the kubeconfig's current context.
+
+    user_agent names the component in kube-apiserver's audit log (``apiaudit.USER_AGENTS``).
+    """
     path = Path(kubeconfig).expanduser()
     if not path.is_file():
         raise DependencyMissing(
@@ -26,4 +31,7 @@ def api_client(kubeconfig: str | Path, qps_friendly: bool = True) -> client.ApiC
     config.load_kube_config(config_file=str(path), client_configuration=configuration)
     if qps_friendly:
         configuration.connection_pool_maxsize = 32
-    return client.ApiClient(configuration)
+    api = client.ApiClient(configuration)
+    if user_agent:
+        api.user_agent = user_agent
+    return api

@@ -142,6 +142,8 @@ def _connection(
     except KubeAPIError as exc:
         if exc.status == 410:
             raise _Gone from exc
+        if exc.status == 0 and limits.over():
+            return  # the time left (its read timeout) ran out before the server answered
         raise
     try:
         for event in _decoded(raw, cursor):

@@ -17,8 +17,9 @@ import pytest
 
 from wetest.plugin import interrupt, session, workers
 from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
+from wetest.plugin.stack import HANDLE_KEY
 from wetest.report import build
-from wetest.stack import state
+from wetest.stack import apiaudit, state
 
 RECORDS = pytest.StashKey[dict[str, dict[str, Any]]]()
 STARTED = pytest.StashKey[str]()
@@ -200,7 +201,18 @@ def run_info(config: pytest.Config, exitstatus: int) -> dict[str, Any]:
         "settings": {k: {"value": r.value, "source": r.source} for k, r in s.sources.items()},
         "endpoints": json.loads(record.endpoints.to_json()) if record else {},
         "session_error": sess.shouldfail if sess and isinstance(sess.shouldfail, str) else None,
+        "api_call_evidence": apiaudit.run_status(
+            s.backend, s.audit_log, _recorded_evidence(config)
+        ),
     }
+
+
+def _recorded_evidence(config: pytest.Config) -> str:
+    """The stack's api_call_evidence: from its state file, else this process's handle."""
+    record = state.read(workers.shared_dir(config))
+    handle = config.stash.get(HANDLE_KEY, None)
+    endpoints = record.endpoints if record else handle.endpoints if handle else None
+    return endpoints.api_call_evidence if endpoints else ""
 
 
 def _clause_hash() -> str:

@@ -22,7 +22,7 @@ from wetest.config.settings import Settings
 from wetest.errors import DependencyMissing
 from wetest.kube import clients
 from wetest.plugin import options, session, workers
-from wetest.stack import control, processes, state
+from wetest.stack import apiaudit, control, processes, state
 from wetest.stack.endpoints import ControllerInfo, Endpoints
 from wetest.supervision import spawning
 
@@ -127,8 +127,14 @@ def we_stack(pytestconfig: pytest.Config, we_settings: Settings) -> Iterator[Sta
 
 @pytest.fixture(scope="session")
 def we_kube(we_stack: StackHandle) -> client.ApiClient:
-    """An ApiClient bound to the stack's admin kubeconfig."""
-    return clients.api_client(we_stack.endpoints.kubeconfig)
+    """An ApiClient with the harness's own identity (``wetest:harness``, in system:masters).
+
+    Its own client certificate and user agent let the audit log tell the harness's calls
+    from the controller's (api-calls.jsonl in a failed test's evidence).
+    """
+    return clients.api_client(
+        we_stack.endpoints.kubeconfig_of("harness"), user_agent=apiaudit.USER_AGENTS["harness"]
+    )
 
 
 @dataclass

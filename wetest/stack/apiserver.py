@@ -11,12 +11,18 @@ from pathlib import Path
 
 import httpx
 
-from wetest.stack import certs, ports, processes
+from wetest.stack import apiaudit, certs, ports, processes
 
 
-def flags(etcd_url: str, cert: certs.ControlPlaneCerts, port: int) -> list[str]:
-    """Envtest defaults plus kwokctl's speed-ups; always --advertise-address (sandboxes)."""
+def flags(
+    etcd_url: str, cert: certs.ControlPlaneCerts, port: int, audit: list[str] | None = None
+) -> list[str]:
+    """Envtest defaults plus kwokctl's speed-ups; always --advertise-address (sandboxes).
+
+    audit: the audit-log flags of ``apiaudit.apiserver_flags`` (none: no audit log).
+    """
     return [
+        *(audit or []),
         f"--etcd-servers={etcd_url}",
         f"--cert-dir={cert.dir}",
         f"--secure-port={port}",
@@ -38,16 +44,29 @@ def flags(etcd_url: str, cert: certs.ControlPlaneCerts, port: int) -> list[str]:
     ]
 
 
+def audit_log(work_dir: Path) -> Path:
+    """Where kube-apiserver writes its audit log (read by the per-test evidence)."""
+    return work_dir / "audit.log"
+
+
 def start(
-    binary: Path, work_dir: Path, etcd_url: str, timeout: float = 60.0
+    binary: Path, work_dir: Path, etcd_url: str, timeout: float = 60.0, audit: bool = True
 ) -> tuple[processes.ManagedProcess, str, certs.ControlPlaneCerts]:
-    """Write certificates, start kube-apiserver, wait for /readyz; return process, URL, certs."""
+    """Write certificates, start kube-apiserver, wait for /readyz; return process, URL, certs.
+
+    With audit, the policy goes into work_dir and the log to :func:`audit_log`.
+    """
     cert = certs.write_control_plane(work_dir / "certs")
     port = ports.reserve()
     url = f"https://127.0.0.1:{port}"
+    audit_flags = (
+        apiaudit.apiserver_flags(apiaudit.write_policy(work_dir), audit_log(work_dir))
+        if audit
+        else None
+    )
     proc = processes.ManagedProcess(
         "kube-apiserver",
-        [str(binary), *flags(etcd_url, cert, port)],
+        [str(binary), *flags(etcd_url, cert, port, audit_flags)],
         work_dir / "kube-apiserver.log",
     ).start()
     context = ssl.create_default_context(cadata=cert.serving_ca_pem.decode())

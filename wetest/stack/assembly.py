@@ -66,6 +66,7 @@ class Stack:
         self._audit_endpoints = Endpoints()  # filled by DataStorage's start, possibly in a thread
         self._background: list[_Beside] = []
         self._warmer: _Beside | None = None
+        self._tekton_proc: processes.ManagedProcess | None = None
 
     def __enter__(self) -> Stack:
         self.start()
@@ -171,9 +172,12 @@ class Stack:
 
     def _warm_tekton_writes(self) -> None:
         from wetest.kube import clients
+        from wetest.stack import apiaudit
         from wetest.stack.tekton import warming
 
-        api = clients.api_client(self.endpoints.kubeconfig)
+        api = clients.api_client(
+            self.endpoints.kubeconfig_of("harness"), user_agent=apiaudit.USER_AGENTS["harness"]
+        )
         namespace = self.endpoints.execution_namespace
         self._warmer = self._beside(lambda: warming.warm_tekton_writes(api, namespace))
 
@@ -193,12 +197,13 @@ class Stack:
             "-m",
             "wetest.stack.tekton.driver",
             "--kubeconfig",
-            self.endpoints.kubeconfig,
+            self.endpoints.kubeconfig_of("tekton"),
         ]
         proc = processes.ManagedProcess(
             "tekton-stand-in", argv, self.log_dir / "tekton-stand-in.log"
         ).start()
         self._stoppers.append(proc.stop)
+        self._tekton_proc = proc
         self.endpoints.tekton = "stand-in"
         self.endpoints.pids[proc.name] = proc.pid
         self.endpoints.logs[proc.name] = str(proc.log_path)
@@ -224,6 +229,18 @@ class Stack:
 
     def export_logs(self, into: Path) -> list[Path]:
         return self.backend.export_logs(into) if self.backend else []
+
+    def component_status(self) -> dict[str, dict[str, object]]:
+        """Liveness and exit code of each process this stack started (for stack.json).
+
+        Only the parent can know an exit code, so the supervisor answers this for the workers.
+        """
+        procs: list[processes.ManagedProcess] = list(getattr(self.backend, "procs", []))
+        if self._tekton_proc is not None:
+            procs.append(self._tekton_proc)
+        if self.audit is not None and self.audit.datastorage.process is not None:
+            procs.append(self.audit.datastorage.process)
+        return {p.name: process_status(p) for p in procs}
 
 
 class _Beside(threading.Thread):
@@ -254,6 +271,13 @@ class _Beside(threading.Thread):
         """Wait until the step has run; return its exception, if any."""
         self.finished.wait()
         return self.error
+
+
+def process_status(proc: processes.ManagedProcess) -> dict[str, object]:
+    """{"alive": bool, "exit_code": int | None} of one started process."""
+    alive = proc.alive()
+    code = None if alive or proc.popen is None else proc.popen.returncode
+    return {"alive": alive, "exit_code": code}
 
 
 def _stop_one(stopper: Callable[[], object]) -> None:

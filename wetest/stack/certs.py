@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -18,6 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from wetest.stack import apiaudit
 
 VALIDITY = dt.timedelta(hours=168)
 
@@ -125,10 +127,15 @@ class ControlPlaneCerts:
     sa_pub: Path
     admin: KeyPair
     serving_ca_pem: bytes
+    users: dict[str, KeyPair] = field(default_factory=dict)
 
 
 def write_control_plane(cert_dir: Path) -> ControlPlaneCerts:
-    """Write apiserver.crt/key (picked up by --cert-dir), CAs, SA keys; return admin creds."""
+    """Write apiserver.crt/key (picked up by --cert-dir), CAs, SA keys; return client creds.
+
+    Besides the admin (for people: `wetest up` prints its kubeconfig) each component gets a
+    client certificate of its own (``apiaudit.USERS``), so the audit log tells their calls apart.
+    """
     cert_dir.mkdir(parents=True, exist_ok=True)
     serving_ca, client_ca, sa = (
         TinyCA("wetest-serving-ca"),
@@ -147,7 +154,11 @@ def write_control_plane(cert_dir: Path) -> ControlPlaneCerts:
     for name, data in files.items():
         (cert_dir / name).write_bytes(data)
         (cert_dir / name).chmod(0o600)
-    admin = client_ca.issue("wetest-admin", orgs=("system:masters",))
+    admin = client_ca.issue(apiaudit.ADMIN_USER, orgs=("system:masters",))
+    users = {
+        actor: client_ca.issue(user, orgs=("system:masters",))
+        for actor, user in apiaudit.USERS.items()
+    }
     return ControlPlaneCerts(
         cert_dir,
         cert_dir / "serving-ca.crt",
@@ -156,6 +167,7 @@ def write_control_plane(cert_dir: Path) -> ControlPlaneCerts:
         cert_dir / "sa.crt",
         admin,
         serving_ca.pair.cert_pem,
+        users,
     )
 
 

@@ -24,6 +24,7 @@ COMMANDS = (
     "start-controller",
     "stop-datastorage",
     "start-datastorage",
+    "component-status",
 )
 
 

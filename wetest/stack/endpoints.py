@@ -38,6 +38,14 @@ class Endpoints:
     tekton: str = ""
     pids: dict[str, int] = field(default_factory=dict)
     logs: dict[str, str] = field(default_factory=dict)
+    # one kubeconfig per component identity (apiaudit.USERS): controller, harness, tekton, ...
+    kubeconfigs: dict[str, str] = field(default_factory=dict)
+    audit_log: str = ""  # kube-apiserver's audit log, when this stack records one
+    api_call_evidence: str = ""  # "available" | "unavailable: <why>"
+
+    def kubeconfig_of(self, component: str) -> str:
+        """The component's own kubeconfig, else the admin one (backends without identities)."""
+        return self.kubeconfigs.get(component) or self.kubeconfig
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -60,6 +60,8 @@ class Running:
             "stop-datastorage": self.stack.stop_datastorage,
             "start-datastorage": self.stack.start_datastorage,
         }
+        if name == "component-status":
+            return self.component_status()
         if name not in handlers:
             raise ConfigError(f"Unknown supervisor command '{name}'. Valid: {', '.join(handlers)}.")
         handlers[name]()
@@ -68,6 +70,13 @@ class Running:
             "controller_pid": controller.pid if controller else 0,
             "datastorage": self.endpoints.datastorage,
         }
+
+    def component_status(self) -> dict[str, Any]:
+        """Each started process: alive and exit code (the controller's under "controller")."""
+        found: dict[str, Any] = dict(self.stack.component_status())
+        if isinstance(self.target, ProcessTarget) and self.target.proc is not None:
+            found["controller"] = assembly.process_status(self.target.proc)
+        return {"components": found}
 
     def kill_controller(self) -> None:
         """SIGKILL the controller (a crash, as a node failure would cause)."""

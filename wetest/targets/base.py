@@ -5,7 +5,8 @@ Every target learns the stack through the same documented environment variables,
 controller written in any language can be checked the way the bundled one is:
 
 ==============================  ======================================================
-``WETEST_KUBECONFIG``           admin kubeconfig of the stack (also ``KUBECONFIG``)
+``WETEST_KUBECONFIG``           the controller's kubeconfig (also ``KUBECONFIG``): its own
+                                identity ``wetest:controller-under-test`` (system:masters)
 ``WETEST_DATASTORAGE_URL``      base URL of DataStorage
 ``WETEST_EXECUTION_NAMESPACE``  namespace for PipelineRuns (``kubernaut-workflows``)
 ``WETEST_COOLDOWN``             cooldown to run with (``10s`` in the suites, ENV-004)
@@ -59,7 +60,7 @@ class ProcessTarget:
     def values(self, endpoints: Endpoints, log_dir: Path) -> dict[str, str]:
         return {
             "spool_dir": str(log_dir.parent / "controller-spool"),
-            "kubeconfig": endpoints.kubeconfig,
+            "kubeconfig": endpoints.kubeconfig_of("controller"),
             "datastorage_url": endpoints.datastorage,
             "execution_namespace": endpoints.execution_namespace,
             "cooldown": self.cooldown,

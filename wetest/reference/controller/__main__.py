@@ -12,6 +12,9 @@ from wetest.kube import clients
 from wetest.reference.controller import options
 from wetest.reference.controller.manager import Manager, TektonNotServed
 
+# names this program in kube-apiserver's audit log; wetest.stack.apiaudit.USER_AGENTS agrees
+USER_AGENT = "wetest-reference-controller/0.1"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts = options.parse(argv)
@@ -19,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=opts.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     try:
-        manager = Manager(opts, clients.api_client(opts.kubeconfig)).start()
+        manager = Manager(opts, clients.api_client(opts.kubeconfig, user_agent=USER_AGENT)).start()
     except TektonNotServed as exc:
         print(f"workflowexecution-controller: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,16 @@ from pathlib import Path
 from wetest import bundled, progress
 from wetest.config.settings import Settings
 from wetest.kube import applying, clients
-from wetest.stack import apiserver, binaries, building, certs, controller_manager, etcd, processes
+from wetest.stack import (
+    apiaudit,
+    apiserver,
+    binaries,
+    building,
+    certs,
+    controller_manager,
+    etcd,
+    processes,
+)
 from wetest.stack.endpoints import Endpoints
 from wetest.stack.tekton import crds as tekton_crds
 
@@ -66,16 +75,21 @@ class EnvtestBackend:
         mark = self._timed("etcd", mark)
         with progress.step("Starting kube-apiserver"):
             api_proc, api_url, cert = apiserver.start(
-                paths["kube-apiserver"], self.work_dir, etcd_url
+                paths["kube-apiserver"], self.work_dir, etcd_url, audit=self.settings.audit_log
             )
             self.procs.append(api_proc)
         mark = self._timed("kube-apiserver", mark)
-        kubeconfig = self.work_dir / "kubeconfig"
-        kubeconfig.write_text(certs.kubeconfig(api_url, cert.serving_ca_pem, cert.admin))
-        kubeconfig.chmod(0o600)
+        kubeconfig = self._kubeconfig("kubeconfig", api_url, cert, cert.admin)
+        identities = {
+            component: str(self._kubeconfig(f"kubeconfig-{component}", api_url, cert, pair))
+            for component, pair in cert.users.items()
+        }
         self.procs.append(
             controller_manager.start(
-                paths["kube-controller-manager"], self.work_dir, kubeconfig, cert.dir
+                paths["kube-controller-manager"],
+                self.work_dir,
+                Path(identities["kube-controller-manager"]),
+                cert.dir,
             )
         )
         with progress.step(f"Installing {len(crd_docs)} CRDs"):
@@ -91,7 +105,21 @@ class EnvtestBackend:
             execution_namespace=self.settings.execution_namespace,
             pids={p.name: p.pid for p in self.procs},
             logs={p.name: str(p.log_path) for p in self.procs},
+            kubeconfigs=identities,
+            audit_log=str(apiserver.audit_log(self.work_dir)) if self.settings.audit_log else "",
+            api_call_evidence=apiaudit.AVAILABLE
+            if self.settings.audit_log
+            else apiaudit.UNAVAILABLE_DISABLED,
         )
+
+    def _kubeconfig(
+        self, name: str, api_url: str, cert: certs.ControlPlaneCerts, user: certs.KeyPair
+    ) -> Path:
+        """Write one identity's kubeconfig (0600) into the work directory."""
+        path = self.work_dir / name
+        path.write_text(certs.kubeconfig(api_url, cert.serving_ca_pem, user))
+        path.chmod(0o600)
+        return path
 
     def _timed(self, phase: str, since: float) -> float:
         now = time.monotonic()

@@ -16,6 +16,7 @@ from wetest import bundled, progress
 from wetest.config.settings import Settings
 from wetest.errors import DependencyMissing
 from wetest.kube import applying, clients
+from wetest.stack import apiaudit
 from wetest.stack.endpoints import Endpoints
 from wetest.stack.tekton import crds as tekton_crds
 
@@ -50,6 +51,7 @@ class ExistingBackend:
             kubeconfig=str(self.kubeconfig),
             apiserver=host,
             execution_namespace=self.settings.execution_namespace,
+            api_call_evidence=apiaudit.UNAVAILABLE_EXISTING,
         )
 
     def missing_crds(self, api: client.ApiClient) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import yaml
 from wetest import progress
 from wetest.config.settings import Settings
 from wetest.errors import StartupFailed
-from wetest.stack import kind_assets, kind_preflight
+from wetest.stack import apiaudit, kind_assets, kind_preflight
 from wetest.stack.endpoints import Endpoints
 from wetest.stack.kind_commands import Kubectl, check
 from wetest.stack.tekton import release
@@ -38,10 +38,20 @@ class KindOptions:
     tekton_release: str = ""
     waits: release.Waits = field(default_factory=release.Waits)
     node_wait: float = NODE_WAIT
+    audit_log: bool = True
 
     @property
     def kubeconfig(self) -> Path:
         return self.state_dir / "kind" / self.cluster_name / "kubeconfig"
+
+    @property
+    def audit_dir(self) -> Path:
+        """Host folder mounted into the node: the audit policy and kube-apiserver's log."""
+        return self.state_dir / "kind" / self.cluster_name / "audit"
+
+    @property
+    def generated_config(self) -> Path:
+        return self.state_dir / "kind" / self.cluster_name / "cluster.yaml"
 
     @property
     def failure_logs(self) -> Path:
@@ -58,12 +68,17 @@ class KindBackend:
         self.kubectl = Kubectl(options.kubeconfig)
         self._owned = False
         self._exists = False
+        self._reused = False
         self._tekton = ""
 
     def start(self) -> Endpoints:
         """Fail fast, then bring the cluster up; on failure export logs and clean up."""
         kind_preflight.check()
         config = kind_assets.cluster_config()
+        if self.options.audit_log:
+            config = kind_assets.audited_config(
+                config, self.options.generated_config, self.options.audit_dir
+            )
         pinned = kind_assets.pinned_release()
         manifest = kind_assets.release_manifest(
             self.options.tekton_release, pinned, self.options.cache_dir
@@ -183,6 +198,7 @@ class KindBackend:
                 f"kind delete cluster --name {name}"
             )
         progress.say(f"reusing kind cluster {name}")
+        self._reused = True
         check(
             ["kind", "export", "kubeconfig", "--name", name, "--kubeconfig", str(kubeconfig)],
             30.0,
@@ -222,12 +238,31 @@ class KindBackend:
         kubeconfig = yaml.safe_load(self.kubectl.kubeconfig.read_text()) or {}
         clusters = kubeconfig.get("clusters") or [{}]
         server = str(clusters[0].get("cluster", {}).get("server", ""))
+        audit_log, evidence = self._api_call_evidence()
         return Endpoints(
             backend=self.name,
             kubeconfig=str(self.kubectl.kubeconfig),
             apiserver=server,
             tekton=self._tekton,
+            audit_log=audit_log,
+            api_call_evidence=evidence,
         )
+
+    def _api_call_evidence(self) -> tuple[str, str]:
+        """The audit log's host path and whether per-test API-call evidence is available.
+
+        A reused cluster has it only if it was created by wetest with the audit config: its
+        log then exists in the mounted folder.
+        """
+        log = self.options.audit_dir / "audit.log"
+        if not self.options.audit_log:
+            return "", apiaudit.UNAVAILABLE_DISABLED
+        if self._reused and not log.exists():
+            return "", (
+                f"unavailable: reused kind cluster {self.options.cluster_name} was not "
+                "created with wetest's audit policy (delete it to get one)"
+            )
+        return str(log), apiaudit.AVAILABLE
 
 
 def create(settings: Settings) -> KindBackend:
@@ -242,5 +277,6 @@ def create(settings: Settings) -> KindBackend:
             tekton_release=settings.tekton_release,
             waits=release.Waits().scaled(settings.timeout_scale),
             node_wait=NODE_WAIT * settings.timeout_scale,
+            audit_log=settings.audit_log,
         )
     )

@@ -33,6 +33,7 @@ from kubernetes.client.exceptions import ApiException
 
 from wetest.domain import durations
 from wetest.kube import clients
+from wetest.stack import apiaudit
 from wetest.stack.tekton import scenarios, statuses
 
 log = logging.getLogger("wetest.tekton.driver")
@@ -310,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     driver = Driver(
-        clients.api_client(args.kubeconfig),
+        clients.api_client(args.kubeconfig, user_agent=apiaudit.USER_AGENTS["tekton"]),
         durations.parse_go_duration(args.default_delay),
         args.namespace,
         args.default_scenario,

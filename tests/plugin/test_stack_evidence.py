@@ -1,0 +1,48 @@
+"""stack.json without a supervisor to ask: liveness from pids, reasons instead of evidence."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from wetest.plugin import evidence
+from wetest.plugin.stack import StackHandle
+from wetest.stack import apiaudit
+from wetest.stack.endpoints import ControllerInfo, Endpoints
+
+
+def closed_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_an_existing_cluster_says_api_call_evidence_is_unavailable(tmp_path: Path) -> None:
+    log = tmp_path / "controller.log"
+    log.write_text("one\ntwo\n")
+    endpoints = Endpoints(
+        backend="existing",
+        datastorage=closed_url(),
+        api_call_evidence=apiaudit.UNAVAILABLE_EXISTING,
+        pids={"datastorage": os.getpid()},
+        controller=ControllerInfo(target="bundled", pid=2**22 + 7, log=str(log)),
+    )
+    found = evidence.stack_state(StackHandle(endpoints, tmp_path, supervisor_pid=0))
+    assert found["api_call_evidence"] == (
+        "unavailable: existing cluster, wetest did not start its kube-apiserver"
+    )
+    assert found["components"]["datastorage"]["alive"] is True
+    assert found["controller"] == {"alive": False, "exit_code": None, "log_tail": ["one", "two"]}
+    assert found["datastorage"]["reachable"] is False
+    assert found["datastorage"]["detail"]
+
+
+def test_an_audit_log_that_is_gone_is_reported(tmp_path: Path) -> None:
+    endpoints = Endpoints(
+        backend="envtest",
+        audit_log=str(tmp_path / "audit.log"),
+        api_call_evidence=apiaudit.AVAILABLE,
+    )
+    found = evidence.stack_state(StackHandle(endpoints, tmp_path, supervisor_pid=0))
+    assert found["api_call_evidence"].startswith("unavailable: the audit log ")
