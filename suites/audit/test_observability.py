@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 from kubernetes import client
-from prometheus_client.parser import text_string_to_metric_families
 
 from wetest import eventually
 from wetest import expectations as ex
+from wetest.domain.comparison import Samples, labels_match
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
@@ -23,22 +23,19 @@ EXECUTION_NAMESPACE = "kubernaut-workflows"
 TOTAL = "workflowexecution_reconciler_total"
 DURATION = "workflowexecution_reconciler_duration_seconds"
 CREATIONS = "workflowexecution_reconciler_pipelinerun_creations_total"
-BUCKETS = {"5.0", "10.0", "20.0", "40.0", "80.0", "160.0", "320.0", "+Inf"}
+BUCKETS = {5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, float("inf")}  # le as numbers (§0.6)
 
 
 def scrape(we_target) -> list[dict[str, Any]]:
     """The controller's samples as JSON-friendly records (they show up in wait histories)."""
     response = httpx.get(we_target.info.metrics, timeout=5)
     assert response.status_code == 200, f"GET {we_target.info.metrics}: {response.status_code}"
-    return [
-        {"name": sample.name, "labels": dict(sample.labels), "value": sample.value}
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    ]
+    return Samples.parse(response.text).records()
 
 
 def value(samples: list[dict[str, Any]], name: str, **labels: str) -> float:
-    found = [s["value"] for s in samples if s["name"] == name and s["labels"] == labels]
+    # By parsed labels, numbers as numbers: le="5" (Go) and le="5.0" (Python) are one bucket.
+    found = [s["value"] for s in samples if s["name"] == name and labels_match(s["labels"], labels)]
     return found[0] if found else 0.0
 
 
@@ -141,9 +138,9 @@ def test_metrics_count_outcomes_durations_and_creations(we_kube, we_create, we_n
     assert delta(f"{DURATION}_sum", outcome="Completed") >= 0
     assert delta(CREATIONS) >= 2, "two PipelineRuns were created"
     # The pre-execution failure observes 0: it lands in the lowest bucket.
-    assert delta(f"{DURATION}_bucket", outcome="Failed", le="5.0") >= 1
+    assert delta(f"{DURATION}_bucket", outcome="Failed", le="5") >= 1
     for outcome in ("Completed", "Failed"):
-        les = label_values(after, f"{DURATION}_bucket", "le", outcome=outcome)
+        les = Samples.parse_records(after).bucket_bounds(DURATION, outcome=outcome)
         assert les == BUCKETS, f"histogram buckets for {outcome}: {sorted(les)}"
 
 

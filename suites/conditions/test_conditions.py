@@ -14,6 +14,8 @@ import pytest
 
 from wetest import consistently, eventually
 from wetest import expectations as ex
+from wetest.domain import comparison
+from wetest.domain.comparison import same_instant
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
@@ -39,7 +41,7 @@ def condition(we: Any, type_: str) -> dict[str, Any]:
 
 
 def instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return comparison.instant(text)  # any zone and precision (DOMAIN §0.6)
 
 
 def audit_recorded(event_type: str) -> ex.Expectation:
@@ -255,9 +257,9 @@ def test_audit_recorded_follows_each_transition(we_kube, we_create):
     second = condition(done, AUDIT)
     assert second["message"] == "Audit event workflow.completed recorded to DataStorage"
     # Unchanged status keeps lastTransitionTime; only reason/message move (WE-COND-001).
-    assert instant(second["lastTransitionTime"]) == instant(first["lastTransitionTime"])
+    assert same_instant(second["lastTransitionTime"], first["lastTransitionTime"])
     created_then = condition(running, CREATED)["lastTransitionTime"]
-    assert instant(condition(done, CREATED)["lastTransitionTime"]) == instant(created_then)
+    assert same_instant(condition(done, CREATED)["lastTransitionTime"], created_then)
 
 
 @pytest.mark.we_conformance(

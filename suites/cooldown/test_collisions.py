@@ -14,6 +14,7 @@ from kubernetes import client
 
 from wetest import consistently, eventually
 from wetest import expectations as ex
+from wetest.domain.comparison import same_instant
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
@@ -161,7 +162,7 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
     assert "Race condition" in created["message"]
     # The other execution and its PipelineRun are unaffected.
     still = consistently(first_probe, ex.has_phase("Running"))
-    assert still["status"]["startTime"] == running["status"]["startTime"]
+    assert same_instant(still["status"]["startTime"], running["status"]["startTime"])
     pr = objects.get(we_kube, pr_ref(target))
     assert pr["metadata"]["uid"] == pr_uid
     assert pr["metadata"]["labels"][WE_LABEL] == first["metadata"]["name"]

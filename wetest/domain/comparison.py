@@ -234,6 +234,11 @@ class Samples:
             for s in family.samples
         )
 
+    @classmethod
+    def parse_records(cls, records: Iterable[Mapping[str, Any]]) -> Samples:
+        """Back from ``records()`` (suites keep scrapes as JSON-friendly records)."""
+        return cls(Sample(r["name"], dict(r["labels"]), float(r["value"])) for r in records)
+
     def __iter__(self) -> Iterator[Sample]:
         return iter(self.samples)
 
