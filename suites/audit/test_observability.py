@@ -15,7 +15,7 @@ from kubernetes import client
 
 from wetest import eventually
 from wetest import expectations as ex
-from wetest.domain.comparison import Samples, labels_match
+from wetest.domain.comparison import Samples, labels_match, message_matches
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
@@ -74,14 +74,18 @@ def test_events_on_a_successful_execution(we_kube, we_create, we_namespace):
     created = one_event(we_kube, we_namespace, name, "PipelineRunCreated")
     completed = one_event(we_kube, we_namespace, name, "WorkflowCompleted")
 
-    assert (created.type, created.message) == (
-        "Normal",
-        f"Created PipelineRun {EXECUTION_NAMESPACE}/{pr}",
-    )
-    assert (completed.type, completed.message) == (
-        "Normal",
-        f"Workflow test-workflow completed successfully in {done['status']['duration']}",
-    )
+    # WE-EVT-001 shows placeholders: the fixed prefix, then each value by substring (§0.6).
+    assert created.type == "Normal"
+    assert message_matches(
+        created.message, "Created PipelineRun <ns>/<name>", ns=EXECUTION_NAMESPACE, name=pr
+    ), created.message
+    assert completed.type == "Normal"
+    assert message_matches(
+        completed.message,
+        "Workflow <workflowId> completed successfully in <duration>",
+        workflowId="test-workflow",
+        duration=done["status"]["duration"],
+    ), completed.message
     for event in (created, completed):
         component = event.reporting_component or (event.source and event.source.component)
         assert component == "workflowexecution-controller"
@@ -99,11 +103,19 @@ def test_events_on_failed_executions(we_kube, we_create, we_name, we_namespace):
     run = one_event(we_kube, we_namespace, running_failure["metadata"]["name"], "WorkflowFailed")
     pre = one_event(we_kube, we_namespace, pre_failure["metadata"]["name"], "WorkflowFailed")
 
-    assert (run.type, run.message) == ("Warning", "Workflow test-workflow failed: TaskFailed")
-    assert (pre.type, pre.message) == (
-        "Warning",
-        "Pre-execution failure: ConfigurationError - workflowRef.containerImage is required",
-    )
+    assert (run.type, pre.type) == ("Warning", "Warning")
+    assert message_matches(
+        run.message,
+        "Workflow <workflowId> failed: <reason>",
+        workflowId="test-workflow",
+        reason="TaskFailed",
+    ), run.message
+    assert message_matches(
+        pre.message,
+        "Pre-execution failure: <reason> - <message>",
+        reason="ConfigurationError",
+        message="workflowRef.containerImage is required",
+    ), pre.message
 
 
 @pytest.mark.we_conformance("audit", "WE-MET-001")

@@ -14,7 +14,7 @@ from kubernetes import client
 
 from wetest import consistently, eventually
 from wetest import expectations as ex
-from wetest.domain.comparison import same_instant
+from wetest.domain.comparison import message_matches, same_instant
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
@@ -175,4 +175,7 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
         timeout=10,
     )
     assert warnings[0].type == "Warning"
-    assert warnings[0].message.startswith("Pre-execution failure: Unknown - Race condition")
+    template = "Pre-execution failure: <reason> - <message>"  # WE-EVT-001, placeholders
+    assert message_matches(
+        warnings[0].message, template, reason="Unknown", message="Race condition"
+    )
