@@ -102,6 +102,11 @@ def main() -> int:
         passed = sum(bool(run.outcomes) and not run.failed() for run in checked)
         if runs:
             print(format_table(runs, reference))
+        else:
+            ok = sum(o == "passed" for o in reference.outcomes.values())
+            print(f"reference: {ok}/{len(reference.outcomes)} passed in {reference.seconds:.0f}s")
+            if reference.failed():
+                print("reference failed: " + ", ".join(reference.failed()))
         print(f"\nmutants killed: {killed}/{len(runs)}; variants passed: {passed}/{len(checked)}")
         if checked:
             print(f"\n{format_variants(checked, reference)}")
