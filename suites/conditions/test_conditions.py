@@ -15,7 +15,7 @@ import pytest
 from wetest import consistently, eventually
 from wetest import expectations as ex
 from wetest.domain import comparison
-from wetest.domain.comparison import same_instant
+from wetest.domain.comparison import message_matches, same_instant
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
@@ -87,7 +87,12 @@ def test_pipeline_created_is_set_in_the_running_write(we_kube, we_create):
     created = condition(running, CREATED)
     assert created["status"] == "True"
     assert created["reason"] == "PipelineCreated"
-    assert created["message"] == f"PipelineRun {pr} created in {EXECUTION_NAMESPACE} namespace"
+    assert message_matches(  # WE-COND-010 shows placeholders (§0.6)
+        created["message"],
+        "PipelineRun <name> created in <ns> namespace",
+        name=pr,
+        ns=EXECUTION_NAMESPACE,
+    ), created["message"]
     assert running["status"]["pipelineRunRef"]["name"] == pr
     assert running["status"].get("startTime")
 
@@ -105,7 +110,8 @@ def test_pipeline_running_reflects_the_executing_pipelinerun(we_kube, we_create)
         timeout=30,
     )
 
-    assert condition(running, RUNNING)["message"] == "Pipeline executing (Running)"
+    executing = condition(running, RUNNING)["message"]
+    assert message_matches(executing, "Pipeline executing (<reason>)", reason="Running"), executing
     assert running["status"]["phase"] == "Running"
     assert running["status"]["pipelineRunStatus"]["status"] == "Unknown"
     assert COMPLETE not in conditions(running)
@@ -123,7 +129,8 @@ def test_pipeline_complete_true_when_the_pipelinerun_succeeds(we_kube, we_create
     assert complete["status"] == "True"
     assert complete["reason"] == "PipelineSucceeded"
     duration = done["status"]["duration"]
-    assert complete["message"] == f"All tasks completed successfully in {duration}"
+    template = "All tasks completed successfully in <duration>"
+    assert message_matches(complete["message"], template, duration=duration), complete["message"]
     running = condition(done, RUNNING)
     assert (running["status"], running["reason"]) == ("True", "PipelineStarted")
 

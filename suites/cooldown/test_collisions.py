@@ -112,20 +112,22 @@ def test_own_pipelinerun_created_before_reconcile_is_adopted(
     assert running["status"]["pipelineRunRef"]["name"] == pr_name
     created = condition(running, "TektonPipelineCreated")
     assert (created["status"], created["reason"]) == ("True", "PipelineCreated")
-    assert created["message"] == f"PipelineRun {pr_name} already exists (race condition)"
+    template = "PipelineRun <name> already exists (race condition)"  # WE-COND-010
+    assert message_matches(created["message"], template, name=pr_name), created["message"]
     adopted = objects.get(we_kube, pr_ref(target))
     assert adopted["metadata"]["uid"] == existing["metadata"]["uid"], "PipelineRun was replaced"
     started = eventually(
         we_audit.probe(we_name, event_type="workflow.started"), ex.at_least(1), timeout=10
     )
     assert len(started) == 1
-    message = f"PipelineRun {EXECUTION_NAMESPACE}/{pr_name} (already exists, ours)"
     found = eventually(
         lambda: events_of(we_kube, we_namespace, we_name, "PipelineRunCreated"),
         ex.at_least(1),
         timeout=10,
     )
-    assert [(e.type, e.message) for e in found] == [("Normal", message)]
+    assert [e.type for e in found] == ["Normal"]
+    template = "PipelineRun <ns>/<name> (already exists, ours)"  # WE-EVT-001
+    assert message_matches(found[0].message, template, ns=EXECUTION_NAMESPACE, name=pr_name)
 
 
 @pytest.mark.we_conformance(

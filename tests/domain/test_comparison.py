@@ -102,5 +102,11 @@ def test_messages_only_as_far_as_the_clause_fixes_them() -> None:
     assert not cmp.message_matches(
         "PipelineRun was deleted externally.", "PipelineRun was deleted externally"
     )
+    created = "PipelineRun <name> created in <ns> namespace"
+    assert cmp.message_matches(
+        "PipelineRun wfe-1 created in ns namespace", created, name="wfe-1", ns="ns"
+    )
+    adopted = "PipelineRun wfe-1 already exists (race condition)"
+    assert not cmp.message_matches(adopted, created, name="wfe-1", ns="ns")
     with pytest.raises(ValueError, match="pass them by name"):
         cmp.message_matches("x", "a <b>")

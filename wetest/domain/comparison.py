@@ -168,9 +168,11 @@ def message_matches(actual: str, template: str, **values: str) -> bool:
     """A message as far as the clause fixes it (§0.6).
 
     A template without ``<placeholders>`` is the full text and compared exactly. Otherwise the
-    text before the first placeholder is a fixed prefix, and each value substituted for a
-    placeholder (``values`` by placeholder name, without the angle brackets) must occur in
-    the message: real controllers wrap errors (``...: audit buffer full: ...``).
+    text before the first placeholder is a fixed prefix, the other fixed pieces of the template
+    must follow in order (they tell e.g. ``created in`` from ``already exists`` apart), and
+    each value substituted for a placeholder (``values`` by placeholder name, without the angle
+    brackets) must occur in the message: real controllers wrap errors
+    (``...: mandatory audit write failed per ADR-032: audit buffer full: ...``).
     """
     holes = [m.group(0)[1:-1] for m in _PLACEHOLDER.finditer(template)]
     if not holes:
@@ -180,8 +182,16 @@ def message_matches(actual: str, template: str, **values: str) -> bool:
         raise ValueError(
             f"no value for placeholder(s) {missing} of {template!r}; pass them by name"
         )
-    prefix = template[: template.index("<")]
-    return actual.startswith(prefix) and all(values[h] in actual for h in holes)
+    prefix, *pieces = _PLACEHOLDER.split(template)
+    if not actual.startswith(prefix) or not all(values[h] in actual for h in holes):
+        return False
+    at = len(prefix)
+    for piece in (p for p in pieces if p):
+        at = actual.find(piece, at)
+        if at < 0:
+            return False
+        at += len(piece)
+    return True
 
 
 # --- Prometheus text -----------------------------------------------------------------------
