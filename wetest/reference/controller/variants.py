@@ -112,22 +112,23 @@ class GoExposition:
 LOCAL_ZONE = timezone(timedelta(hours=2))
 
 
-def nanoseconds(text: str, zone: timezone | None = None) -> str:
+def nanoseconds(text: str, zone: timezone | None = None, digits: str = "") -> str:
     """Re-render an RFC 3339 instant with nine fractional digits, optionally in ``zone``.
 
-    The instant is unchanged: the added digits extend the existing fraction with zeros
-    (a second-precision ``startTime`` keeps its second), as Go's ``time.Time`` would print it.
+    A rendering that has a fraction keeps it (extended to nanoseconds). A whole-second one
+    gets ``digits`` within that same second, as a Go controller prints the in-memory
+    ``time.Time`` that ``metav1.Time`` wrote to the status truncated to seconds: equal at the
+    coarser precision, the rule of §0.6.
     """
     moment = timestamps.parse(text)
     if moment is None:
         return text
     local = moment.astimezone(zone) if zone else moment
-    base = local.strftime("%Y-%m-%dT%H:%M:%S") + f".{local.microsecond:06d}789"
-    if text.find(".") == -1:  # a whole-second rendering: keep exactly that instant
-        base = local.strftime("%Y-%m-%dT%H:%M:%S") + ".000000000"
+    whole = "." not in text
+    fraction = (digits or "0").ljust(9, "0")[:9] if whole else f"{local.microsecond:06d}789"
     offset = local.strftime("%z")
     suffix = "Z" if zone is None else f"{offset[:3]}:{offset[3:]}"
-    return base + suffix
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + f".{fraction}" + suffix
 
 
 class PreciseAuditTimes(AuditClient):
@@ -148,13 +149,16 @@ class PreciseAuditTimes(AuditClient):
 
 
 def precise(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as a Go client renders it; the instants stay the same (at coarser precision)."""
     out = copy.deepcopy(event)
-    if "." in out["event_timestamp"] and len(out["event_timestamp"]) < 30:
-        out["event_timestamp"] = nanoseconds(out["event_timestamp"])
+    stamp = out["event_timestamp"]
+    if "." in stamp and len(stamp) < 30:  # not yet re-rendered (check and enqueue both call)
+        out["event_timestamp"] = nanoseconds(stamp)
+    sub_second = stamp.partition(".")[2].rstrip("Z")
     data = out.get("event_data") or {}
     for key in ("started_at", "completed_at"):
         if data.get(key) and "+" not in data[key]:
-            data[key] = nanoseconds(data[key], LOCAL_ZONE)
+            data[key] = nanoseconds(data[key], LOCAL_ZONE, sub_second)
     return out
 
 
