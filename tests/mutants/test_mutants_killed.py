@@ -37,7 +37,9 @@ from killing import (
 from wetest.reference.controller.strategy import MUTANTS, VARIANTS
 
 WORKERS = 0
-BUDGET = 480.0  # seconds; twice the aim, so only a real regression of the selections trips it
+# seconds; twice the aim (240 s for 9 runs, +80 s for the three one-test variant runs), so
+# only a real regression of the selections trips it
+BUDGET = 640.0
 
 # Per mutant, a -k expression selecting tests that observe the broken clause. Keep them few:
 # every run starts a whole stack, and a killer of a lost condition waits out its timeout (the
@@ -139,6 +141,6 @@ def test_kill_table_is_printed_and_fits_the_budget(
         count = 1 + len(runs.mutants) + len(runs.variants)
         print(f"mutant self-test: {runs.seconds:.0f}s for {count} runs")
     assert runs.seconds < BUDGET, (
-        f"the mutant self-test took {runs.seconds:.0f}s (aim: under 240s, limit {BUDGET:.0f}s); "
+        f"the mutant self-test took {runs.seconds:.0f}s (aim: under 320s, limit {BUDGET:.0f}s); "
         "narrow SELECTIONS to fewer tests per mutant"
     )
