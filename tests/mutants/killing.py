@@ -183,7 +183,7 @@ def format_variants(runs: Sequence[Run], reference: Run) -> str:
         unexplained = [n for n in run.failed() if n not in alarms]
         verdict = "NO RUN" if not run.outcomes else "FAILED" if run.failed() else "passed"
         first = alarms[0] if alarms else ""
-        lines.append(f"{run.variant:<32} {verdict:>6}  {run.seconds:>4.0f}s  {first}")
+        lines.append(f"{run.variant:<32} {verdict:>6}  {run.seconds:>4.0f}s  {first}".rstrip())
         lines.extend(f"{'':<48}{name}" for name in alarms[1:])
         lines.extend(f"{'':<48}{name} (fails on the reference too)" for name in unexplained)
     return "\n".join(lines)
