@@ -15,6 +15,8 @@ import pytest
 
 from wetest import check, consistently, eventually
 from wetest import expectations as ex
+from wetest.domain import comparison
+from wetest.domain.comparison import same_instant
 from wetest.domain.naming import pipelinerun_name
 from wetest.errors import KubeAPIError
 from wetest.kube import objects
@@ -27,7 +29,7 @@ RUN_FOREVER = {"WETEST_SCENARIO": "run-forever"}
 
 
 def instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return comparison.instant(text)  # any zone and precision (DOMAIN §0.6)
 
 
 def one_event(we_audit, correlation_id: str, event_type: str) -> dict[str, Any]:
@@ -85,7 +87,7 @@ def test_workflow_started_event_has_the_contract_fields(we_kube, we_create, we_a
     data = event["event_data"]
     assert_common_data(data, we, "Running")
     assert data["pipelinerun_name"] == pipelinerun_name(we["spec"]["targetResource"])
-    assert instant(data["started_at"]) == instant(running["status"]["startTime"])
+    assert same_instant(data["started_at"], running["status"]["startTime"])
     for absent in ("completed_at", "failure_reason", "failure_message"):
         assert absent not in data, f"{absent} in a workflow.started event: {data}"
 
@@ -106,8 +108,8 @@ def test_workflow_completed_event_has_the_contract_fields(we_kube, we_create, we
     data = event["event_data"]
     assert_common_data(data, we, "Completed")
     status = done["status"]
-    assert instant(data["started_at"]) == instant(status["startTime"])
-    assert instant(data["completed_at"]) == instant(status["completionTime"])
+    assert same_instant(data["started_at"], status["startTime"])
+    assert same_instant(data["completed_at"], status["completionTime"])
     assert data["duration"] == status["duration"]
     assert data["pipelinerun_name"] == status["pipelineRunRef"]["name"]
     assert "failure_reason" not in data
@@ -132,8 +134,8 @@ def test_workflow_failed_event_carries_failure_details(we_kube, we_create, we_au
     assert data["failure_reason"] == "TaskFailed" == details["reason"]
     assert data["failure_message"] == details["message"]
     assert data["failed_task_name"] == details["failedTaskName"] != ""
-    assert instant(data["started_at"]) == instant(status["startTime"])
-    assert instant(data["completed_at"]) == instant(status["completionTime"])
+    assert same_instant(data["started_at"], status["startTime"])
+    assert same_instant(data["completed_at"], status["completionTime"])
     assert data["pipelinerun_name"] == status["pipelineRunRef"]["name"]
 
 
@@ -157,7 +159,7 @@ def test_pre_execution_failure_emits_only_workflow_failed(we_kube, we_create, we
     assert data["container_image"] == ""
     assert data["failure_reason"] == "ConfigurationError"
     assert data["failure_message"] == "workflowRef.containerImage is required"
-    assert instant(data["completed_at"]) == instant(failed["status"]["completionTime"])
+    assert same_instant(data["completed_at"], failed["status"]["completionTime"])
     for absent in ("started_at", "failed_task_name", "pipelinerun_name"):
         assert absent not in data, f"{absent} in a pre-execution workflow.failed: {data}"
     assert we_audit.events(name, event_type="workflow.started") == []

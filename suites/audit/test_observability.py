@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from kubernetes import client
-from prometheus_client.parser import text_string_to_metric_families
 
 from wetest import check, eventually
 from wetest import expectations as ex
+from wetest.domain.comparison import Samples, labels_match, message_matches
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
@@ -24,22 +24,19 @@ EXECUTION_NAMESPACE = "kubernaut-workflows"
 TOTAL = "workflowexecution_reconciler_total"
 DURATION = "workflowexecution_reconciler_duration_seconds"
 CREATIONS = "workflowexecution_reconciler_pipelinerun_creations_total"
-BUCKETS = {"5.0", "10.0", "20.0", "40.0", "80.0", "160.0", "320.0", "+Inf"}
+BUCKETS = {5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, float("inf")}  # le as numbers (§0.6)
 
 
 def scrape(we_target) -> list[dict[str, Any]]:
     """The controller's samples as JSON-friendly records (they show up in wait histories)."""
     response = httpx.get(we_target.info.metrics, timeout=5)
     assert response.status_code == 200, f"GET {we_target.info.metrics}: {response.status_code}"
-    return [
-        {"name": sample.name, "labels": dict(sample.labels), "value": sample.value}
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    ]
+    return Samples.parse(response.text).records()
 
 
 def value(samples: list[dict[str, Any]], name: str, **labels: str) -> float:
-    found = [s["value"] for s in samples if s["name"] == name and s["labels"] == labels]
+    # By parsed labels, numbers as numbers: le="5" (Go) and le="5.0" (Python) are one bucket.
+    found = [s["value"] for s in samples if s["name"] == name and labels_match(s["labels"], labels)]
     return found[0] if found else 0.0
 
 
@@ -78,14 +75,18 @@ def test_events_on_a_successful_execution(we_kube, we_create, we_namespace):
     created = one_event(we_kube, we_namespace, name, "PipelineRunCreated")
     completed = one_event(we_kube, we_namespace, name, "WorkflowCompleted")
 
-    assert (created.type, created.message) == (
-        "Normal",
-        f"Created PipelineRun {EXECUTION_NAMESPACE}/{pr}",
-    )
-    assert (completed.type, completed.message) == (
-        "Normal",
-        f"Workflow test-workflow completed successfully in {done['status']['duration']}",
-    )
+    # WE-EVT-001 shows placeholders: the fixed prefix, then each value by substring (§0.6).
+    assert created.type == "Normal"
+    assert message_matches(
+        created.message, "Created PipelineRun <ns>/<name>", ns=EXECUTION_NAMESPACE, name=pr
+    ), created.message
+    assert completed.type == "Normal"
+    assert message_matches(
+        completed.message,
+        "Workflow <workflowId> completed successfully in <duration>",
+        workflowId="test-workflow",
+        duration=done["status"]["duration"],
+    ), completed.message
     for event in (created, completed):
         component = event.reporting_component or (event.source and event.source.component)
         assert component == "workflowexecution-controller"
@@ -105,11 +106,19 @@ def test_events_on_failed_executions(we_kube, we_create, we_name, we_namespace):
     run = one_event(we_kube, we_namespace, running_failure["metadata"]["name"], "WorkflowFailed")
     pre = one_event(we_kube, we_namespace, pre_failure["metadata"]["name"], "WorkflowFailed")
 
-    assert (run.type, run.message) == ("Warning", "Workflow test-workflow failed: TaskFailed")
-    assert (pre.type, pre.message) == (
-        "Warning",
-        "Pre-execution failure: ConfigurationError - workflowRef.containerImage is required",
-    )
+    assert (run.type, pre.type) == ("Warning", "Warning")
+    assert message_matches(
+        run.message,
+        "Workflow <workflowId> failed: <reason>",
+        workflowId="test-workflow",
+        reason="TaskFailed",
+    ), run.message
+    assert message_matches(
+        pre.message,
+        "Pre-execution failure: <reason> - <message>",
+        reason="ConfigurationError",
+        message="workflowRef.containerImage is required",
+    ), pre.message
 
 
 @pytest.mark.we_conformance("audit", "WE-MET-001")
@@ -157,9 +166,9 @@ def test_metrics_count_outcomes_durations_and_creations(we_kube, we_create, we_n
     )
     assert delta(CREATIONS) >= 2, "two PipelineRuns were created"
     # The pre-execution failure observes 0: it lands in the lowest bucket.
-    assert delta(f"{DURATION}_bucket", outcome="Failed", le="5.0") >= 1
+    assert delta(f"{DURATION}_bucket", outcome="Failed", le="5") >= 1
     for outcome in ("Completed", "Failed"):
-        les = label_values(after, f"{DURATION}_bucket", "le", outcome=outcome)
+        les = Samples.parse_records(after).bucket_bounds(DURATION, outcome=outcome)
         assert les == BUCKETS, f"histogram buckets for {outcome}: {sorted(les)}"
 
 

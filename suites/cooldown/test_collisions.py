@@ -14,6 +14,7 @@ from kubernetes import client
 
 from wetest import check, consistently, eventually
 from wetest import expectations as ex
+from wetest.domain.comparison import message_matches, same_instant
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
@@ -115,19 +116,21 @@ def test_own_pipelinerun_created_before_reconcile_is_adopted(
     with check("WE-COND-010", soft=True):
         created = condition(running, "TektonPipelineCreated")
         assert (created["status"], created["reason"]) == ("True", "PipelineCreated")
-        assert created["message"] == f"PipelineRun {pr_name} already exists (race condition)"
+        template = "PipelineRun <name> already exists (race condition)"
+        assert message_matches(created["message"], template, name=pr_name), created["message"]
     with check("WE-AUD-010", soft=True):
         started_probe = we_audit.probe(we_name, event_type="workflow.started")
         eventually(started_probe, ex.at_least(1), timeout=10)
         consistently(started_probe, ex.count_is(1), description="exactly one workflow.started")
     with check("WE-EVT-001", soft=True):
-        message = f"PipelineRun {EXECUTION_NAMESPACE}/{pr_name} (already exists, ours)"
         found = eventually(
             lambda: events_of(we_kube, we_namespace, we_name, "PipelineRunCreated"),
             ex.at_least(1),
             timeout=10,
         )
-        assert [(e.type, e.message) for e in found] == [("Normal", message)]
+        assert [e.type for e in found] == ["Normal"]
+        template = "PipelineRun <ns>/<name> (already exists, ours)"
+        assert message_matches(found[0].message, template, ns=EXECUTION_NAMESPACE, name=pr_name)
 
 
 @pytest.mark.we_conformance(
@@ -165,7 +168,7 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
         assert "Race condition" in created["message"]
     # The other execution and its PipelineRun are unaffected.
     still = consistently(first_probe, ex.has_phase("Running"))
-    assert still["status"]["startTime"] == running["status"]["startTime"]
+    assert same_instant(still["status"]["startTime"], running["status"]["startTime"])
     pr = objects.get(we_kube, pr_ref(target))
     assert pr["metadata"]["uid"] == pr_uid
     assert pr["metadata"]["labels"][WE_LABEL] == first["metadata"]["name"]
@@ -181,4 +184,7 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
             timeout=10,
         )
         assert warnings[0].type == "Warning"
-        assert warnings[0].message.startswith("Pre-execution failure: Unknown - Race condition")
+        template = "Pre-execution failure: <reason> - <message>"  # placeholders (§0.6)
+        assert message_matches(
+            warnings[0].message, template, reason="Unknown", message="Race condition"
+        )

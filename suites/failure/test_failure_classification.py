@@ -19,6 +19,8 @@ import pytest
 
 from wetest import consistently, eventually
 from wetest import expectations as ex
+from wetest.domain import comparison
+from wetest.domain.comparison import same_instant
 from wetest.kube import objects
 
 EXECUTION_NAMESPACE = "kubernaut-workflows"
@@ -36,7 +38,7 @@ RECOMMENDATION = {
 
 
 def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return comparison.instant(text)  # any zone and precision (DOMAIN §0.6)
 
 
 def _now() -> datetime:
@@ -216,7 +218,7 @@ def test_failure_classification(
     assert GO_DURATION.match(after), after
     target = running["spec"]["targetResource"]
     assert details["naturalLanguageSummary"] == _summary(target, reason, pr_message, after)
-    assert status["startTime"] == running["status"]["startTime"]
+    assert same_instant(status["startTime"], running["status"]["startTime"])
     assert status["pipelineRunRef"]["name"] == pr_ref.name
     assert _instant(status["completionTime"]) >= written - timedelta(seconds=1)
     assert GO_DURATION.match(status["duration"]), status["duration"]

@@ -19,6 +19,7 @@ import yaml
 
 from wetest import consistently, eventually
 from wetest import expectations as ex
+from wetest.domain.comparison import same_data
 from wetest.kube import objects
 
 VALID = Path(__file__).parents[2] / "fixtures" / "workflowexecutions" / "valid"
@@ -94,7 +95,8 @@ def test_valid_manifest_is_accepted_and_spec_preserved(we_kube, we_create, we_na
     }
     assert spec["confidence"] == 0.95
     assert spec["rationale"] == "Container OOMKilled 3 times in 10 minutes"
-    assert spec["executionConfig"] == {"timeout": "30m"}
+    # A typed client writing the whole object back re-renders 30m as 30m0s (DOMAIN §0.6).
+    assert same_data({"timeout": "30m"}, spec["executionConfig"], duration_keys={"timeout"})
     assert spec["remediationRequestRef"] == sent["remediationRequestRef"]
     listed = objects.items(
         we_kube,

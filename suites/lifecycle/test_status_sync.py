@@ -16,13 +16,15 @@ import pytest
 
 from wetest import consistently, eventually
 from wetest import expectations as ex
+from wetest.domain import comparison
+from wetest.domain.comparison import same_instant
 from wetest.kube import objects
 
 EXECUTION_NAMESPACE = "kubernaut-workflows"
 
 
 def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return comparison.instant(text)  # any zone and precision (DOMAIN §0.6)
 
 
 def _stamp(moment: datetime) -> str:
@@ -142,9 +144,9 @@ def test_success_takes_pipelinerun_completion_time(we_kube, we_create, offset, d
 
     done = eventually(objects.Probe(we_kube, ref), ex.has_phase("Completed"), timeout=15)
     status = done["status"]
-    assert _instant(status["completionTime"]) == completion
+    assert same_instant(status["completionTime"], _stamp(completion))
     assert status["duration"] == duration
-    assert status["startTime"] == running["status"]["startTime"]
+    assert same_instant(status["startTime"], running["status"]["startTime"])
     assert not status.get("failureDetails")
 
 

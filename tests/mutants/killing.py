@@ -1,11 +1,15 @@
-"""Run the conformance suites against a (mutant) reference controller and build a kill table.
+"""Run the conformance suites against a mutant or variant of the reference: a two-sided table.
 
 Shared by ``test_mutants_killed.py`` (small selections, in ``make test``) and
 ``bench/mutant_kill_table.py`` (every suite). The controller is started exactly as an alternate
 controller would be, as a ``command:`` target of ``wetest run``, so the table measures the
-suites through the same seam a user's controller goes through. A test *kills* a mutant when it
-fails or errors against the mutant and passed against the unmutated reference in the same
-selection.
+suites through the same seam a user's controller goes through.
+
+Two sides: a test *kills* a mutant (a controller with a known bug) when it fails or errors
+against the mutant and passed against the unmutated reference in the same selection; every
+mutant must be killed. A benign variant (a legal behaviour the reference does not have) must
+*pass*: a test that fails against a variant and passed against the reference is a false alarm
+of the suite, as wrong as a surviving mutant.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = ROOT / "suites"
@@ -28,9 +33,10 @@ FAILED = ("failed", "error")
 REFERENCE = ""  # the mutant name of the unmutated reference controller
 
 
-def controller_command(mutant: str, python: str = sys.executable) -> str:
-    """The ``command:`` target line; ``mutant`` empty means the conformant reference."""
+def controller_command(mutant: str, python: str = sys.executable, variant: str = "") -> str:
+    """The ``command:`` target line; ``mutant`` and ``variant`` empty mean the reference."""
     flag = f"--mutant {shlex.quote(mutant)} " if mutant else ""
+    flag += f"--variant {shlex.quote(variant)} " if variant else ""
     return (
         f"command:{shlex.quote(python)} -m wetest.reference.controller {flag}"
         "--kubeconfig {kubeconfig} --execution-namespace {execution_namespace} "
@@ -76,6 +82,12 @@ class Run:
     exit_code: int
     results_dir: Path
     command: list[str] = field(default_factory=list)
+    variant: str = ""
+    clauses: dict[str, list[str]] = field(default_factory=dict)  # nodeid → cited clauses
+
+    @property
+    def name(self) -> str:
+        return self.variant or self.mutant or "reference"
 
     def failed(self) -> list[str]:
         return sorted(n for n, o in self.outcomes.items() if o in FAILED)
@@ -87,13 +99,14 @@ def run_suites(
     results_dir: Path,
     workers: int = 2,
     timeout: float = 900.0,
+    variant: str = "",
 ) -> Run:
     """Run ``wetest run`` with the controller as a command target; read results.jsonl."""
     cmd = [
         WETEST,
         "run",
         "--target",
-        controller_command(mutant),
+        controller_command(mutant, variant=variant),
         "--results-dir",
         str(results_dir),
         "--suites",
@@ -113,22 +126,74 @@ def run_suites(
             cmd, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
         )
     seconds = time.monotonic() - started
-    outcomes = read_outcomes(results_dir)
-    return Run(mutant, selection, outcomes, seconds, proc.returncode, results_dir, cmd)
+    records = read_records(results_dir)
+    outcomes = {rec["nodeid"]: rec["outcome"] for rec in records}
+    clauses = {rec["nodeid"]: failed_clauses(rec) for rec in records}
+    return Run(
+        mutant, selection, outcomes, seconds, proc.returncode, results_dir, cmd, variant, clauses
+    )
+
+
+def read_records(results_dir: Path) -> list[dict[str, Any]]:
+    """The records of results.jsonl (empty when the run wrote none)."""
+    path = results_dir / "results.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def read_outcomes(results_dir: Path) -> dict[str, str]:
     """``nodeid → outcome`` from results.jsonl (empty when the run wrote none)."""
-    path = results_dir / "results.jsonl"
-    if not path.is_file():
-        return {}
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return {rec["nodeid"]: rec["outcome"] for rec in records}
+    return {rec["nodeid"]: rec["outcome"] for rec in read_records(results_dir)}
+
+
+def failed_clauses(record: dict[str, Any]) -> list[str]:
+    """The clauses a failing test proves broken: its failed clause results when the run
+    recorded per-clause results, else every clause the test cites."""
+    per_clause = record.get("clause_results") or {}
+    failed = [c for c, r in per_clause.items() if (r or {}).get("result") == "failed"]
+    return sorted(failed or record.get("clauses") or [])
 
 
 def killers(run: Run, reference: Run) -> list[str]:
     """Tests that fail against the mutant and passed against the reference."""
     return [n for n in run.failed() if reference.outcomes.get(n) == "passed"]
+
+
+def false_alarms(run: Run, reference: Run) -> list[str]:
+    """Tests that fail against a benign variant and passed against the reference."""
+    return killers(run, reference)
+
+
+def clause_proofs(runs: Sequence[Run], reference: Run) -> dict[str, list[str]]:
+    """``clause → mutants`` whose killing tests fail on that clause."""
+    proofs: dict[str, set[str]] = {}
+    for run in runs:
+        for test in killers(run, reference):
+            for clause in run.clauses.get(test, []):
+                proofs.setdefault(clause, set()).add(run.mutant)
+    return {clause: sorted(proofs[clause]) for clause in sorted(proofs)}
+
+
+def format_variants(runs: Sequence[Run], reference: Run) -> str:
+    """The other side: each variant passed, or the tests that raise a false alarm on it."""
+    lines = [f"{'variant':<32} {'result':>6}  {'time':>5}  false alarms (fail here, pass on ref)"]
+    for run in runs:
+        alarms = false_alarms(run, reference)
+        unexplained = [n for n in run.failed() if n not in alarms]
+        verdict = "NO RUN" if not run.outcomes else "FAILED" if run.failed() else "passed"
+        first = alarms[0] if alarms else ""
+        lines.append(f"{run.variant:<32} {verdict:>6}  {run.seconds:>4.0f}s  {first}".rstrip())
+        lines.extend(f"{'':<48}{name}" for name in alarms[1:])
+        lines.extend(f"{'':<48}{name} (fails on the reference too)" for name in unexplained)
+    return "\n".join(lines)
+
+
+def format_proofs(proofs: dict[str, list[str]]) -> str:
+    """Per clause, the mutants that prove a suite can see it broken."""
+    lines = [f"{'clause':<14} mutants whose killing tests fail on it"]
+    lines.extend(f"{clause:<14} {', '.join(names)}" for clause, names in proofs.items())
+    return "\n".join(lines)
 
 
 def format_table(runs: Sequence[Run], reference: Run) -> str:

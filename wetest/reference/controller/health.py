@@ -60,8 +60,19 @@ def health_routes(ready: Callable[[], bool]) -> dict[str, Callable[[], tuple[int
     return {"/healthz": healthz, "/readyz": readyz}
 
 
-def metrics_routes(registry: CollectorRegistry) -> dict[str, Callable[[], tuple[int, str, bytes]]]:
+def python_exposition(registry: CollectorRegistry) -> tuple[str, bytes]:
+    """prometheus_client's text format (``le="5.0"``): the reference's own rendering."""
+    return exposition.CONTENT_TYPE_LATEST, exposition.generate_latest(registry)
+
+
+def metrics_routes(
+    registry: CollectorRegistry,
+    render: Callable[[CollectorRegistry], tuple[str, bytes]] = python_exposition,
+) -> dict[str, Callable[[], tuple[int, str, bytes]]]:
+    """``/metrics`` rendered by ``render`` (a benign variant renders as client_golang does)."""
+
     def metrics() -> tuple[int, str, bytes]:
-        return 200, exposition.CONTENT_TYPE_LATEST, exposition.generate_latest(registry)
+        ctype, body = render(registry)
+        return 200, ctype, body
 
     return {"/metrics": metrics}

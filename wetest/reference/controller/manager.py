@@ -40,10 +40,14 @@ class Manager:
         self.metrics = Metrics()
         self.cache = WECache()
         self.queue: WorkQueue[Request] = WorkQueue()
-        self.audit = AuditClient(options.datastorage_url, options.spool_dir)
+        reconciler = strategy.reconciler_class(options.mutant, options.variant)
+        self.variant = strategy.variant(options.variant)
+        self.audit: AuditClient = self.variant.audit_client(
+            options.datastorage_url, options.spool_dir
+        )
         self.events = EventRecorder(api_client)
         config = Config(options.execution_namespace, options.service_account, options.cooldown)
-        self.reconciler = strategy.reconciler_class(options.mutant)(
+        self.reconciler = reconciler(
             self.kube, self.audit, self.events, self.metrics, self.cache, config
         )
         self._stopping = threading.Event()
@@ -65,7 +69,8 @@ class Manager:
                 self.options.health_probe_bind_address, health.health_routes(self._ready.is_set)
             ).start(),
             health.Server(
-                self.options.metrics_bind_address, health.metrics_routes(self.metrics.registry)
+                self.options.metrics_bind_address,
+                health.metrics_routes(self.metrics.registry, self.variant.render_metrics),
             ).start(),
         ]
         self.audit.start()

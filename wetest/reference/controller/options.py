@@ -58,6 +58,7 @@ class Options:
     workers: int
     log_level: str
     mutant: str
+    variant: str = ""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -69,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
         flag = "--" + dest.replace("_", "-")
         p.add_argument(flag, dest=dest, default=None, help=f"env {env}; default {DEFAULTS[dest]!r}")
     p.add_argument("--mutant", default="", help=argparse.SUPPRESS)
+    p.add_argument("--variant", default="", help=argparse.SUPPRESS)
     return p
 
 
@@ -90,4 +92,5 @@ def parse(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = Non
         workers=int(raw["workers"]),
         log_level=raw["log_level"],
         mutant=ns.mutant,
+        variant=ns.variant,
     )
