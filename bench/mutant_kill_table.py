@@ -9,11 +9,16 @@ suites. Each controller runs as a ``command:`` target of ``wetest run`` (own sta
 one run after the other, so this takes one full suite run per controller.
 
     .venv/bin/python bench/mutant_kill_table.py [--mutant NAME ...] [--variant NAME ...]
-        [--only-mutants | --only-variants] [-k EXPR] [-n 2] [--keep DIR] [--json]
+        [--only-mutants | --only-variants] [-k EXPR] [--quick] [-n 2] [--keep DIR] [--json]
 
-Prints: mutants killed (with their killing tests), variants passed (with the false alarms of
-a failing one), and per clause which mutant proves it. Exit code 1 if the reference fails a
-test, a mutant survives or a variant fails.
+``--quick`` runs each mutant on its known killers only (``killing.SELECTIONS``, each measured),
+while the variants and the reference still run every selected test: a mutant's row then proves
+it is killed and names the root cause its triage reports, in seconds instead of a full run.
+
+Prints: mutants killed (with their killing tests and the root cause the triage report names
+first, against the mutant's ``expected_root_cause``: issue 13's accuracy), variants passed
+(with the false alarms of a failing one), and per clause which mutant proves it. Exit code 1
+if the reference fails a test, a mutant survives or a variant fails.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "mutants"))
 from killing import (
     REFERENCE,
+    SELECTIONS,
     Run,
     Selection,
     clause_proofs,
@@ -51,6 +57,11 @@ def parse_args() -> argparse.Namespace:
     side.add_argument("--only-mutants", action="store_true", help="skip the variants")
     side.add_argument("--only-variants", action="store_true", help="skip the mutants")
     p.add_argument("-k", dest="keyword", default="", help="pytest -k over the suites")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="run each mutant on its known killers only (killing.SELECTIONS), not on -k",
+    )
     p.add_argument("-n", dest="workers", type=int, default=2, help="xdist workers per run")
     p.add_argument("--keep", default="", help="keep each run's results directory here")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
@@ -76,7 +87,8 @@ def main() -> int:
     runs: list[Run] = []
     for name in mutants:
         print(f"mutant {name} ...", file=sys.stderr, flush=True)
-        runs.append(run_suites(name, selection, base / name, args.workers))
+        chosen = SELECTIONS[name] if args.quick and name in SELECTIONS else selection
+        runs.append(run_suites(name, chosen, base / name, args.workers))
     checked: list[Run] = []
     for name in variants:
         print(f"variant {name} ...", file=sys.stderr, flush=True)

@@ -9,14 +9,14 @@ reference controller as a ``command:`` target, the way ``bench/mutant_kill_table
   process is SIGKILLed mid-run (after a few tests have finished);
 - ``sigterm``: SIGTERM to the ``wetest run`` process alone, mid-run.
 
-The named cause is the first group's: computed with the report's own analysis
-(``wetest.report.analysis``) when it is there, else read from the legacy triage.md's first
-heading, marked "(legacy report)". Prints one row per scenario with its wall time, then
+The named cause is the first group's, computed with the report's own analysis
+(``wetest.report.analysis``). ``--quick`` runs each mutant on its known killers only
+(``killing.SELECTIONS``). Prints one row per scenario with its wall time, then
 "accuracy: N/M (P %)"; every run's results directory is kept, and ``--rescore --keep DIR``
 scores kept runs again without running them (e.g. after the analysis changed).
 
     .venv/bin/python bench/triage_accuracy.py [--scenario NAME ...] [--mutant NAME ...]
-        [-k EXPR] [-n 2] [--keep DIR] [--json] [--rescore]
+        [-k EXPR] [--quick] [-n 2] [--keep DIR] [--json] [--rescore]
 
 Exit code 1 unless every scenario names its expected cause.
 """
@@ -24,7 +24,6 @@ Exit code 1 unless every scenario names its expected cause.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import signal
@@ -37,7 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "mutants"))
-from killing import REFERENCE, Run, Selection, run_suites
+from killing import REFERENCE, SELECTIONS, Run, Selection, first_group_cause, run_suites
 
 from wetest.reference.controller.mutants import ALL as MUTANTS
 from wetest.stack import processes, state
@@ -85,7 +84,7 @@ def main() -> int:
     if args.rescore:
         rows = [score(name, keep) for name in names]
     else:
-        rows = [run_scenario(name, Selection(args.keyword), keep, args.workers) for name in names]
+        rows = [run_scenario(name, selection_of(name, args), keep, args.workers) for name in names]
     correct = sum(r.correct for r in rows)
     if args.json:
         print(json.dumps({"rows": [asdict(r) for r in rows], "correct": correct}, indent=2))
@@ -100,6 +99,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--mutant", action="append", default=[], help="mutant:NAME (repeatable)")
     p.add_argument("-k", dest="keyword", default="", help="pytest -k over the suites")
     p.add_argument("-n", dest="workers", type=int, default=2, help="xdist workers per run")
+    p.add_argument(
+        "--quick", action="store_true", help="each mutant on its known killers only (SELECTIONS)"
+    )
     p.add_argument("--keep", default="", help="keep each run's results directory here")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument(
@@ -119,6 +121,14 @@ def scenarios(args: argparse.Namespace) -> list[str]:
     if unknown:
         sys.exit(f"Unknown scenario(s) {', '.join(unknown)}. Valid: {', '.join(sorted(valid))}.")
     return names
+
+
+def selection_of(name: str, args: argparse.Namespace) -> Selection:
+    """-k for every scenario; with --quick a mutant runs on its known killers only."""
+    mutant = name.split(":", 1)[1] if name.startswith("mutant:") else ""
+    if args.quick and mutant in SELECTIONS:
+        return SELECTIONS[mutant]
+    return Selection(args.keyword)
 
 
 def expected_cause(name: str) -> str:
@@ -150,8 +160,8 @@ def score(name: str, keep: Path) -> Row:
     results_dir = keep / name.replace(":", "-")
     done = json.loads((keep / f"{results_dir.name}.scenario.json").read_text())
     expected = expected_cause(name)
-    named, how = first_group_cause(results_dir)
-    notes = [n for n in (done["note"], how) if n]
+    named = first_group_cause(results_dir) or "(no failed test)"
+    notes = [n for n in (done["note"],) if n]
     if not expected:
         notes.insert(0, "no expected cause declared")
     correct = bool(expected) and named == expected
@@ -227,31 +237,6 @@ def parent_of(pid: int) -> int:
     """The parent pid from /proc (the supervisor's parent is the `wetest run` process)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     return int(stat.rsplit(")", 1)[1].split()[1])
-
-
-def first_group_cause(results_dir: Path) -> tuple[str, str]:
-    """The cause the report's first group names, and how it was read."""
-    try:  # h2's root-cause analysis; absent before it is merged
-        analysis = importlib.import_module("wetest.report.analysis")
-    except ImportError:
-        return legacy_first_group(results_dir)
-    if not (results_dir / "results.jsonl").is_file():
-        return legacy_first_group(results_dir)
-    from wetest.report import results
-
-    groups = analysis.group(analysis.analyze(results.read(results_dir)))
-    return (str(groups[0].finding.cause), "") if groups else ("(no failed test)", "")
-
-
-def legacy_first_group(results_dir: Path) -> tuple[str, str]:
-    """Before root-cause analysis: the title of triage.md's first group."""
-    triage = results_dir / "triage.md"
-    if not triage.is_file():
-        return "(no report)", "no triage.md was written"
-    for line in triage.read_text().splitlines():
-        if line.startswith("### "):
-            return line[4:].rsplit(" (", 1)[0].strip(), "(legacy report)"
-    return "(no failed test)", "(legacy report)"
 
 
 def format_rows(rows: list[Row]) -> str:

@@ -71,6 +71,77 @@ def union(selections: Iterable[Selection]) -> Selection:
     return Selection(" or ".join(f"({k})" for k in dict.fromkeys(keys)))
 
 
+# Per mutant, a -k expression selecting tests that observe the broken clause. Keep them few:
+# every run starts a whole stack, and a killer of a lost condition waits out its timeout (the
+# exactly-once test gives up after ~15 s, the four-conditions test after 30 s). One xdist-free
+# run per controller: with one or two tests, starting workers costs more than it saves.
+# Every entry is a known killer (measured by running it); `make test` runs only its SELF_TEST;
+# ``bench/mutant_kill_table.py --quick`` and ``bench/triage_accuracy.py --quick`` run them all.
+SELECTIONS: dict[str, Selection] = {
+    "double-status-write": Selection("test_exactly_once_under_concurrent_writes_to_the_object"),
+    # deterministic: the API server refuses the Completed write until the test lifts a policy
+    "audit-in-retry": Selection("test_refused_transition_writes_emit_no_audit_event"),
+    "no-audit-recorded": Selection("test_exactly_once_under_concurrent_writes_to_the_object"),
+    "wrong-pr-name": Selection("test_deterministic_name_from_target_hash"),
+    "failed-as-completed": Selection("test_failed_completion_time_is_observation_time"),
+    "leak-pr-on-delete": Selection("test_deleting_running_we_deletes_pipelinerun"),
+    "wrong-duration": Selection("test_pending_running_completed"),
+    "no-finalizer": Selection("test_deleting_running_we_deletes_pipelinerun"),
+    "failed-does-not-block": Selection("test_failed_executions_block_the_next_on_their_target"),
+    "cooldown-by-name": Selection("test_cooldown_gate_compares_namespace_and_name"),
+    "no-cooldown-gate": Selection("test_cooldown_gate_compares_namespace_and_name"),
+    "terminal-without-completion-releases": Selection(
+        "test_terminal_execution_without_completion_time_keeps_its_pipelinerun"
+    ),
+    "release-without-cooldown": Selection("test_lock_is_held_during_cooldown_then_released"),
+    "delete-by-name": Selection("test_losers_never_delete_the_winners_pipelinerun"),
+    "single-underscore-label": Selection("test_pipelinerun_matches_documented_example"),
+    "target-param-first": Selection("test_parameters_are_passed_with_target_resource_last"),
+    "sa-from-spec": Selection("test_execution_config_service_account_and_timeout_are_ignored"),
+    "pipelinerun-timeout": Selection(
+        "test_execution_config_service_account_and_timeout_are_ignored"
+    ),
+    "non-enum-create-reason": Selection("test_workflow_id_with_spaces_and_slashes"),
+    "no-empty-part-check": Selection("test_invalid_spec_fails_before_execution and empty"),
+    "timeout-before-oom": Selection("test_failure_classification and beats"),
+    "pipeline-task-name": Selection("test_failed_task_is_first_failed_taskrun_in_child_references"),
+    "start-time-on-pre-execution": Selection("test_invalid_spec_fails_before_execution and image"),
+    "writes-failure-reason": Selection("test_failure_reason_is_not_written"),
+    "completion-time-now": Selection("test_success_takes_pipelinerun_completion_time and 1m5s"),
+    "empty-correlation-label": Selection("test_empty_correlation_label_falls_back"),
+    "started-twice-on-adoption": Selection("test_own_pipelinerun_created_before_reconcile"),
+    "zero-duration-observed": Selection("test_metrics_count_outcomes_durations_and_creations"),
+    "terminal-mirror-cleared": Selection("test_terminal_write_keeps_a_truthful_pipelinerun_status"),
+    "recreate-after-external-deletion": Selection("test_external_pipelinerun_deletion_fails_we"),
+    "created-condition-in-follow-up-write": Selection(
+        "test_pipeline_created_is_set_in_the_running_write"
+    ),
+    "running-message-without-reason": Selection(
+        "test_pipeline_running_reflects_the_executing_pipelinerun"
+    ),
+    "adopt-foreign-pipelinerun": Selection("test_concurrent_creates_on_one_target"),
+    "double-counted-outcome": Selection("test_metrics_use_only_the_defined_outcomes"),
+    "audit-phase-before-transition": Selection("test_workflow_started_event_has_the_contract"),
+    "correlation-from-remediation-request": Selection("test_correlation_label_becomes_the"),
+    "audit-on-deletion": Selection("test_lifecycle_events_are_ordered_exactly_once"),
+    "missing-spec-crashes": Selection("test_manifest_without_spec_fails"),
+    "no-target-param-without-parameters": Selection(
+        "test_without_parameters_target_resource_is_the_only_param"
+    ),
+    "hard-coded-service-account": Selection("test_controller_service_account_is_used"),
+    "terminal-rewritten": Selection("test_completed_is_final"),
+    "no-completion-time-from-pipelinerun": Selection(
+        "test_success_without_pipelinerun_completion_time_uses_now"
+    ),
+    "mirror-ignores-child-references": Selection(
+        "test_pipelinerun_status_is_mirrored_while_running"
+    ),
+    "finalizer-update-drops-spec-fields": Selection(
+        "test_valid_manifest_is_accepted_and_spec_preserved"
+    ),
+}
+
+
 @dataclass
 class Run:
     """One ``wetest run``: the outcome of every selected test."""
@@ -155,6 +226,23 @@ def failed_clauses(record: dict[str, Any]) -> list[str]:
     return sorted(failed or record.get("clauses") or [])
 
 
+def first_group_cause(results_dir: Path) -> str:
+    """The root cause the run's triage report names first ('' when no test failed)."""
+    from wetest.report import analysis, results
+
+    if not (results_dir / "results.jsonl").is_file():
+        return "(no results)"
+    groups = analysis.group(analysis.analyze(results.read(results_dir)))
+    return str(groups[0].finding.cause) if groups else ""
+
+
+def expected_root_cause(mutant: str) -> str:
+    """What a triage of this mutant's run must name first (its class declares it)."""
+    from wetest.reference.controller.mutants import ALL
+
+    return str(getattr(ALL[mutant], "expected_root_cause", "") or "")
+
+
 def killers(run: Run, reference: Run) -> list[str]:
     """Tests that fail against the mutant and passed against the reference."""
     return [n for n in run.failed() if reference.outcomes.get(n) == "passed"]
@@ -203,11 +291,18 @@ def format_table(runs: Sequence[Run], reference: Run) -> str:
         f"{len(reference.outcomes)} passed in {reference.seconds:.0f}s "
         f"({reference.selection.describe()})",
         "",
-        f"{'mutant':<22} {'kills':>5}  {'time':>5}  killing tests",
+        f"{'mutant':<38} {'kills':>5}  {'time':>5}  {'root cause named first':<40}  killing tests",
     ]
     for run in runs:
         kills = killers(run, reference)
         first = kills[0] if kills else "NOT KILLED (no selected test fails against it)"
-        lines.append(f"{run.mutant:<22} {len(kills):>5}  {run.seconds:>4.0f}s  {first}")
-        lines.extend(f"{'':<36}{name}" for name in kills[1:])
+        named, expected = first_group_cause(run.results_dir), expected_root_cause(run.mutant)
+        cause = named if named == expected else f"{named or '-'} (expected {expected or '?'})"
+        lines.append(
+            f"{run.mutant:<38} {len(kills):>5}  {run.seconds:>4.0f}s  {cause:<40}  {first}"
+        )
+        lines.extend(f"{'':<91}{name}" for name in kills[1:])
+    right = sum(first_group_cause(r.results_dir) == expected_root_cause(r.mutant) for r in runs)
+    if runs:
+        lines.append(f"\nroot cause named correctly: {right}/{len(runs)}")
     return "\n".join(lines)
