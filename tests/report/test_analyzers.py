@@ -287,6 +287,21 @@ def test_contract_deviation_uses_clause_results(folder: Folder) -> None:
     assert found.mechanical == "assertion (AssertionError) in call"
 
 
+def test_failed_soft_checks_are_a_contract_deviation_on_their_clause(folder: Folder) -> None:
+    """wetest.checks' SoftChecksFailed is an assertion about named clauses, never "unknown"."""
+    from wetest.report.results import ClauseResult
+
+    folder.fields |= {
+        "error_class": "wetest.checks.SoftChecksFailed", "clauses": ("WE-STAT-001", "WE-COND-040"),
+        "message": "1 soft check(s) failed: WE-COND-040: Timed out waiting for AuditRecorded",
+        "clause_results": {"WE-STAT-001": ClauseResult("passed"),
+                           "WE-COND-040": ClauseResult("failed", "Timed out")},
+    }  # fmt: skip
+    found = diagnose(folder.evidence())
+    assert found.cause == causes.CONTRACT_DEVIATION
+    assert found.clauses == ("WE-COND-040",)
+
+
 def test_suite_defect_and_unknown(folder: Folder) -> None:
     folder.fields |= {"error_class": "builtins.KeyError", "message": "'status'"}
     assert diagnose(folder.evidence()).cause == causes.SUITE_DEFECT

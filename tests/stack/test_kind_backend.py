@@ -24,7 +24,8 @@ from wetest.stack.tekton import release
 
 STANDINS = Path(__file__).parent / "standins"
 NAME = "wetest-t"
-FAST = release.Waits(crds=5, deployments=0.3, admission=0.3, interval=0)
+# "never ready" waits must see two polls even when a stand-in call takes 0.5 s on a loaded CI
+FAST = release.Waits(crds=5, deployments=1.5, admission=1.5, interval=0)
 
 
 @dataclass

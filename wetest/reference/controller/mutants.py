@@ -472,10 +472,12 @@ class EmptyCorrelationLabel(Reconciler):
 
     ``correlation_id`` must fall back to the WE name when the label is empty; an empty one is
     refused by the audit client's schema check (1..255), so the event is never delivered and
-    AuditRecorded is False.
+    AuditRecorded is False. The root cause a triage should name is the contract deviation on
+    WE-AUD-002 (how correlation_id is derived), not a delivery fault: the audit client refuses
+    the event exactly as it should.
     """
 
-    expected_root_cause = "audit delivery"
+    expected_root_cause = "contract deviation"
 
     def commit(self, we: Body, status: Body, event_type: audit_events.EventType) -> None:
         if (we["metadata"].get("labels") or {}).get(r.LABEL_CORRELATION_ID) != "":

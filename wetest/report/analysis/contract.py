@@ -28,6 +28,7 @@ ASSERTIONS = (
     "TerminalStateReached",
     "ConsistencyViolated",
     "MalformedAuditEvent",
+    "SoftChecksFailed",  # wetest.checks: soft checks of named clauses failed (an AssertionError)
 )
 PROGRAMMING_ERRORS = (
     "TypeError",
