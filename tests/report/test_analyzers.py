@@ -130,6 +130,10 @@ def test_multiple_successful_status_writes_in_one_reconcile(folder: Folder) -> N
     folder.add("api-calls.jsonl", [
         call("get", sub=""), call("update", 200), call("update", 200, t="2026-12-06T10:00:02.2Z"),
     ])  # fmt: skip
+    # Bursts alone prove nothing (two reconciles may write within a second): only a failing
+    # test that judges WE-STAT-002 is explained by them.
+    assert multiple_status_writes(folder.evidence()) is None
+    folder.fields |= {"clauses": ("WE-STAT-002",)}
     found = multiple_status_writes(folder.evidence())
     assert found is not None
     assert found.clauses == ("WE-STAT-002",)
@@ -235,11 +239,23 @@ def test_admission_denied(folder: Folder) -> None:
     folder.add("we.yaml", we("Pending"))
     folder.add("api-calls.jsonl", [
         call("update", 403, message="admission webhook \"deny.kubernaut.ai\" denied the request"),
-        call("create", 422, sub="", resource="pipelineruns", name=PR),
+        call("create", 422, sub="", resource="pipelineruns", name=PR,
+             message="ValidatingAdmissionPolicy 'team-labels' with binding 'x' denied request"),
+        call("create", 422, sub="", resource="pipelineruns", name=PR,
+             message='PipelineRun.tekton.dev "x" is invalid: metadata.labels: Invalid value'),
     ])  # fmt: skip
     found = admission_denied(folder.evidence())
     assert found is not None
+    # the schema's own 422 (an invalid object) is the controller's deviation, not a denial
     assert found.counts == {"403 Forbidden": 1, "422 Invalid": 1, "controller log denials": 0}
+
+
+def test_a_schema_refusal_alone_is_not_an_admission_denial(folder: Folder) -> None:
+    folder.add("we.yaml", we("Pending"))
+    invalid = 'PipelineRun.tekton.dev "x" is invalid: metadata.labels: Invalid value: "a b"'
+    folder.add("api-calls.jsonl", [call("create", 422, sub="", resource="pipelineruns",
+                                        name=PR, message=invalid)])  # fmt: skip
+    assert admission_denied(folder.evidence()) is None
 
 
 def test_a_denial_the_suite_injects_is_not_a_root_cause(folder: Folder) -> None:
@@ -254,11 +270,17 @@ def test_a_denial_the_suite_injects_is_not_a_root_cause(folder: Folder) -> None:
 
 
 def test_audit_delivery_counts_duplicates_and_losses(folder: Folder) -> None:
-    folder.add("we.yaml", we("Completed", ("AuditRecorded",)))
-    started = {"event_type": "workflow.started", "correlation_id": f"corr-{WE}"}
+    completed_we = we("Completed", ("AuditRecorded",))
+    completed_we["status"]["completionTime"] = "2026-12-06T10:00:04Z"  # 16 s before the stop
+    folder.add("we.yaml", completed_we)
+    started = {"event_type": "workflow.started", "correlation_id": f"corr-{WE}", "namespace": NS}
     folder.add("audit.json", [started, started, started])
     assert audit_delivery(folder.evidence()) is not None
-    completed = {"event_type": "workflow.completed", "correlation_id": f"corr-{WE}"}
+    completed = {
+        "event_type": "workflow.completed",
+        "correlation_id": f"corr-{WE}",
+        "namespace": NS,
+    }
     folder.add("audit.json", [started, completed, completed, completed])
     assert audit_delivery(folder.evidence()).counts == {"duplicated events": 2, "lost events": 0}
     folder.add("audit.json", [started, started, started])
@@ -302,9 +324,22 @@ def test_failed_soft_checks_are_a_contract_deviation_on_their_clause(folder: Fol
     assert found.clauses == ("WE-COND-040",)
 
 
+def test_audit_loss_needs_the_delivery_window_to_have_passed(folder: Folder) -> None:
+    """An event not yet delivered 2 s after its transition is in flight (WE-AUD-023: 10 s)."""
+    young = we("Completed", ("AuditRecorded",))
+    young["status"]["completionTime"] = "2026-12-06T10:00:18Z"  # the test stopped at 10:00:20
+    folder.add("we.yaml", young)
+    started = {"event_type": "workflow.started", "correlation_id": f"corr-{WE}", "namespace": NS}
+    folder.add("audit.json", [started])
+    assert audit_delivery(folder.evidence()) is None
+
+
 def test_suite_defect_and_unknown(folder: Folder) -> None:
-    folder.fields |= {"error_class": "builtins.KeyError", "message": "'status'"}
+    folder.fields |= {"error_class": "builtins.KeyError", "message": "'no_such_fixture_key'"}
     assert diagnose(folder.evidence()).cause == causes.SUITE_DEFECT
+    # a contract field the controller did not write is the controller's deviation
+    folder.fields |= {"error_class": "builtins.KeyError", "message": "'completionTime'"}
+    assert diagnose(folder.evidence()).cause == causes.CONTRACT_DEVIATION
     folder.fields |= {"error_class": "some.lib.Weird", "message": "odd"}
     found = diagnose(folder.evidence())
     assert found.cause == causes.UNKNOWN

@@ -369,9 +369,11 @@ class NonEnumCreateErrorReason(Reconciler):
 
     A create error other than AlreadyExists is written with a reason outside the enum; the
     API server refuses that status write with 422, so the WE never leaves Pending (§7.3 Q1).
+    The 422 comes from the CRD's own schema, not from a policy or webhook: the triage names a
+    contract deviation (the controller writes an invalid object), with the 422 as evidence.
     """
 
-    expected_root_cause = "admission denied"
+    expected_root_cause = "contract deviation"
 
     def fail_pre_execution(self, we: Body, reason: str, message: str) -> Result:
         if message.startswith(f.create_failed_message("")):
@@ -721,9 +723,13 @@ class NoTargetParamWithoutParameters(Reconciler):
 
 
 class HardCodedServiceAccount(Reconciler):
-    """Breaks WE-PR-008: the PipelineRun runs as ``default``, not the configured account."""
+    """Breaks WE-PR-008: the PipelineRun runs as ``default``, not the configured account.
 
-    expected_root_cause = "configuration"
+    A contract deviation of the controller (it ignores its own setting), not a configuration
+    error of the run: "configuration" names a wrong wetest setting.
+    """
+
+    expected_root_cause = "contract deviation"
 
     def build_pipelinerun(self, we: Body) -> Body:
         body = super().build_pipelinerun(we)

@@ -28,6 +28,7 @@ ANALYZERS: tuple[tuple[str, AnalyzerFn], ...] = (
     ("stack component died", environment.stack_component_died),
     ("controller crashed", controller.controller_crashed),
     ("controller not reconciling", controller.controller_not_reconciling),
+    ("reconcile failing", controller.reconcile_failing),
     ("admission denied", controller.admission_denied),
     ("resource-version conflict", writes.resource_version_conflict),
     ("multiple status writes per transition", writes.multiple_status_writes),

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from wetest.report.analysis.causes import AUDIT_DELIVERY, Finding, Kind, Severity
-from wetest.report.analysis.evidence import Evidence
+from wetest.report.analysis.evidence import Evidence, instant
 
 STARTED = "workflow.started"
 TERMINAL = {"Completed": "workflow.completed", "Failed": "workflow.failed"}
@@ -32,17 +32,25 @@ def audit_delivery(ev: Evidence) -> Finding | None:
     """Duplicated or lost audit events for the test's correlation ids, with the counts."""
     if not ev.wes:
         return _said_by_test(ev)
-    seen = collections.Counter((_cid(e), str(e.get("event_type") or "")) for e in ev.audit)
+    # One event per event_id (two WEs sharing a correlation id fetch the same events twice);
+    # keyed by namespace too: WEs of one name in two namespaces share the WE-name fallback.
+    unique = {str(e.get("event_id") or id(e)): e for e in ev.audit}.values()
+    seen = collections.Counter(
+        (_cid(e), str(e.get("namespace") or ""), str(e.get("event_type") or "")) for e in unique
+    )
     duplicated: dict[str, int] = {}
     lost: list[str] = []
     for we in ev.wes:
         cid, phase = correlation_id(we), str((we.get("status") or {}).get("phase") or "")
+        ns = str((we.get("metadata") or {}).get("namespace") or "")
         expected = _expected(we, phase)
         for kind, n in seen.items():
-            if kind[0] == cid and n > 1:
-                duplicated[f"{cid} {kind[1]}"] = n
-        lost += [f"{cid} {t}" for t in expected if not seen.get((cid, t))]
-        terminal = [seen.get((cid, t), 0) for t in TERMINAL.values()]
+            if kind[:2] == (cid, ns) and n > 1:
+                duplicated[f"{cid} {kind[2]}"] = n
+        lost += [
+            f"{cid} {t}" for t in expected if not seen.get((cid, ns, t)) and _overdue(ev, we, t)
+        ]
+        terminal = [seen.get((cid, ns, t), 0) for t in TERMINAL.values()]
         if phase in TERMINAL and all(n == 1 for n in terminal):  # completed AND failed
             duplicated[f"{cid} terminal events (completed and failed)"] = 2
     if not duplicated and not (lost and _audit_expected(ev)):
@@ -98,6 +106,23 @@ def _expected(we: dict[str, Any], phase: str) -> list[str]:
     if phase in TERMINAL:
         return [*started, TERMINAL[phase]]
     return []
+
+
+DELIVERY_SECONDS = 10.0
+"""WE-AUD-023: events are queryable within 10 s of the transition; younger ones are not lost."""
+
+
+def _overdue(ev: Evidence, we: dict[str, Any], event_type: str) -> bool:
+    """The event's transition is more than DELIVERY_SECONDS older than the test's end.
+
+    Evidence is collected when the test fails, often right after the transition it was
+    watching; an event not delivered yet then is in flight, not lost. A transition time the
+    WE does not show (a harness-written status) proves nothing either.
+    """
+    status = we.get("status") or {}
+    key = "startTime" if event_type == STARTED else "completionTime"
+    at, end = instant(str(status.get(key) or "")), instant(ev.result.stop)
+    return at is not None and end is not None and end - at > DELIVERY_SECONDS
 
 
 def _audit_expected(ev: Evidence) -> bool:

@@ -55,7 +55,7 @@ def contract_deviation(ev: Evidence) -> Finding | None:
     A KeyError (or similar) raised inside an ``assert`` line counts too: the check looked for
     a field the controller's object lacks (``assert X in we["metadata"]["finalizers"]``).
     """
-    if ev.error_name not in ASSERTIONS and not _inside_assert(ev):
+    if ev.error_name not in ASSERTIONS and not _inside_assert(ev) and not _missing_field(ev):
         return None
     failing = failed_clauses(ev)
     lines = [*assertion_lines(ev), *ev.wait_history.splitlines()[-WAIT_TAIL:]]
@@ -78,6 +78,42 @@ def contract_deviation(ev: Evidence) -> Finding | None:
     )
 
 
+CONTRACT_FIELDS = frozenset(
+    {
+        "status",
+        "phase",
+        "startTime",
+        "completionTime",
+        "duration",
+        "pipelineRunRef",
+        "pipelineRunStatus",
+        "failureDetails",
+        "conditions",
+        "finalizers",
+        "labels",
+        "annotations",
+        "reason",
+        "message",
+        "exitCode",
+        "failedTaskName",
+        "failedTaskIndex",
+        "failedAt",
+        "executionTimeBeforeFailure",
+        "totalTasks",
+        "naturalLanguageSummary",
+        "wasExecutionFailure",
+        "event_data",
+        "correlation_id",
+    }
+)
+"""Fields the contract requires (DOMAIN §1.3, §1.4, §4.2): a test that reads one the
+controller did not write raises KeyError: the controller deviates, the suite is fine."""
+
+
+def _missing_field(ev: Evidence) -> bool:
+    return ev.error_name == "KeyError" and ev.message.strip("'\" ") in CONTRACT_FIELDS
+
+
 def _inside_assert(ev: Evidence) -> bool:
     """The failing source line (pytest's ``>`` line) is an assert statement."""
     if ev.error_name not in PROGRAMMING_ERRORS:
@@ -89,7 +125,7 @@ def _inside_assert(ev: Evidence) -> bool:
 def suite_defect(ev: Evidence) -> Finding | None:
     """The test code itself broke (a Python programming error or a fixture that does not exist)."""
     fixture = _FIXTURE_MISSING.search(ev.longrepr)
-    if ev.error_name not in PROGRAMMING_ERRORS and not fixture:
+    if (ev.error_name not in PROGRAMMING_ERRORS and not fixture) or _missing_field(ev):
         return None
     what = fixture.group(0) if fixture else ev.error_name
     return Finding(

@@ -22,9 +22,17 @@ from wetest.report.analysis.evidence import Evidence, instant, log_time
 _EXIT = re.compile(r"exited with code (-?\d+)")
 _DENIAL = re.compile(
     r"admission webhook .* denied|denied the request|ValidatingAdmissionPolicy|"
-    r"\b(403|422)\b.*(Forbidden|Invalid|denied)",
+    r"\b403\b.*(Forbidden|denied)",
     re.I,
 )
+"""A refusal by RBAC, a policy or a webhook. A plain 422 from the CRD's own schema is not one:
+it says the controller wrote an invalid object, a contract deviation (e.g. WE-CRD-020)."""
+_RECONCILE_ERROR = re.compile(
+    r"reconcile of \S+ failed|Reconciler error|error reconciling|failed to reconcile", re.I
+)
+_EXCEPTION = re.compile(r"^\s*([A-Za-z_.]*(Error|Exception|panic)\b.*)$")
+RECONCILE_ERRORS = 2
+"""Reconcile errors for the test's WE before "every reconcile fails" is the finding."""
 _WRITE_CLAUSES = ("WE-STAT-001", "WE-STAT-002")
 _INJECTED = re.compile(r"ValidatingAdmissionPolicy '?wetest-")
 """The suites' own denials (wetest.kube.admission, policies named ``wetest-…``): a refusal the
@@ -94,6 +102,39 @@ def controller_not_reconciling(ev: Evidence) -> Finding | None:
     )
 
 
+def reconcile_failing(ev: Evidence) -> Finding | None:
+    """Every reconcile of the test's WE ends in an error (the log says so, nothing commits).
+
+    controller-runtime logs "Reconciler error" with the object, the reference "reconcile of
+    <ns>/<name> failed": the controller runs and watches, but a bug (a nil dereference on a
+    missing field, say) stops it before the clause's behaviour, which a test only sees as a
+    timeout.
+    """
+    errors = [line for line in ev.controller_log if _RECONCILE_ERROR.search(line)]
+    if len(errors) < RECONCILE_ERRORS:
+        return None
+    names = _object_names(ev)
+    calls = [c for c in ev.api_calls or [] if c.actor == "controller" and c.name in names]
+    if any(c.subresource == "status" and c.ok for c in calls):
+        return None
+    if any(c.code == 422 and c.is_write for c in calls):
+        return None  # the API server refused an invalid write: the deviation, not the loop
+    raised = [m.group(1) for line in ev.controller_log if (m := _EXCEPTION.match(line))]
+    return Finding(
+        cause=CONTROLLER_NOT_RECONCILING,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.CRITICAL,
+        headline=f"every reconcile of these WorkflowExecutions fails ({len(errors)} reconcile "
+        "errors in the controller log) and none wrote a status",
+        next_action="Read the first reconcile error and its exception in the controller log; "
+        "fix the reconcile so it reaches the clause (a missing field must fail the WE, not "
+        "the reconcile: WE-CRD-032, WE-VAL-001).",
+        clauses=ev.result.clauses,
+        counts={"reconcile errors": len(errors)},
+        lines=(errors[0], *dict.fromkeys(raised[:3])),
+    )
+
+
 def _silent_since(ev: Evidence) -> list[str]:
     """The controller log's last line, when it predates the test (the process went quiet)."""
     tail = ev.component_log("controller")
@@ -109,6 +150,7 @@ def admission_denied(ev: Evidence) -> Finding | None:
     calls = ev.api_calls or []
     denied = [c for c in calls if c.actor == "controller" and c.code in (403, 422) and c.is_write]
     denied = [c for c in denied if not _INJECTED.search(c.message)]
+    denied = [c for c in denied if c.code == 403 or _DENIAL.search(c.message)]
     logged = [x for x in ev.controller_log if _DENIAL.search(x) and not _INJECTED.search(x)]
     if not denied and not logged:
         return None

@@ -177,7 +177,7 @@ def _seen_by_test(ev: Evidence) -> Finding | None:
 
 def multiple_status_writes(ev: Evidence) -> Finding | None:
     """More than one successful controller status write inside one reconcile (WE-STAT-002)."""
-    if ev.api_calls is None:
+    if ev.api_calls is None or not _judges_write_discipline(ev):
         return None
     bursts = [b for b in reconciles(ev) if sum(c.ok and c.is_write for c in b) > 1]
     if not bursts:
@@ -198,6 +198,19 @@ def multiple_status_writes(ev: Evidence) -> Finding | None:
         },
         lines=tuple(c.describe() for c in writes[:4]),
     )
+
+
+def _judges_write_discipline(ev: Evidence) -> bool:
+    """The failing check is about WE-STAT-002 (or, without per-clause results, cites it).
+
+    Write bursts are read from API calls without bodies, and a correct controller may write
+    twice within a second in two reconciles (the Running write, then the first progress
+    write): alone they prove nothing, so they only explain a failure of the clause itself.
+    """
+    results = ev.result.clause_results
+    if results:
+        return any(c == "WE-STAT-002" and r.result == "failed" for c, r in results.items())
+    return "WE-STAT-002" in ev.result.clauses
 
 
 def uncommitted(wes: list[dict[str, Any]], prs: list[dict[str, Any]]) -> list[str]:
