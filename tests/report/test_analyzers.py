@@ -208,6 +208,18 @@ def test_controller_crashed_from_stack_json(folder: Folder) -> None:
     assert "RuntimeError: boom" in found.lines
 
 
+def test_a_refused_scrape_of_a_dead_controller_is_its_crash_not_a_dead_stack(
+    folder: Folder,
+) -> None:
+    """The metrics test's ConnectError names the controller's endpoint: the crash explains it."""
+    folder.add("stack.json", stack(controller_exit=-9))
+    folder.fields |= {
+        "error_class": "httpx.ConnectError",
+        "message": "[Errno 111] Connection refused",
+    }
+    assert diagnose(folder.evidence()).cause == causes.CONTROLLER_CRASHED
+
+
 def test_controller_crashed_from_the_harness_error(folder: Folder) -> None:
     folder.fields |= {"error_class": "wetest.errors.ControllerCrashed",
                       "message": "The controller under test (x) exited with code 137."}  # fmt: skip

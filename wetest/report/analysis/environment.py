@@ -160,6 +160,8 @@ def stack_component_died(ev: Evidence) -> Finding | None:
     }
     died = ev.error_name == "DependencyDied"
     unreachable = bool(_API_DOWN.search(ev.message)) and ev.error_name not in ("WaitTimeout",)
+    if unreachable and not dead and _controller_dead(ev):
+        unreachable = False  # the refused connection was the dead controller's (its metrics)
     if not dead and not died and not unreachable:
         return None
     lines = [f"stack.json: {name} exited with code {c.exit_code}" for name, c in dead.items()]
@@ -180,6 +182,11 @@ def stack_component_died(ev: Evidence) -> Finding | None:
         lines=tuple(lines),
         command="wetest doctor",
     )
+
+
+def _controller_dead(ev: Evidence) -> bool:
+    """stack.json saw the controller under test dead (its own analyzer explains the test)."""
+    return bool(ev.stack and ev.stack.controller is not None and not ev.stack.controller.alive)
 
 
 def _run_command(ev: Evidence) -> str:
