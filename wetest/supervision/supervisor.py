@@ -16,7 +16,6 @@ import shutil
 import signal
 import sys
 import threading
-import time
 import traceback
 from pathlib import Path
 
@@ -110,7 +109,8 @@ class Supervisor:
                 self.orphaned = True
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
-            time.sleep(OWNER_POLL)  # polling a pid: there is no event for another's exit
+            if self.stop.wait(OWNER_POLL):  # a pid has no exit event; a stop ends the watch
+                return
 
     def serve(self, running: Running) -> None:
         while not self.stop.is_set():

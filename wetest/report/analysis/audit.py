@@ -59,17 +59,7 @@ def audit_delivery(ev: Evidence) -> Finding | None:
     counts["lost events"] = len(lost) if _audit_expected(ev) else 0
     lines = [f"{key}: {n} events (expected 1)" for key, n in duplicated.items()]
     lines += [f"{key}: no event in DataStorage" for key in lost if _audit_expected(ev)]
-    what = "duplicated" if duplicated else "lost"
-    return Finding(
-        cause=AUDIT_DELIVERY,
-        kind=Kind.CONTROLLER_DEFECT,
-        severity=Severity.HIGH,
-        headline=HEADLINE.format(what=what),
-        next_action=NEXT_ACTION,
-        clauses=CLAUSES,
-        counts=counts,
-        lines=tuple(lines[:5]),
-    )
+    return _finding("duplicated" if duplicated else "lost", counts, tuple(lines[:5]))
 
 
 def _said_by_test(ev: Evidence) -> Finding | None:
@@ -78,6 +68,13 @@ def _said_by_test(ev: Evidence) -> Finding | None:
     if not said:
         return None
     what = "duplicated" if re.search(r"duplicate|twice", said, re.I) else "lost"
+    return _finding(what, {"audit assertions failed": 1}, (said,), corroborated=False)
+
+
+def _finding(
+    what: str, counts: dict[str, int], lines: tuple[str, ...], corroborated: bool = True
+) -> Finding:
+    """The one audit-delivery finding, from the audit trail or from the test's own words."""
     return Finding(
         cause=AUDIT_DELIVERY,
         kind=Kind.CONTROLLER_DEFECT,
@@ -85,9 +82,9 @@ def _said_by_test(ev: Evidence) -> Finding | None:
         headline=HEADLINE.format(what=what),
         next_action=NEXT_ACTION,
         clauses=CLAUSES,
-        counts={"audit assertions failed": 1},
-        lines=(said,),
-        corroborated=False,
+        counts=counts,
+        lines=lines,
+        corroborated=corroborated,
     )
 
 
