@@ -51,7 +51,8 @@ def test_watch_with_no_events_returns_promptly_at_the_deadline(kube_api, namespa
         )
         == []
     )
-    assert 0.4 <= time.monotonic() - start < 0.7
+    # far below the server's own watch timeout (SERVER_TIMEOUT), with room for a loaded CI machine
+    assert 0.4 <= time.monotonic() - start < 0.4 + 2.0
 
 
 def test_stop_event_ends_an_endless_watch(kube_api, namespace):
@@ -69,7 +70,7 @@ def test_stop_event_ends_an_endless_watch(kube_api, namespace):
         )
         == []
     )
-    assert time.monotonic() - start < 0.3 + watching.STOP_SLICE + 0.2
+    assert time.monotonic() - start < 0.3 + watching.STOP_SLICE + 2.0  # not SERVER_TIMEOUT
     timer.join()
 
 

@@ -35,7 +35,7 @@ def test_timeout_message_names_expectation_time_and_history():
             probe, ex.has_phase("Completed"), timeout=0.6, scale=1, description="the run to finish"
         )
     elapsed = time.monotonic() - started
-    assert 0.6 <= elapsed < 1.0
+    assert 0.6 <= elapsed < 2.0
     text = str(caught.value)
     first = text.splitlines()[0]
     assert first.startswith("Timed out after 0.6")
@@ -59,7 +59,7 @@ def test_terminal_state_stops_at_once_with_details():
     started = time.monotonic()
     with pytest.raises(TerminalStateReached) as caught:
         eventually(probe, ex.has_phase("Completed"), timeout=10, scale=1)
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2  # the timeout is 10 s
     assert "OOMKilled" in str(caught.value).splitlines()[0]
     assert "container killed" in str(caught.value)
 

@@ -82,7 +82,7 @@ def test_waiting_for_completed_stops_at_once_on_failed(kube_api, namespace):
     reaction = time.monotonic() - written["at"]
     timer.join()
     print(f"terminal stop {reaction * 1000:.1f} ms after the Failed write")
-    assert reaction < 0.5
+    assert reaction < 2  # the wait's timeout is 30 s
     headline = str(caught.value).splitlines()[0]
     assert "the phase is Failed, which can never become Completed" in headline
     assert "reason='TaskFailed'" in headline
@@ -127,12 +127,12 @@ def test_consistently_holds_then_catches_a_change(kube_api, namespace):
         consistently(probe, ex.has_phase("Running"), duration=0.5, scale=1)["status"]["phase"]
         == "Running"
     )
-    assert 0.5 <= time.monotonic() - start < 0.9
+    assert 0.5 <= time.monotonic() - start < 2.5
     timer = later(0.1, lambda: objects.patch_status(kube_api, ref, {"phase": "Pending"}))
     start = time.monotonic()
     with pytest.raises(ConsistencyViolated, match="Expected phase is Running to hold"):
         consistently(probe, ex.has_phase("Running"), duration=10, scale=1)
-    assert time.monotonic() - start < 1
+    assert time.monotonic() - start < 3  # the duration is 10 s
     timer.join()
 
 
