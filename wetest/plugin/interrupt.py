@@ -21,6 +21,7 @@ import datetime as dt
 import os
 import signal
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from types import FrameType
 from typing import Any
@@ -50,6 +51,7 @@ class Interrupter:
         self.worker_procs: list[Any] = []  # xdist workers' subprocess.Popen objects
         self.finishing = False
         self.stack = ExitStack()
+        self.last_words: Callable[[], object] | None = None  # the results writer (results.py)
 
     def install(self) -> None:
         self.stack.enter_context(interruption.handling(self.handle))
@@ -60,7 +62,7 @@ class Interrupter:
         self.received = interruption.Interruption.now(signum)
         self._kill_workers()
         self._stop_own_stack()
-        _watchdog(interruption.exit_code(signum))
+        _watchdog(interruption.exit_code(signum), self.last_words)
         if not self.finishing:
             name = interruption.signal_name(signum)
             raise KeyboardInterrupt(f"wetest: run interrupted by {name}")
@@ -139,9 +141,20 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-def _watchdog(code: int) -> None:
-    """End the process if the orderly stop hangs (a teardown waiting on a dead stack)."""
-    timer = threading.Timer(WATCHDOG, lambda: os._exit(code))
+def _watchdog(code: int, last_words: Callable[[], object] | None) -> None:
+    """End the process if the orderly stop hangs, keeping the results recorded so far.
+
+    It hangs on a teardown waiting for a dead stack, or on a machine so loaded that the
+    orderly stop outlasts the promise.
+    """
+
+    def expire() -> None:
+        if last_words is not None:
+            with contextlib.suppress(Exception):  # exiting matters more than the last write
+                last_words()
+        os._exit(code)
+
+    timer = threading.Timer(WATCHDOG, expire)
     timer.daemon = True
     timer.start()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
 from wetest.plugin.stack import HANDLE_KEY
 from wetest.report import build
 from wetest.stack import apiaudit, state
+from wetest.supervision import interruption
 
 RECORDS = pytest.StashKey[dict[str, dict[str, Any]]]()
 STARTED = pytest.StashKey[str]()
@@ -35,6 +37,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[RECORDS] = {}
     session.config.stash[STARTED] = _now()
     session.config.stash[SESSION] = session
+    interrupter = interrupt.get(session.config)
+    if interrupter is not None:
+        interrupter.last_words = lambda: write_records(session)
 
 
 def _info(report: pytest.TestReport) -> dict[str, Any]:
@@ -143,21 +148,9 @@ def _fail_fast(config: pytest.Config, rec: dict[str, Any]) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if workers.is_worker(config) or RECORDS not in config.stash:
+    out = write_records(session)
+    if out is None:
         return
-    interrupter = interrupt.get(config)
-    if interrupter is not None:
-        interrupter.mark_cut_off(config.stash[RECORDS], blank_record)
-    records = list(config.stash[RECORDS].values())
-    if not any(r["we"] or r["clauses"] for r in records) and not _interrupted(config):
-        return  # not a wetest run: leave no files behind
-    out = session_results_dir(config)
-    with (out / "results.jsonl").open("w") as handle:
-        for rec in records:
-            handle.write(json.dumps(rec) + "\n")
-    info = run_info(config, int(session.exitstatus))
-    info["interrupted"] = interrupter.summary(session, len(records)) if interrupter else None
-    (out / "run.json").write_text(json.dumps(info, indent=2))
     _keep_logs(config, out)
     try:
         build.build(out)
@@ -165,6 +158,45 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.issue_config_time_warning(
             pytest.PytestWarning(f"triage report failed: {exc}"), stacklevel=2
         )
+
+
+_WRITING = threading.Lock()
+
+
+def write_records(session: pytest.Session) -> Path | None:
+    """results.jsonl and run.json, each replaced whole (never seen half-written).
+
+    Called at session finish and, on an interrupted run whose orderly stop outlasts the
+    watchdog (a loaded machine), by the watchdog just before it ends the process: the results
+    recorded so far are kept either way. Returns the results folder, or None when this is not
+    a wetest session (then nothing is written).
+    """
+    config = session.config
+    if workers.is_worker(config) or RECORDS not in config.stash:
+        return None
+    with _WRITING:
+        interrupter = interrupt.get(config)
+        if interrupter is not None:
+            interrupter.mark_cut_off(config.stash[RECORDS], blank_record)
+        records = list(config.stash[RECORDS].values())
+        if not any(r["we"] or r["clauses"] for r in records) and not _interrupted(config):
+            return None  # not a wetest run: leave no files behind
+        out = session_results_dir(config)
+        lines = "".join(json.dumps(rec) + "\n" for rec in records)
+        _replace(out / "results.jsonl", lines)
+        status = int(session.exitstatus)
+        if interrupter is not None and interrupter.received is not None:
+            status = interruption.exit_code(interrupter.received.signum)  # also before finish
+        info = run_info(config, status)
+        info["interrupted"] = interrupter.summary(session, len(records)) if interrupter else None
+        _replace(out / "run.json", json.dumps(info, indent=2))
+        return out
+
+
+def _replace(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def _interrupted(config: pytest.Config) -> bool:
