@@ -92,51 +92,51 @@ def test_workflow_started_event_has_the_contract_fields(we_kube, we_create, we_a
 
 
 def terminal_event(
-    we_kube, we_create, we_audit, scenario: str, phase: str, event_type: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run a WE to ``phase``; return its one ``event_type`` event and its terminal status.
+    we_audit, we: dict[str, Any], done: dict[str, Any], event_type: str, outcome: str
+) -> dict[str, Any]:
+    """The WE's one ``event_type`` event, checked for what completed and failed ones share.
 
-    Checks what the completed and the failed event share: the envelope, the common data, and
-    start, completion and PipelineRun taken from the status that commits the transition.
+    The envelope, action and outcome, the common data, and start, completion and PipelineRun
+    taken from the status that committed the terminal transition (``done``).
     """
-    we = we_create(scenario=scenario)
     name = we["metadata"]["name"]
-    with check("WE-STAT-001"):
-        done = eventually(
-            objects.Probe(we_kube, we_create.ref(we)), ex.has_phase(phase), timeout=15
-        )
-
     event = one_event(we_audit, name, event_type)
-
     assert_envelope(event, we, name)
+    action = event_type.removeprefix("workflow.")
+    assert (event["event_action"], event["event_outcome"]) == (action, outcome)
     data, status = event["event_data"], done["status"]
-    assert_common_data(data, we, phase)
+    assert_common_data(data, we, status["phase"])
     assert same_instant(data["started_at"], status["startTime"])
     assert same_instant(data["completed_at"], status["completionTime"])
     assert data["pipelinerun_name"] == status["pipelineRunRef"]["name"]
-    return event, status
+    return event
 
 
 @pytest.mark.we_conformance("audit", "WE-AUD-011", "WE-AUD-003", "WE-AUD-001", "WE-STAT-001")
 def test_workflow_completed_event_has_the_contract_fields(we_kube, we_create, we_audit):
-    event, status = terminal_event(
-        we_kube, we_create, we_audit, "succeed after=1s", "Completed", "workflow.completed"
-    )
+    we = we_create(scenario="succeed after=1s")
+    with check("WE-STAT-001"):
+        done = eventually(
+            objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Completed"), timeout=15
+        )
 
-    assert (event["event_action"], event["event_outcome"]) == ("completed", "success")
-    data = event["event_data"]
-    assert data["duration"] == status["duration"]
-    assert "failure_reason" not in data
+    event = terminal_event(we_audit, we, done, "workflow.completed", "success")
+
+    assert event["event_data"]["duration"] == done["status"]["duration"]
+    assert "failure_reason" not in event["event_data"]
 
 
 @pytest.mark.we_conformance("audit", "WE-AUD-012", "WE-AUD-003", "WE-AUD-001", "WE-STAT-001")
 def test_workflow_failed_event_carries_failure_details(we_kube, we_create, we_audit):
-    event, status = terminal_event(
-        we_kube, we_create, we_audit, "fail reason=task after=1s", "Failed", "workflow.failed"
-    )
+    we = we_create(scenario="fail reason=task after=1s")
+    with check("WE-STAT-001"):
+        failed = eventually(
+            objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15
+        )
 
-    assert (event["event_action"], event["event_outcome"]) == ("failed", "failure")
-    data, details = event["event_data"], status["failureDetails"]
+    event = terminal_event(we_audit, we, failed, "workflow.failed", "failure")
+
+    data, details = event["event_data"], failed["status"]["failureDetails"]
     assert data["failure_reason"] == "TaskFailed" == details["reason"]
     assert data["failure_message"] == details["message"]
     assert data["failed_task_name"] == details["failedTaskName"] != ""
