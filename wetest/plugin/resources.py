@@ -103,14 +103,22 @@ class Creator:
         target = target or default_target(namespace, name)
         body = body or manifests.workflow_execution(name, namespace, target, **kwargs)
         if scenario is not None:
-            body["spec"]["parameters"] = {
-                **(body["spec"].get("parameters") or {}),
-                scenarios.PARAM: checked_scenario(scenario),
-            }
+            self.play(body, scenario)
         ref = objects.ObjectRef.workflow_execution(namespace, body["metadata"]["name"])
         created = objects.create(self.api, ref.collection(), body)
         self.created.append(created)
         return created
+
+    def play(self, body: dict[str, Any], scenario: str) -> None:
+        """Make the WE's PipelineRun play ``scenario`` (the one place that knows how).
+
+        The stand-in tier reads ``spec.parameters.WETEST_SCENARIO`` (kept next to the WE's
+        other parameters); a real-Tekton tier would point the WE at the scenario's bundle here.
+        """
+        body["spec"]["parameters"] = {
+            **(body["spec"].get("parameters") or {}),
+            scenarios.PARAM: checked_scenario(scenario),
+        }
 
     def running(
         self,
