@@ -6,6 +6,7 @@ scenario parameter, Tekton's final condition) and that a deny policy is enforced
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -109,3 +110,20 @@ def test_denying_refuses_the_matched_write_until_lifted(kube_api, creator, names
         allowed = ex.satisfies(lambda r: not r, "the create is allowed")
         eventually(lambda: denial.refuses("POST", path, body), allowed, timeout=15)
     assert denial.lifted
+
+
+def test_running_returns_the_running_we_and_its_started_pipelinerun(creator):
+    """No controller runs here: the test plays it (WE Running, then the PipelineRun started)."""
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(creator.running, "we-r", timeout=30)
+        ref = objects.ObjectRef.workflow_execution(creator.namespace, "we-r")
+        eventually(objects.Probe(creator.api, ref), ex.exists(), timeout=10)
+        assert objects.get(creator.api, ref)["spec"]["parameters"] == {
+            "WETEST_SCENARIO": "run-forever"
+        }
+        running = {"phase": "Running", "pipelineRunRef": {"name": "pr-r"}}
+        objects.patch_status(creator.api, ref, running)
+        pipelinerun(creator, "pr-r")
+        we, pr = waiting.result(timeout=30)
+    assert we["status"]["phase"] == "Running"
+    assert (pr["metadata"]["name"], pr["status"]["conditions"][0]["reason"]) == ("pr-r", "Running")
