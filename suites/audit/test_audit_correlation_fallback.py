@@ -21,7 +21,7 @@ AUDIT_BUDGET = 10
 def test_empty_correlation_label_falls_back_to_the_we_name(we_kube, we_create, we_audit):
     we = we_create(
         labels={"kubernaut.ai/correlation-id": ""},
-        parameters={"WETEST_SCENARIO": "succeed after=500ms"},
+        scenario="succeed after=500ms",
     )
     name = we["metadata"]["name"]
     eventually(objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Completed"), timeout=15)

@@ -25,7 +25,6 @@ AUDIT_BUDGET = 10
 WORKFLOW_ID = "test-workflow"
 WORKFLOW_VERSION = "v1.0.0"
 IMAGE = "ghcr.io/kubernaut/workflows/test@sha256:abc123"
-RUN_FOREVER = {"WETEST_SCENARIO": "run-forever"}
 
 
 def instant(text: str) -> datetime:
@@ -73,7 +72,7 @@ def assert_common_data(data: dict[str, Any], we: dict[str, Any], phase: str) -> 
     "audit", "WE-AUD-001", "WE-AUD-002", "WE-AUD-003", "WE-AUD-010", "WE-AUD-023", "WE-STAT-001"
 )
 def test_workflow_started_event_has_the_contract_fields(we_kube, we_create, we_audit):
-    we = we_create(parameters=RUN_FOREVER)
+    we = we_create(scenario="run-forever")
     name = we["metadata"]["name"]
     with check("WE-STAT-001"):
         running = eventually(
@@ -92,51 +91,55 @@ def test_workflow_started_event_has_the_contract_fields(we_kube, we_create, we_a
         assert absent not in data, f"{absent} in a workflow.started event: {data}"
 
 
+def terminal_event(
+    we_audit, we: dict[str, Any], done: dict[str, Any], event_type: str, outcome: str
+) -> dict[str, Any]:
+    """The WE's one ``event_type`` event, checked for what completed and failed ones share.
+
+    The envelope, action and outcome, the common data, and start, completion and PipelineRun
+    taken from the status that committed the terminal transition (``done``).
+    """
+    name = we["metadata"]["name"]
+    event = one_event(we_audit, name, event_type)
+    assert_envelope(event, we, name)
+    action = event_type.removeprefix("workflow.")
+    assert (event["event_action"], event["event_outcome"]) == (action, outcome)
+    data, status = event["event_data"], done["status"]
+    assert_common_data(data, we, status["phase"])
+    assert same_instant(data["started_at"], status["startTime"])
+    assert same_instant(data["completed_at"], status["completionTime"])
+    assert data["pipelinerun_name"] == status["pipelineRunRef"]["name"]
+    return event
+
+
 @pytest.mark.we_conformance("audit", "WE-AUD-011", "WE-AUD-003", "WE-AUD-001", "WE-STAT-001")
 def test_workflow_completed_event_has_the_contract_fields(we_kube, we_create, we_audit):
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
-    name = we["metadata"]["name"]
+    we = we_create(scenario="succeed after=1s")
     with check("WE-STAT-001"):
         done = eventually(
             objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Completed"), timeout=15
         )
 
-    event = one_event(we_audit, name, "workflow.completed")
+    event = terminal_event(we_audit, we, done, "workflow.completed", "success")
 
-    assert_envelope(event, we, name)
-    assert (event["event_action"], event["event_outcome"]) == ("completed", "success")
-    data = event["event_data"]
-    assert_common_data(data, we, "Completed")
-    status = done["status"]
-    assert same_instant(data["started_at"], status["startTime"])
-    assert same_instant(data["completed_at"], status["completionTime"])
-    assert data["duration"] == status["duration"]
-    assert data["pipelinerun_name"] == status["pipelineRunRef"]["name"]
-    assert "failure_reason" not in data
+    assert event["event_data"]["duration"] == done["status"]["duration"]
+    assert "failure_reason" not in event["event_data"]
 
 
 @pytest.mark.we_conformance("audit", "WE-AUD-012", "WE-AUD-003", "WE-AUD-001", "WE-STAT-001")
 def test_workflow_failed_event_carries_failure_details(we_kube, we_create, we_audit):
-    we = we_create(parameters={"WETEST_SCENARIO": "fail reason=task after=1s"})
-    name = we["metadata"]["name"]
+    we = we_create(scenario="fail reason=task after=1s")
     with check("WE-STAT-001"):
         failed = eventually(
             objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Failed"), timeout=15
         )
 
-    event = one_event(we_audit, name, "workflow.failed")
+    event = terminal_event(we_audit, we, failed, "workflow.failed", "failure")
 
-    assert_envelope(event, we, name)
-    assert (event["event_action"], event["event_outcome"]) == ("failed", "failure")
-    data = event["event_data"]
-    assert_common_data(data, we, "Failed")
-    status, details = failed["status"], failed["status"]["failureDetails"]
+    data, details = event["event_data"], failed["status"]["failureDetails"]
     assert data["failure_reason"] == "TaskFailed" == details["reason"]
     assert data["failure_message"] == details["message"]
     assert data["failed_task_name"] == details["failedTaskName"] != ""
-    assert same_instant(data["started_at"], status["startTime"])
-    assert same_instant(data["completed_at"], status["completionTime"])
-    assert data["pipelinerun_name"] == status["pipelineRunRef"]["name"]
 
 
 @pytest.mark.we_conformance(
@@ -170,7 +173,7 @@ def test_correlation_label_becomes_the_correlation_id(we_kube, we_create, we_aud
     correlation = f"test-corr-{we_name}"
     we = we_create(
         labels={"kubernaut.ai/correlation-id": correlation},
-        parameters={"WETEST_SCENARIO": "succeed after=500ms"},
+        scenario="succeed after=500ms",
     )
     eventually(objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Completed"), timeout=15)
 
@@ -189,7 +192,7 @@ def test_correlation_label_becomes_the_correlation_id(we_kube, we_create, we_aud
 def test_lifecycle_events_are_ordered_exactly_once_and_deletion_adds_none(
     we_kube, we_create, we_audit, we_datastorage
 ):
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
+    we = we_create(scenario="succeed after=1s")
     name = we["metadata"]["name"]
     probe = objects.Probe(we_kube, we_create.ref(we))
     eventually(probe, ex.has_phase("Completed"), timeout=15)
@@ -221,7 +224,7 @@ def test_lifecycle_events_are_ordered_exactly_once_and_deletion_adds_none(
 )
 def test_exactly_once_under_concurrent_writes_to_the_object(we_kube, we_create, we_audit):
     """Metadata writes race the controller's status writes (409s); audit stays exactly once."""
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=2s"})
+    we = we_create(scenario="succeed after=2s")
     ref = we_create.ref(we)
     stop = threading.Event()
     writes: list[int] = []

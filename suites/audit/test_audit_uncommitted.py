@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from kubernetes import client
-from kubernetes.client.rest import ApiException
 
 from wetest import check, consistently, eventually
 from wetest import expectations as ex
@@ -24,52 +23,30 @@ from wetest.kube import admission, objects
 DENIAL = "wetest holds the Completed write back"
 
 
-def _policy(name: str, we_name: str) -> dict[str, Any]:
-    expression = (
+def _expression(we_name: str) -> str:
+    return (
         f"object.metadata.name != '{we_name}' || !has(object.status) || "
         "!has(object.status.phase) || object.status.phase != 'Completed'"
     )
-    status_writes = admission.rule(
-        "kubernaut.ai", "v1alpha1", "workflowexecutions/status", "UPDATE"
-    )
-    return admission.deny_policy(name, status_writes, expression, DENIAL)
-
-
-def _denied(api: client.ApiClient, we: dict[str, Any]) -> bool:
-    meta = we["metadata"]
-    current = objects.get(
-        api, objects.ObjectRef.workflow_execution(meta["namespace"], meta["name"])
-    )
-    current["status"] = {**(current.get("status") or {}), "phase": "Completed"}
-    try:
-        client.CustomObjectsApi(api).replace_namespaced_custom_object_status(
-            "kubernaut.ai",
-            "v1alpha1",
-            meta["namespace"],
-            "workflowexecutions",
-            meta["name"],
-            current,
-            dry_run="All",
-        )
-    except ApiException as exc:
-        return DENIAL in str(exc.body)
-    return False
 
 
 @pytest.fixture
-def hold_completed(we_kube: client.ApiClient, we_name: str) -> Iterator[Any]:
-    """Install the policy for this test's WE; yield a function that lifts it."""
-    name = f"wetest-hold-{we_name}"
-    admission.install(we_kube, _policy(name, we_name))
-    lifted = []
+def hold_completed(we_kube: client.ApiClient, we_name: str) -> Iterator[admission.Denial]:
+    """Refuse the Completed status write of this test's WE until the test lifts it."""
+    status_writes = admission.rule(
+        "kubernaut.ai", "v1alpha1", "workflowexecutions/status", "UPDATE"
+    )
+    with admission.denying(
+        we_kube, f"wetest-hold-{we_name}", status_writes, _expression(we_name), DENIAL
+    ) as denial:
+        yield denial
 
-    def lift() -> None:
-        if not lifted:
-            admission.remove(we_kube, name)
-            lifted.append(True)
 
-    yield lift
-    lift()
+def _completed(api: client.ApiClient, ref: objects.ObjectRef) -> dict[str, Any]:
+    """The WE as it is, with phase Completed: the write the policy must refuse."""
+    current = objects.get(api, ref)
+    current["status"] = {**(current.get("status") or {}), "phase": "Completed"}
+    return current
 
 
 @pytest.mark.we_long
@@ -77,17 +54,16 @@ def hold_completed(we_kube: client.ApiClient, we_name: str) -> Iterator[Any]:
 def test_refused_transition_writes_emit_no_audit_event(
     we_kube, we_create, we_name, hold_completed, we_audit
 ):
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=2s"})
-    probe = objects.Probe(we_kube, we_create.ref(we))
+    we = we_create(scenario="succeed after=2s")
+    ref = we_create.ref(we)
+    probe = objects.Probe(we_kube, ref)
     running = eventually(probe, ex.has_phase("Running"), timeout=15)
     eventually(
-        lambda: _denied(we_kube, running),
+        lambda: hold_completed.refuses("PUT", ref.path("status"), _completed(we_kube, ref)),
         ex.satisfies(bool, "the policy refuses a Completed write"),
         timeout=15,
     )
-    pr_ref = objects.ObjectRef.pipeline_run(
-        "kubernaut-workflows", running["status"]["pipelineRunRef"]["name"]
-    )
+    pr_ref = we_create.pipelinerun_ref(running)
     eventually(
         objects.Probe(we_kube, pr_ref), ex.has_condition("Succeeded", status="True"), timeout=20
     )
@@ -95,7 +71,7 @@ def test_refused_transition_writes_emit_no_audit_event(
     consistently(probe, ex.has_phase("Running"))
 
     with check("WE-STAT-001"):
-        hold_completed()
+        hold_completed.lift()
         eventually(probe, ex.has_phase("Completed"), timeout=30)
 
     audit = we_audit.probe(we_name, event_category="workflow")

@@ -20,7 +20,6 @@ from wetest.domain.comparison import Samples, labels_match, message_matches
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 TOTAL = "workflowexecution_reconciler_total"
 DURATION = "workflowexecution_reconciler_duration_seconds"
 CREATIONS = "workflowexecution_reconciler_pipelinerun_creations_total"
@@ -78,7 +77,10 @@ def test_events_on_a_successful_execution(we_kube, we_create, we_namespace):
     # WE-EVT-001 shows placeholders: the fixed prefix, then each value by substring (§0.6).
     assert created.type == "Normal"
     assert message_matches(
-        created.message, "Created PipelineRun <ns>/<name>", ns=EXECUTION_NAMESPACE, name=pr
+        created.message,
+        "Created PipelineRun <ns>/<name>",
+        ns=we_create.execution_namespace,
+        name=pr,
     ), created.message
     assert completed.type == "Normal"
     assert message_matches(
@@ -94,9 +96,7 @@ def test_events_on_a_successful_execution(we_kube, we_create, we_namespace):
 
 @pytest.mark.we_conformance("audit", "WE-EVT-001", "WE-VAL-001")
 def test_events_on_failed_executions(we_kube, we_create, we_name, we_namespace):
-    running_failure = we_create(
-        f"{we_name[:36]}-run", parameters={"WETEST_SCENARIO": "fail reason=task"}
-    )
+    running_failure = we_create(f"{we_name[:36]}-run", scenario="fail reason=task")
     pre_failure = we_create(f"{we_name[:36]}-pre", container_image="")
     with check("WE-VAL-001"):
         for we in (running_failure, pre_failure):
@@ -126,8 +126,8 @@ def test_metrics_count_outcomes_durations_and_creations(we_kube, we_create, we_n
     before = scrape(we_target)
     created = [
         # runs >= 2 s, so its observed duration (>= 1 s at second precision) is not 0
-        we_create(f"{we_name[:36]}-ok", parameters={"WETEST_SCENARIO": "succeed after=2s"}),
-        we_create(f"{we_name[:36]}-run", parameters={"WETEST_SCENARIO": "fail reason=task"}),
+        we_create(f"{we_name[:36]}-ok", scenario="succeed after=2s"),
+        we_create(f"{we_name[:36]}-run", scenario="fail reason=task"),
         we_create(f"{we_name[:36]}-pre", container_image=""),
     ]
     ended = [

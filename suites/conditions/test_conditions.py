@@ -19,9 +19,7 @@ from wetest.domain.comparison import message_matches, same_instant
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 REASON_PATTERN = re.compile(r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
-RUN_FOREVER = {"WETEST_SCENARIO": "run-forever"}
 
 CREATED = "TektonPipelineCreated"
 RUNNING = "TektonPipelineRunning"
@@ -53,32 +51,9 @@ def audit_recorded(event_type: str) -> ex.Expectation:
     )
 
 
-def pr_probe(we_kube: Any, target: str) -> objects.Probe:
-    ref = objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pipelinerun_name(target))
-    return objects.Probe(we_kube, ref)
-
-
-def write_pr_failure(we_kube: Any, pr_name: str, reason: str, message: str) -> None:
-    """Finish a run-forever PipelineRun as a test harness does (WE-STAT-005)."""
-    ref = objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pr_name)
-
-    def mutate(pr: dict[str, Any]) -> None:
-        pr["status"]["conditions"] = [
-            {
-                "type": "Succeeded",
-                "status": "False",
-                "reason": reason,
-                "message": message,
-                "lastTransitionTime": datetime.now().astimezone().isoformat(timespec="seconds"),
-            }
-        ]
-
-    objects.update_status_with_retry(we_kube, ref, mutate)
-
-
 @pytest.mark.we_conformance("conditions", "WE-COND-010", "WE-RUN-010", "WE-STAT-002")
 def test_pipeline_created_is_set_in_the_running_write(we_kube, we_create):
-    we = we_create(parameters=RUN_FOREVER)
+    we = we_create(scenario="run-forever")
     pr = pipelinerun_name(we["spec"]["targetResource"])
     probe = objects.Probe(we_kube, we_create.ref(we))
 
@@ -94,13 +69,13 @@ def test_pipeline_created_is_set_in_the_running_write(we_kube, we_create):
         created["message"],
         "PipelineRun <name> created in <ns> namespace",
         name=pr,
-        ns=EXECUTION_NAMESPACE,
+        ns=we_create.execution_namespace,
     ), created["message"]
 
 
 @pytest.mark.we_conformance("conditions", "WE-COND-020", "WE-COND-003", "WE-RUN-020", "WE-RUN-023")
 def test_pipeline_running_reflects_the_executing_pipelinerun(we_kube, we_create):
-    we = we_create(parameters=RUN_FOREVER)
+    we = we_create(scenario="run-forever")
     probe = objects.Probe(we_kube, we_create.ref(we))
 
     running = eventually(
@@ -123,7 +98,7 @@ def test_pipeline_running_reflects_the_executing_pipelinerun(we_kube, we_create)
 
 @pytest.mark.we_conformance("conditions", "WE-COND-030", "WE-COND-005", "WE-RUN-021")
 def test_pipeline_complete_true_when_the_pipelinerun_succeeds(we_kube, we_create):
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
+    we = we_create(scenario="succeed after=1s")
     probe = objects.Probe(we_kube, we_create.ref(we))
 
     with check("WE-RUN-021"):
@@ -155,7 +130,7 @@ def test_pipeline_complete_true_when_the_pipelinerun_succeeds(we_kube, we_create
 def test_pipeline_complete_false_when_the_pipelinerun_fails(
     we_kube, we_create, scenario, reason, message
 ):
-    we = we_create(parameters={"WETEST_SCENARIO": scenario})
+    we = we_create(scenario=scenario)
     probe = objects.Probe(we_kube, we_create.ref(we))
 
     failed = eventually(
@@ -196,13 +171,13 @@ def test_pipeline_complete_false_when_the_pipelinerun_fails(
 def test_pipeline_complete_false_reason_by_failure_reason(
     we_kube, we_create, pr_reason, pr_message, reason, message
 ):
-    we = we_create(parameters=RUN_FOREVER)
+    we = we_create(scenario="run-forever")
     probe = objects.Probe(we_kube, we_create.ref(we))
     running = eventually(probe, ex.has_condition(RUNNING, status="True"), timeout=30)
 
-    with check("WE-STAT-005"):
-        write_pr_failure(
-            we_kube, running["status"]["pipelineRunRef"]["name"], pr_reason, pr_message
+    with check("WE-STAT-005"):  # finish the run-forever PipelineRun as a harness does
+        we_create.finish(
+            we_create.pipelinerun_ref(running), "fail", reason=pr_reason, message=pr_message
         )
 
     failed = eventually(probe, ex.has_phase("Failed"), timeout=15)
@@ -218,14 +193,11 @@ def test_pipeline_complete_false_reason_by_failure_reason(
 
 @pytest.mark.we_conformance("conditions", "WE-COND-031", "WE-COND-040", "WE-RUN-024")
 def test_pipeline_complete_false_and_audit_recorded_on_external_deletion(we_kube, we_create):
-    we = we_create(parameters=RUN_FOREVER)
+    we = we_create(scenario="run-forever")
     probe = objects.Probe(we_kube, we_create.ref(we))
     running = eventually(probe, ex.has_phase("Running"), timeout=10)
-    pr_ref = objects.ObjectRef.pipeline_run(
-        EXECUTION_NAMESPACE, running["status"]["pipelineRunRef"]["name"]
-    )
 
-    objects.delete(we_kube, pr_ref)
+    objects.delete(we_kube, we_create.pipelinerun_ref(running))
 
     with check("WE-RUN-024"):
         eventually(probe, ex.has_phase("Failed"), timeout=30)
@@ -240,7 +212,7 @@ def test_pipeline_complete_false_and_audit_recorded_on_external_deletion(we_kube
 
 @pytest.mark.we_conformance("conditions", "WE-COND-040", "WE-COND-001", "WE-COND-003")
 def test_audit_recorded_follows_each_transition(we_kube, we_create):
-    we = we_create(parameters=RUN_FOREVER)
+    we = we_create(scenario="run-forever")
     probe = objects.Probe(we_kube, we_create.ref(we))
 
     running = eventually(
@@ -248,22 +220,8 @@ def test_audit_recorded_follows_each_transition(we_kube, we_create):
     )
     first = condition(running, AUDIT)
     assert first["message"] == "Audit event workflow.started recorded to DataStorage"
-    pr_ref = objects.ObjectRef.pipeline_run(
-        EXECUTION_NAMESPACE, running["status"]["pipelineRunRef"]["name"]
-    )
 
-    def succeed(pr: dict[str, Any]) -> None:
-        pr["status"]["conditions"] = [
-            {
-                "type": "Succeeded",
-                "status": "True",
-                "reason": "Succeeded",
-                "message": "Tasks Completed: 1 (Failed: 0, Cancelled 0), Skipped: 0",
-                "lastTransitionTime": datetime.now().astimezone().isoformat(timespec="seconds"),
-            }
-        ]
-
-    objects.update_status_with_retry(we_kube, pr_ref, succeed)
+    we_create.finish(we_create.pipelinerun_ref(running), "succeed")
 
     done = eventually(
         probe, ex.has_phase("Completed") & audit_recorded("workflow.completed"), timeout=30
@@ -280,7 +238,7 @@ def test_audit_recorded_follows_each_transition(we_kube, we_create):
     "conditions", "WE-COND-006", "WE-COND-001", "WE-COND-002", "WE-COND-007", "WE-STAT-001"
 )
 def test_successful_lifecycle_ends_with_exactly_four_conditions(we_kube, we_create):
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
+    we = we_create(scenario="succeed after=1s")
     probe = objects.Probe(we_kube, we_create.ref(we))
 
     with check("WE-STAT-001"):
@@ -324,7 +282,7 @@ def test_pre_execution_failure_sets_only_created_false_and_audit(we_kube, we_cre
 @pytest.mark.we_conformance("conditions", "WE-COND-003", "WE-STAT-002", "WE-COND-005")
 def test_every_observed_state_carries_the_conditions_of_its_phase(we_kube, we_create):
     """Each phase is persisted together with its conditions: no state lacks them."""
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
+    we = we_create(scenario="succeed after=1s")
     probe = objects.Probe(we_kube, we_create.ref(we))
     consistent = (
         ex.has_phase("Pending")

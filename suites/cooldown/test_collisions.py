@@ -18,13 +18,11 @@ from wetest.domain.comparison import message_matches, same_instant
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
-RUN_FOREVER = {"WETEST_SCENARIO": "run-forever"}
 WE_LABEL = "kubernaut.ai/workflow-execution"
 
 
-def pr_ref(target: str) -> objects.ObjectRef:
-    return objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pipelinerun_name(target))
+def pr_ref(we_create, target: str) -> objects.ObjectRef:
+    return we_create.pipelinerun_ref(pipelinerun_name(target))
 
 
 def condition(we: dict[str, Any], type_: str) -> dict[str, Any]:
@@ -46,12 +44,12 @@ def test_concurrent_creates_on_one_target_leave_exactly_one_pipelinerun(
     names = [f"{we_name[:34]}-{i}" for i in range(5)]
     with ThreadPoolExecutor(len(names)) as pool:
         created = list(
-            pool.map(lambda n: we_create(n, target=target, parameters=RUN_FOREVER), names)
+            pool.map(lambda n: we_create(n, target=target, scenario="run-forever"), names)
         )
     probes = {we["metadata"]["name"]: objects.Probe(we_kube, we_create.ref(we)) for we in created}
     pr_name = pipelinerun_name(target)
 
-    pr = eventually(objects.Probe(we_kube, pr_ref(target)), ex.exists(), timeout=10)
+    pr = eventually(objects.Probe(we_kube, pr_ref(we_create, target)), ex.exists(), timeout=10)
     owner = pr["metadata"]["labels"][WE_LABEL]
     assert owner in probes
     running = eventually(probes[owner], ex.has_phase("Running"), timeout=10)
@@ -61,7 +59,9 @@ def test_concurrent_creates_on_one_target_leave_exactly_one_pipelinerun(
         return [p["metadata"]["uid"] for p in prs] == [pr["metadata"]["uid"]]
 
     same_pr = objects.Probe(
-        we_kube, pr_ref(target).collection(), label_selector=f"{WE_LABEL} in ({','.join(names)})"
+        we_kube,
+        pr_ref(we_create, target).collection(),
+        label_selector=f"{WE_LABEL} in ({','.join(names)})",
     )
     consistently(same_pr, ex.satisfies(single_run, "exactly the first PipelineRun"))
     for name, probe in probes.items():
@@ -85,7 +85,7 @@ def test_own_pipelinerun_created_before_reconcile_is_adopted(
     pr_name = pipelinerun_name(target)
     existing = objects.create(
         we_kube,
-        pr_ref(target),
+        pr_ref(we_create, target),
         {
             "kind": "PipelineRun",
             "metadata": {
@@ -104,13 +104,13 @@ def test_own_pipelinerun_created_before_reconcile_is_adopted(
         },
     )
 
-    we = we_create(target=target, parameters=RUN_FOREVER)
+    we = we_create(target=target, scenario="run-forever")
     with check("WE-LOCK-001"):
         running = eventually(
             objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Running"), timeout=10
         )
         assert running["status"]["pipelineRunRef"]["name"] == pr_name
-        adopted = objects.get(we_kube, pr_ref(target))
+        adopted = objects.get(we_kube, pr_ref(we_create, target))
         assert adopted["metadata"]["uid"] == existing["metadata"]["uid"], "PipelineRun replaced"
 
     with check("WE-COND-010", soft=True):
@@ -130,7 +130,9 @@ def test_own_pipelinerun_created_before_reconcile_is_adopted(
         )
         assert [e.type for e in found] == ["Normal"]
         template = "PipelineRun <ns>/<name> (already exists, ours)"
-        assert message_matches(found[0].message, template, ns=EXECUTION_NAMESPACE, name=pr_name)
+        assert message_matches(
+            found[0].message, template, ns=we_create.execution_namespace, name=pr_name
+        )
 
 
 @pytest.mark.we_conformance(
@@ -141,12 +143,12 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
 ):
     target = f"{we_namespace}/deployment/{we_name}"
     pr_name = pipelinerun_name(target)
-    first = we_create(f"{we_name[:36]}-a", target=target, parameters=RUN_FOREVER)
+    first = we_create(f"{we_name[:36]}-a", target=target, scenario="run-forever")
     first_probe = objects.Probe(we_kube, we_create.ref(first))
     running = eventually(first_probe, ex.has_phase("Running"), timeout=10)
-    pr_uid = objects.get(we_kube, pr_ref(target))["metadata"]["uid"]
+    pr_uid = objects.get(we_kube, pr_ref(we_create, target))["metadata"]["uid"]
 
-    second = we_create(f"{we_name[:36]}-b", target=target, parameters=RUN_FOREVER)
+    second = we_create(f"{we_name[:36]}-b", target=target, scenario="run-forever")
     failed = eventually(
         objects.Probe(we_kube, we_create.ref(second)), ex.has_phase("Failed"), timeout=15
     )
@@ -169,7 +171,7 @@ def test_pipelinerun_of_another_execution_fails_with_race_condition(
     # The other execution and its PipelineRun are unaffected.
     still = consistently(first_probe, ex.has_phase("Running"))
     assert same_instant(still["status"]["startTime"], running["status"]["startTime"])
-    pr = objects.get(we_kube, pr_ref(target))
+    pr = objects.get(we_kube, pr_ref(we_create, target))
     assert pr["metadata"]["uid"] == pr_uid
     assert pr["metadata"]["labels"][WE_LABEL] == first["metadata"]["name"]
     second_name = second["metadata"]["name"]

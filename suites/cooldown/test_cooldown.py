@@ -21,7 +21,6 @@ from wetest.domain.durations import parse_go_duration
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 WE_LABEL = "kubernaut.ai/workflow-execution"
 TOLERANCE = timedelta(seconds=1)  # status times have second precision
 LOCK_RELEASE_BUDGET = 45
@@ -70,9 +69,7 @@ def test_cooldown_keeps_the_next_execution_on_the_same_target_pending(
         & ex.satisfies(lambda we: "startTime" not in we["status"], "no start"),
         duration=3,
     )
-    pr = objects.get(
-        we_kube, objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pipelinerun_name(target))
-    )
+    pr = objects.get(we_kube, we_create.pipelinerun_ref(pipelinerun_name(target)))
     assert pr["metadata"]["labels"][WE_LABEL] == first["metadata"]["name"]
 
     # The gate opens only once the cooldown has passed (what happens next is DOMAIN §7.3 Q3).
@@ -101,7 +98,7 @@ def test_lock_is_held_during_cooldown_then_released(
     failure = we_create(
         f"{we_name[:36]}-ko",
         target=f"{we_namespace}/deployment/ko",
-        parameters={"WETEST_SCENARIO": "fail reason=task"},
+        scenario="fail reason=task",
     )
     ended = {}
     for we, phase in ((success, "Completed"), (failure, "Failed")):
@@ -112,7 +109,7 @@ def test_lock_is_held_during_cooldown_then_released(
     names = sorted(ended)
     prs = objects.Probe(
         we_kube,
-        objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE),
+        we_create.pipelinerun_ref(),
         label_selector=f"{WE_LABEL} in ({','.join(names)})",
     )
     earliest = min(instant(we["status"]["completionTime"]) for we in ended.values())

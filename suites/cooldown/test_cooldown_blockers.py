@@ -78,9 +78,7 @@ def test_failed_executions_block_the_next_on_their_target(
     cooldown = timedelta(seconds=parse_go_duration(we_settings.cooldown))
     ran = f"{we_namespace}/deployment/ran"
     invalid = f"{we_namespace}/deployment/invalid"
-    failed = we_create(
-        f"{we_name[:36]}-ran", target=ran, parameters={"WETEST_SCENARIO": "fail reason=task"}
-    )
+    failed = we_create(f"{we_name[:36]}-ran", target=ran, scenario="fail reason=task")
     refused = we_create(f"{we_name[:36]}-inv", target=invalid, container_image="")
     seen = {
         we["spec"]["targetResource"]: eventually(

@@ -25,8 +25,6 @@ from wetest.domain.durations import parse_go_duration
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
-RUN_FOREVER = {"WETEST_SCENARIO": "run-forever"}
 MARGIN = 3.0  # seconds past the cooldown: room for the controller's re-check to happen
 
 
@@ -34,8 +32,8 @@ def instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def pr_ref(target: str) -> objects.ObjectRef:
-    return objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pipelinerun_name(target))
+def pr_ref(we_create, target: str) -> objects.ObjectRef:
+    return we_create.pipelinerun_ref(pipelinerun_name(target))
 
 
 def same_pipelinerun(uid: str) -> ex.Expectation:
@@ -57,10 +55,10 @@ def test_terminal_execution_without_completion_time_keeps_its_pipelinerun(
     any other time (now, startTime) would have released the lock within it.
     """
     cooldown = parse_go_duration(we_settings.cooldown)
-    we = we_create(parameters=RUN_FOREVER)
+    we = we_create(scenario="run-forever")
     ref = we_create.ref(we)
     eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
-    pr = objects.get(we_kube, pr_ref(we["spec"]["targetResource"]))
+    pr = objects.get(we_kube, pr_ref(we_create, we["spec"]["targetResource"]))
 
     def finish_without_time(obj: dict[str, Any]) -> None:
         obj["status"]["phase"] = "Completed"
@@ -69,7 +67,7 @@ def test_terminal_execution_without_completion_time_keeps_its_pipelinerun(
     written = objects.update_status_with_retry(we_kube, ref, finish_without_time)
 
     consistently(
-        objects.Probe(we_kube, pr_ref(we["spec"]["targetResource"])),
+        objects.Probe(we_kube, pr_ref(we_create, we["spec"]["targetResource"])),
         same_pipelinerun(pr["metadata"]["uid"]),
         duration=cooldown + MARGIN,
         description="the PipelineRun of a terminal WE without completionTime is kept",
@@ -93,12 +91,12 @@ def test_losers_never_delete_the_winners_pipelinerun(
     """
     cooldown = parse_go_duration(we_settings.cooldown)
     target = f"{we_namespace}/deployment/{we_name}"
-    winner = we_create(f"{we_name[:34]}-win", target=target, parameters=RUN_FOREVER)
+    winner = we_create(f"{we_name[:34]}-win", target=target, scenario="run-forever")
     winner_probe = objects.Probe(we_kube, we_create.ref(winner))
     eventually(winner_probe, ex.has_phase("Running"), timeout=10)
-    uid = objects.get(we_kube, pr_ref(target))["metadata"]["uid"]
+    uid = objects.get(we_kube, pr_ref(we_create, target))["metadata"]["uid"]
 
-    loser = we_create(f"{we_name[:34]}-lose", target=target, parameters=RUN_FOREVER)
+    loser = we_create(f"{we_name[:34]}-lose", target=target, scenario="run-forever")
     invalid = we_create(f"{we_name[:34]}-inv", target=target, container_image="")
     eventually(objects.Probe(we_kube, we_create.ref(loser)), ex.has_phase("Failed"), timeout=15)
     refused = eventually(
@@ -107,8 +105,8 @@ def test_losers_never_delete_the_winners_pipelinerun(
 
     objects.delete(we_kube, we_create.ref(loser))
     eventually(objects.Probe(we_kube, we_create.ref(loser)), ex.is_deleted(), timeout=15)
-    pr_probe = objects.Probe(we_kube, pr_ref(target))
-    assert same_pipelinerun(uid).match(objects.get_or_none(we_kube, pr_ref(target))), (
+    pr_probe = objects.Probe(we_kube, pr_ref(we_create, target))
+    assert same_pipelinerun(uid).match(objects.get_or_none(we_kube, pr_ref(we_create, target))), (
         "deleting the collision loser deleted the winner's PipelineRun (WE-DEL-003): delete "
         "only a PipelineRun whose labels name the WE being deleted"
     )

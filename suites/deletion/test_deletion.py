@@ -15,17 +15,13 @@ from wetest import consistently, eventually
 from wetest import expectations as ex
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 FINALIZER = "workflowexecution.kubernaut.ai/workflowexecution-cleanup"
 GO_DURATION = re.compile(r"^((\d+h)?\d+m)?\d+s$")
 
 
-def _running(we_kube, we_create, **kwargs: Any) -> tuple[objects.ObjectRef, objects.ObjectRef]:
-    we = we_create(parameters={"WETEST_SCENARIO": "run-forever"}, **kwargs)
-    ref = we_create.ref(we)
-    running = eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
-    pr_name = running["status"]["pipelineRunRef"]["name"]
-    return ref, objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pr_name)
+def _running(we_create) -> tuple[objects.ObjectRef, objects.ObjectRef]:
+    we, pr = we_create.running()
+    return we_create.ref(we), we_create.ref(pr)
 
 
 def _gone_or_going(obj: dict[str, Any] | None) -> bool:
@@ -35,7 +31,7 @@ def _gone_or_going(obj: dict[str, Any] | None) -> bool:
 @pytest.mark.we_conformance("deletion", "WE-DEL-001", "WE-FIN-001", "WE-FIN-003")
 def test_deleting_running_we_deletes_pipelinerun_and_removes_finalizer(we_kube, we_create):
     """lifecycle_test: should delete WorkflowExecution with controller cleanup / finalizer."""
-    ref, pr_ref = _running(we_kube, we_create)
+    ref, pr_ref = _running(we_create)
     assert FINALIZER in objects.get(we_kube, ref)["metadata"]["finalizers"]
 
     objects.delete(we_kube, ref)
@@ -53,9 +49,7 @@ def test_deleting_completed_we_deletes_pipelinerun_within_cooldown(we_kube, we_c
     we = we_create()
     ref = we_create.ref(we)
     done = eventually(objects.Probe(we_kube, ref), ex.has_phase("Completed"), timeout=15)
-    pr_ref = objects.ObjectRef.pipeline_run(
-        EXECUTION_NAMESPACE, done["status"]["pipelineRunRef"]["name"]
-    )
+    pr_ref = we_create.pipelinerun_ref(done)
     assert objects.get_or_none(we_kube, pr_ref) is not None, "kept during the 10 s cooldown"
 
     objects.delete(we_kube, ref)
@@ -82,7 +76,7 @@ def test_deleting_we_without_pipelinerun_completes(we_kube, we_create):
 @pytest.mark.we_conformance("deletion", "WE-DEL-001", "WE-FIN-003")
 def test_deletion_while_controller_down_is_finished_after_restart(we_kube, we_stack, we_create):
     """lifecycle_test: should recover orphaned PipelineRuns after controller restart (deletion)."""
-    ref, pr_ref = _running(we_kube, we_create)
+    ref, pr_ref = _running(we_create)
     we_stack.command("kill-controller")
     try:
         objects.delete(we_kube, ref)
@@ -103,7 +97,7 @@ def test_deletion_while_controller_down_is_finished_after_restart(we_kube, we_st
 @pytest.mark.we_conformance("deletion", "WE-RUN-024", "WE-FAIL-004", "WE-FAIL-005", "WE-FAIL-020")
 def test_external_pipelinerun_deletion_fails_we(we_kube, we_create):
     """external_deletion_test: detect PR deletion, mark Failed, stay Failed, ref kept or nil."""
-    ref, pr_ref = _running(we_kube, we_create)
+    ref, pr_ref = _running(we_create)
     target = objects.get(we_kube, ref)["spec"]["targetResource"]
 
     objects.delete(we_kube, pr_ref)
@@ -136,11 +130,13 @@ def test_pipelinerun_deleted_as_soon_as_created(we_kube, we_create, we_namespace
         f"kubernaut.ai/workflow-execution={we_name},kubernaut.ai/source-namespace={we_namespace}"
     )
     prs = objects.Probe(
-        we_kube, objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE), label_selector=selector
+        we_kube,
+        objects.ObjectRef.pipeline_run(we_create.execution_namespace),
+        label_selector=selector,
     )
-    we = we_create(parameters={"WETEST_SCENARIO": "run-forever"})
+    we = we_create(scenario="run-forever")
     [pr] = eventually(prs, ex.count_is(1), timeout=10)
-    pr_ref = objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pr["metadata"]["name"])
+    pr_ref = we_create.ref(pr)
     # the finalizer was added before the PipelineRun was created (WE-FIN-001)
     assert FINALIZER in objects.get(we_kube, we_create.ref(we))["metadata"]["finalizers"]
 

@@ -27,7 +27,7 @@ def deletion_events(we_kube, namespace: str, name: str) -> list[Any]:
 
 @pytest.mark.we_conformance("deletion", "WE-DEL-002")
 def test_deletion_posts_a_cleanup_completed_event(we_kube, we_create, we_namespace):
-    we = we_create(parameters={"WETEST_SCENARIO": "run-forever"})
+    we = we_create(scenario="run-forever")
     ref = we_create.ref(we)
     eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
 

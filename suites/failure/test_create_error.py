@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from kubernetes import client
-from kubernetes.client.rest import ApiException
 
 from wetest import check, consistently, eventually
 from wetest import expectations as ex
@@ -23,14 +22,11 @@ from wetest.kube import admission, objects
 DENIAL = "denied by the wetest create-error policy"
 
 
-def _policy(name: str, label: str) -> dict[str, Any]:
-    expression = (
+def _expression(label: str) -> str:
+    return (
         "!has(object.metadata.labels) || "
         "!('kubernaut.ai/target-resource' in object.metadata.labels) || "
         f"object.metadata.labels['kubernaut.ai/target-resource'] != '{label}'"
-    )
-    return admission.deny_policy(
-        name, admission.rule("tekton.dev", "v1", "pipelineruns", "CREATE"), expression, DENIAL
     )
 
 
@@ -46,34 +42,24 @@ def _probe_pipelinerun(label: str) -> dict[str, Any]:
     }
 
 
-def _denied(api: client.ApiClient, label: str) -> bool:
-    try:
-        client.CustomObjectsApi(api).create_namespaced_custom_object(
-            "tekton.dev",
-            "v1",
-            "kubernaut-workflows",
-            "pipelineruns",
-            _probe_pipelinerun(label),
-            dry_run="All",
-        )
-    except ApiException as exc:
-        return DENIAL in str(exc.body)
-    return False
-
-
 @pytest.fixture
-def deny_create(we_kube: client.ApiClient, we_name: str, we_namespace: str) -> Iterator[str]:
+def deny_create(
+    we_kube: client.ApiClient, we_name: str, we_namespace: str, we_create
+) -> Iterator[str]:
     """Deny creates of the PipelineRun of this test's target; yield the target."""
     target = f"{we_namespace}/deployment/{we_name}"
     label = target.replace("/", "__")[:63]
-    name = f"wetest-deny-{we_name}"
-    admission.install(we_kube, _policy(name, label))
-    # the policy is enforced once the API server has compiled it: wait for a denied dry run
-    eventually(
-        lambda: _denied(we_kube, label), ex.satisfies(bool, "policy denies the create"), timeout=15
-    )
-    yield target
-    admission.remove(we_kube, name)
+    creates = admission.rule("tekton.dev", "v1", "pipelineruns", "CREATE")
+    pipelineruns = objects.ObjectRef.pipeline_run(we_create.execution_namespace).collection()
+    with admission.denying(
+        we_kube, f"wetest-deny-{we_name}", creates, _expression(label), DENIAL
+    ) as denial:
+        eventually(
+            lambda: denial.refuses("POST", pipelineruns.path(), _probe_pipelinerun(label)),
+            ex.satisfies(bool, "policy denies the create"),
+            timeout=15,
+        )
+        yield target
 
 
 @pytest.mark.we_conformance(

@@ -23,7 +23,7 @@ NO_FAILURE_REASON = ex.satisfies(
 
 @pytest.mark.we_conformance("failure", "WE-FAIL-031")
 def test_failure_reason_is_not_written_on_either_failure_path(we_kube, we_create, we_name):
-    ran = we_create(f"{we_name[:36]}-ran", parameters={"WETEST_SCENARIO": "fail reason=task"})
+    ran = we_create(f"{we_name[:36]}-ran", scenario="fail reason=task")
     refused = we_create(f"{we_name[:36]}-inv", container_image="")
     for we in (ran, refused):
         probe = objects.Probe(we_kube, we_create.ref(we))

@@ -23,7 +23,6 @@ from wetest.domain import comparison
 from wetest.domain.comparison import same_instant
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 GO_DURATION = re.compile(r"^((\d+h)?\d+m)?\d+s$")
 RECOMMENDATION = {
     "OOMKilled": "Recommendation: The workflow task ran out of memory. "
@@ -45,52 +44,10 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _start_running(we_kube, we_create, **kwargs: Any) -> tuple[dict[str, Any], objects.ObjectRef]:
-    """Create a run-forever WE; return (Running WE, its PipelineRun ref) once the stand-in ran."""
-    we = we_create(parameters={"WETEST_SCENARIO": "run-forever"}, **kwargs)
-    running = eventually(
-        objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Running"), timeout=10
-    )
-    pr_ref = objects.ObjectRef.pipeline_run(
-        EXECUTION_NAMESPACE, running["status"]["pipelineRunRef"]["name"]
-    )
-    # The stand-in writes Unknown/Running once; only then may the test own the status.
-    eventually(
-        objects.Probe(we_kube, pr_ref),
-        ex.has_condition("Succeeded", status="Unknown", reason="Running"),
-        timeout=10,
-    )
-    return running, pr_ref
-
-
-def _fail_pipelinerun(
-    we_kube,
-    pr_ref: objects.ObjectRef,
-    reason: str,
-    message: str,
-    *,
-    keep_start: bool,
-    extra: dict[str, Any] | None = None,
-) -> None:
+def _fail(we_create, pr: dict[str, Any], reason: str, message: str, keep_start: bool) -> None:
     """Write Succeeded=False; without keep_start, startTime and childReferences are removed."""
-
-    def mutate(pr: dict[str, Any]) -> None:
-        status = pr["status"]
-        if not keep_start:
-            status.pop("startTime", None)
-            status.pop("childReferences", None)
-        status["conditions"] = [
-            {
-                "type": "Succeeded",
-                "status": "False",
-                "reason": reason,
-                "message": message,
-                "lastTransitionTime": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }
-        ]
-        status.update(extra or {})
-
-    objects.update_status_with_retry(we_kube, pr_ref, mutate)
+    drop = () if keep_start else ("startTime", "childReferences")
+    we_create.finish(pr, "fail", reason=reason, message=message, drop=drop)
 
 
 def _summary(target: str, reason: str, message: str, after: str) -> str:
@@ -187,20 +144,13 @@ def test_failure_classification(
     we_kube, we_create, pr_reason, pr_message, keep_start, reason, was_execution_failure
 ):
     """failure_classification_integration_test: PR (reason, message) → failureDetails."""
-    running, pr_ref = _start_running(we_kube, we_create)
+    running, pr = we_create.running()
     written = _now()
 
-    _fail_pipelinerun(we_kube, pr_ref, pr_reason, pr_message, keep_start=keep_start)
+    _fail(we_create, pr, pr_reason, pr_message, keep_start)
 
     failed = eventually(
-        objects.Probe(
-            we_kube,
-            objects.ObjectRef.workflow_execution(
-                running["metadata"]["namespace"], running["metadata"]["name"]
-            ),
-        ),
-        ex.has_phase("Failed"),
-        timeout=15,
+        objects.Probe(we_kube, we_create.ref(running)), ex.has_phase("Failed"), timeout=15
     )
     status, details = failed["status"], failed["status"]["failureDetails"]
     assert details["reason"] == reason
@@ -219,7 +169,7 @@ def test_failure_classification(
     target = running["spec"]["targetResource"]
     assert details["naturalLanguageSummary"] == _summary(target, reason, pr_message, after)
     assert same_instant(status["startTime"], running["status"]["startTime"])
-    assert status["pipelineRunRef"]["name"] == pr_ref.name
+    assert status["pipelineRunRef"]["name"] == pr["metadata"]["name"]
     assert _instant(status["completionTime"]) >= written - timedelta(seconds=1)
     assert GO_DURATION.match(status["duration"]), status["duration"]
     assert not status.get("failureReason"), "status.failureReason is never written (WE-FAIL-031)"
@@ -228,24 +178,18 @@ def test_failure_classification(
 @pytest.mark.we_conformance("failure", "WE-RUN-022", "WE-PH-002", "WE-PH-003")
 def test_failed_completion_time_is_observation_time_not_pipelineruns(we_kube, we_create):
     """WE-RUN-022: completionTime = now, even if the PipelineRun reports an old one."""
-    running, pr_ref = _start_running(we_kube, we_create)
+    running, pr = we_create.running()
     written = _now()
 
-    _fail_pipelinerun(
-        we_kube,
-        pr_ref,
-        "Failed",
-        "PipelineRun failed",
-        keep_start=True,
-        extra={"completionTime": "2020-01-01T00:00:00Z"},
+    we_create.finish(
+        pr,
+        "fail",
+        reason="Failed",
+        message="PipelineRun failed",
+        status={"completionTime": "2020-01-01T00:00:00Z"},
     )
 
-    probe = objects.Probe(
-        we_kube,
-        objects.ObjectRef.workflow_execution(
-            running["metadata"]["namespace"], running["metadata"]["name"]
-        ),
-    )
+    probe = objects.Probe(we_kube, we_create.ref(running))
     failed = eventually(probe, ex.has_phase("Failed"), timeout=15)
     status = failed["status"]
     assert _instant(status["completionTime"]) >= written - timedelta(seconds=1)
@@ -270,9 +214,12 @@ def test_failed_completion_time_is_observation_time_not_pipelineruns(we_kube, we
 @pytest.mark.we_conformance("failure", "WE-FAIL-002", "WE-FAIL-003")
 def test_failed_task_is_first_failed_taskrun_in_child_references(we_kube, we_create):
     """WE-FAIL-002/003: skip non-TaskRuns and unreadable TaskRuns; exit code of that TaskRun."""
-    running, pr_ref = _start_running(we_kube, we_create)
-    taskrun = f"{pr_ref.name}-task-1"  # created by the stand-in, still running
-    tr_ref = objects.ObjectRef("tekton.dev", "v1", "taskruns", EXECUTION_NAMESPACE, taskrun)
+    running, pr = we_create.running()
+    pr_name = pr["metadata"]["name"]
+    taskrun = f"{pr_name}-task-1"  # created by the stand-in, still running
+    tr_ref = objects.ObjectRef(
+        "tekton.dev", "v1", "taskruns", we_create.execution_namespace, taskrun
+    )
     stamp = _now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def fail_taskrun(tr: dict[str, Any]) -> None:
@@ -294,27 +241,14 @@ def test_failed_task_is_first_failed_taskrun_in_child_references(we_kube, we_cre
     objects.update_status_with_retry(we_kube, tr_ref, fail_taskrun)
     children = [
         {"apiVersion": "tekton.dev/v1beta1", "kind": "CustomRun", "name": "custom-0"},
-        {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": f"{pr_ref.name}-missing"},
+        {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": f"{pr_name}-missing"},
         {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": taskrun},
     ]
-    _fail_pipelinerun(
-        we_kube,
-        pr_ref,
-        "Failed",
-        "Tasks Completed: 1 (Failed: 1, Cancelled 0), Skipped: 0",
-        keep_start=True,
-        extra={"childReferences": children},
-    )
+    # Tekton's own shape for a failed single-task run: Failed, "Tasks Completed: 1 (Failed: 1…"
+    we_create.finish(pr, "fail", status={"childReferences": children})
 
     failed = eventually(
-        objects.Probe(
-            we_kube,
-            objects.ObjectRef.workflow_execution(
-                running["metadata"]["namespace"], running["metadata"]["name"]
-            ),
-        ),
-        ex.has_phase("Failed"),
-        timeout=15,
+        objects.Probe(we_kube, we_create.ref(running)), ex.has_phase("Failed"), timeout=15
     )
     details = failed["status"]["failureDetails"]
     assert details["failedTaskName"] == taskrun
@@ -343,7 +277,7 @@ def test_pending_running_failed_with_tekton_shaped_status(
     The stand-in writes real Tekton v1 shapes: a failed task yields the "Tasks Completed" count
     message (→ TaskFailed), a timeout the PipelineRunTimeout reason (→ DeadlineExceeded).
     """
-    we = we_create(parameters={"WETEST_SCENARIO": f"{scenario} after=1s"})
+    we = we_create(scenario=f"{scenario} after=1s")
     probe = objects.Probe(we_kube, we_create.ref(we))
     eventually(probe, ex.has_phase("Running"), timeout=10)
 

@@ -25,7 +25,6 @@ from wetest import expectations as ex
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 PREFIX = "Failed to create PipelineRun: "
 
 
@@ -48,9 +47,7 @@ def assert_create_error_failure(we_kube, we_create, we: dict[str, Any]) -> None:
     created = [c for c in status["conditions"] if c["type"] == "TektonPipelineCreated"]
     assert [(c["status"], c["reason"]) for c in created] == [("False", "PipelineCreationFailed")]
     assert created[0]["message"].startswith(PREFIX)
-    pr = objects.ObjectRef.pipeline_run(
-        EXECUTION_NAMESPACE, pipelinerun_name(we["spec"]["targetResource"])
-    )
+    pr = we_create.pipelinerun_ref(pipelinerun_name(we["spec"]["targetResource"]))
     consistently(objects.Probe(we_kube, pr), ex.is_deleted(), duration=2)
 
 

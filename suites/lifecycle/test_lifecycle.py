@@ -23,7 +23,6 @@ from wetest.domain.comparison import same_data
 from wetest.kube import objects
 
 VALID = Path(__file__).parents[2] / "fixtures" / "workflowexecutions" / "valid"
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 FINALIZER = "workflowexecution.kubernaut.ai/workflowexecution-cleanup"
 PR_NAME = re.compile(r"^wfe-[0-9a-f]{16}$")
 GO_DURATION = re.compile(r"^((\d+h)?\d+m)?\d+s$")
@@ -111,7 +110,7 @@ def test_valid_manifest_is_accepted_and_spec_preserved(we_kube, we_create, we_na
 )
 def test_pending_running_completed(we_kube, we_create):
     """reconciler_test: should transition Pending → Running → Completed (and sync success)."""
-    we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
+    we = we_create(scenario="succeed after=1s")
     probe = objects.Probe(we_kube, we_create.ref(we))
     seen: list[str] = []
 
@@ -137,7 +136,7 @@ def test_pending_running_completed(we_kube, we_create):
 @pytest.mark.we_conformance("lifecycle", "WE-RUN-010", "WE-FIN-001", "WE-PR-002")
 def test_running_sets_start_time_and_pipelinerun_ref(we_kube, we_create):
     """lifecycle_test: status to Running via controller (startTime); PipelineRunRef set."""
-    created = we_create(parameters={"WETEST_SCENARIO": "run-forever"})
+    created = we_create(scenario="run-forever")
     ref = we_create.ref(created)
 
     running = eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
@@ -149,7 +148,7 @@ def test_running_sets_start_time_and_pipelinerun_ref(we_kube, we_create):
     assert "completionTime" not in status or status["completionTime"] is None
     pr_name = status["pipelineRunRef"]["name"]
     assert PR_NAME.match(pr_name), pr_name
-    pr = objects.get(we_kube, objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pr_name))
+    pr = objects.get(we_kube, we_create.pipelinerun_ref(pr_name))
     assert pr["metadata"]["labels"]["kubernaut.ai/workflow-execution"] == ref.name
     assert FINALIZER in running["metadata"]["finalizers"]
     # A run-forever PipelineRun keeps the WE Running: no phase change without a terminal PR.
@@ -164,7 +163,7 @@ def test_test_written_status_round_trips_through_subresource(we_kube, we_create)
     controller may still set (WE-FAIL-030: suites MUST NOT assert it), so the round trip uses
     ``blockClearance``, which only operators and tools write (§1.3).
     """
-    created = we_create(parameters={"WETEST_SCENARIO": "run-forever"})
+    created = we_create(scenario="run-forever")
     ref = we_create.ref(created)
     eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
     clearance = {"clearedBy": "wetest", "clearReason": "round trip", "clearMethod": "StatusField"}

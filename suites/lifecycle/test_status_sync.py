@@ -20,8 +20,6 @@ from wetest.domain import comparison
 from wetest.domain.comparison import same_instant
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
-
 
 def _instant(text: str) -> datetime:
     return comparison.instant(text)  # any zone and precision (DOMAIN §0.6)
@@ -29,21 +27,6 @@ def _instant(text: str) -> datetime:
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _running_with_standin(we_kube, we_create, scenario: str = "run-forever"):
-    we = we_create(parameters={"WETEST_SCENARIO": scenario})
-    ref = we_create.ref(we)
-    running = eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
-    pr_ref = objects.ObjectRef.pipeline_run(
-        EXECUTION_NAMESPACE, running["status"]["pipelineRunRef"]["name"]
-    )
-    eventually(
-        objects.Probe(we_kube, pr_ref),
-        ex.has_condition("Succeeded", status="Unknown", reason="Running"),
-        timeout=10,
-    )
-    return running, ref, pr_ref
 
 
 def _children(pr_name: str, n: int) -> list[dict[str, Any]]:
@@ -78,8 +61,8 @@ def _mirror(status: str, reason: str | None, message: str | None, total: int) ->
 )
 def test_pipelinerun_status_is_mirrored_while_running(we_kube, we_create):
     """reconciler_test: should populate PipelineRunStatus during Running phase."""
-    _, ref, pr_ref = _running_with_standin(we_kube, we_create, "run-forever tasks=2")
-    probe = objects.Probe(we_kube, ref)
+    running, pr = we_create.running(scenario="run-forever tasks=2")
+    probe, pr_ref = objects.Probe(we_kube, we_create.ref(running)), we_create.ref(pr)
 
     # the stand-in's first status: Unknown/Running, one TaskRun in childReferences
     eventually(
@@ -125,24 +108,20 @@ def test_pipelinerun_status_is_mirrored_while_running(we_kube, we_create):
 @pytest.mark.we_conformance("lifecycle", "WE-RUN-021", "WE-PH-002", "WE-STAT-005")
 def test_success_takes_pipelinerun_completion_time(we_kube, we_create, offset, duration):
     """reconciler_test: sync WFE status when PipelineRun succeeds (completionTime, duration)."""
-    running, ref, pr_ref = _running_with_standin(we_kube, we_create)
+    running, pr = we_create.running()
     completion = _instant(running["status"]["startTime"]) + timedelta(seconds=offset)
 
-    def succeed(pr: dict[str, Any]) -> None:
-        pr["status"]["completionTime"] = _stamp(completion)
-        pr["status"]["conditions"] = [
-            {
-                "type": "Succeeded",
-                "status": "True",
-                "reason": "Completed",
-                "message": "PipelineRun completed successfully",
-                "lastTransitionTime": _stamp(datetime.now(UTC)),
-            }
-        ]
+    we_create.finish(
+        pr,
+        "succeed",
+        reason="Completed",
+        message="PipelineRun completed successfully",
+        status={"completionTime": _stamp(completion)},
+    )
 
-    objects.update_status_with_retry(we_kube, pr_ref, succeed)
-
-    done = eventually(objects.Probe(we_kube, ref), ex.has_phase("Completed"), timeout=15)
+    done = eventually(
+        objects.Probe(we_kube, we_create.ref(running)), ex.has_phase("Completed"), timeout=15
+    )
     status = done["status"]
     assert same_instant(status["completionTime"], _stamp(completion))
     assert status["duration"] == duration
@@ -153,24 +132,15 @@ def test_success_takes_pipelinerun_completion_time(we_kube, we_create, offset, d
 @pytest.mark.we_conformance("lifecycle", "WE-RUN-021", "WE-STAT-005")
 def test_success_without_pipelinerun_completion_time_uses_now(we_kube, we_create):
     """WE-RUN-021: no PipelineRun completionTime → completionTime is the observation time."""
-    _, ref, pr_ref = _running_with_standin(we_kube, we_create)
+    running, pr = we_create.running()
     before = datetime.now(UTC).replace(microsecond=0)
 
-    def succeed(pr: dict[str, Any]) -> None:
-        pr["status"].pop("completionTime", None)
-        pr["status"]["conditions"] = [
-            {
-                "type": "Succeeded",
-                "status": "True",
-                "reason": "Succeeded",
-                "message": "Tasks Completed: 1 (Failed: 0, Cancelled 0), Skipped: 0",
-                "lastTransitionTime": _stamp(datetime.now(UTC)),
-            }
-        ]
+    # Tekton's shape: Succeeded/"Tasks Completed: 1 (Failed: 0, Cancelled 0), Skipped: 0"
+    we_create.finish(pr, "succeed", drop=("completionTime",))
 
-    objects.update_status_with_retry(we_kube, pr_ref, succeed)
-
-    done = eventually(objects.Probe(we_kube, ref), ex.has_phase("Completed"), timeout=15)
+    done = eventually(
+        objects.Probe(we_kube, we_create.ref(running)), ex.has_phase("Completed"), timeout=15
+    )
     completed = _instant(done["status"]["completionTime"])
     assert before - timedelta(seconds=1) <= completed <= datetime.now(UTC) + timedelta(seconds=1)
     start = _instant(done["status"]["startTime"])

@@ -19,11 +19,16 @@ from wetest import eventually
 from wetest import expectations as ex
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 PROGRESS = "Tasks Completed: 1 (Failed: 0, Cancelled 0), Incomplete: 1, Skipped: 0"
-FINAL = {
-    "Completed": ("True", "Succeeded", "Tasks Completed: 2 (Failed: 0, Cancelled 0), Skipped: 0"),
-    "Failed": ("False", "Failed", "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 0"),
+FINAL = {  # phase: (scenario that finishes the PipelineRun, its final Succeeded condition)
+    "Completed": (
+        "succeed tasks=2",
+        ("True", "Succeeded", "Tasks Completed: 2 (Failed: 0, Cancelled 0), Skipped: 0"),
+    ),
+    "Failed": (
+        "fail tasks=2",
+        ("False", "Failed", "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 0"),
+    ),
 }
 
 
@@ -56,17 +61,8 @@ def _mirrors_progress(we: Any) -> bool:
 @pytest.mark.parametrize("phase", ["Completed", "Failed"])
 @pytest.mark.we_conformance("lifecycle", "WE-RUN-020", "WE-STAT-005")
 def test_terminal_write_keeps_a_truthful_pipelinerun_status(we_kube, we_create, phase):
-    we = we_create(parameters={"WETEST_SCENARIO": "run-forever"})
-    ref = we_create.ref(we)
-    running = eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
-    pr_ref = objects.ObjectRef.pipeline_run(
-        EXECUTION_NAMESPACE, running["status"]["pipelineRunRef"]["name"]
-    )
-    eventually(
-        objects.Probe(we_kube, pr_ref),
-        ex.has_condition("Succeeded", status="Unknown", reason="Running"),
-        timeout=10,
-    )
+    running, pr = we_create.running()
+    ref, pr_ref = we_create.ref(running), we_create.ref(pr)
 
     def advance(pr: dict[str, Any]) -> None:
         pr["status"]["childReferences"] = _children(pr_ref.name)
@@ -79,12 +75,10 @@ def test_terminal_write_keeps_a_truthful_pipelinerun_status(we_kube, we_create, 
         timeout=10,
     )
 
-    final = FINAL[phase]
-
-    def finish(pr: dict[str, Any]) -> None:
-        pr["status"]["conditions"] = [_condition(*final)]
-
-    objects.update_status_with_retry(we_kube, pr_ref, finish)
+    scenario, final = FINAL[phase]
+    written = we_create.finish(pr_ref, scenario)
+    [condition] = written["status"]["conditions"]
+    assert (condition["status"], condition["reason"], condition["message"]) == final
     done = eventually(objects.Probe(we_kube, ref), ex.has_phase(phase), timeout=15)
 
     mirror = done["status"].get("pipelineRunStatus")

@@ -16,7 +16,6 @@ from wetest import check, eventually
 from wetest import expectations as ex
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 SERVICE_ACCOUNT = "kubernaut-workflow-runner"
 FINALIZER = "workflowexecution.kubernaut.ai/workflowexecution-cleanup"
 IMAGE = "ghcr.io/kubernaut/workflows/test@sha256:abc123"
@@ -29,8 +28,7 @@ def _pipeline_run(we_kube, we_create, we: dict[str, Any]) -> dict[str, Any]:
         ex.has_field("status.pipelineRunRef.name", predicate=bool),
         timeout=10,
     )
-    name = seen["status"]["pipelineRunRef"]["name"]
-    return objects.get(we_kube, objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, name))
+    return objects.get(we_kube, we_create.pipelinerun_ref(seen))
 
 
 def _params(pr: dict[str, Any]) -> list[tuple[str, str]]:
@@ -80,7 +78,7 @@ def test_pipelinerun_matches_documented_example(we_kube, we_create, we_namespace
 
     meta = pr["metadata"]
     assert meta["name"] == _sha_name(target)
-    assert meta["namespace"] == "kubernaut-workflows"
+    assert meta["namespace"] == we_create.execution_namespace  # ENV-001's setting
     labels = meta["labels"]
     assert labels["kubernaut.ai/workflow-execution"] == we_name
     assert labels["kubernaut.ai/workflow-id"] == "increase-memory-limit"
@@ -204,9 +202,7 @@ def test_pipelineruns_live_in_execution_namespace_not_we_namespace(
     we_kube, we_create, we_namespace, we_name
 ):
     """custom_namespace_test: PRs in the execution namespace, for several WEs; isolation."""
-    wes = [
-        we_create(f"{we_name}-{i}", parameters={"WETEST_SCENARIO": "run-forever"}) for i in range(3)
-    ]
+    wes = [we_create(f"{we_name}-{i}", scenario="run-forever") for i in range(3)]
 
     names = set()
     for we in wes:
@@ -218,7 +214,7 @@ def test_pipelineruns_live_in_execution_namespace_not_we_namespace(
         with check("WE-FIN-002", soft=True):
             assert FINALIZER in running["metadata"]["finalizers"]
         pr_name = running["status"]["pipelineRunRef"]["name"]
-        pr = objects.get(we_kube, objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE, pr_name))
+        pr = objects.get(we_kube, we_create.pipelinerun_ref(pr_name))
         assert pr["metadata"]["labels"]["kubernaut.ai/source-namespace"] == we_namespace
         assert pr["spec"]["taskRunTemplate"]["serviceAccountName"] == SERVICE_ACCOUNT
         names.add(pr_name)
@@ -227,7 +223,7 @@ def test_pipelineruns_live_in_execution_namespace_not_we_namespace(
     assert objects.items(we_kube, objects.ObjectRef.pipeline_run(we_namespace)) == []
     mine = objects.items(
         we_kube,
-        objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE),
+        we_create.pipelinerun_ref(),
         label_selector=f"kubernaut.ai/source-namespace={we_namespace}",
     )
     assert {p["metadata"]["name"] for p in mine} == names

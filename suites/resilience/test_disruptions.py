@@ -7,7 +7,6 @@ runs them last and one at a time. Each one leaves the component running again.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,33 +17,14 @@ from wetest import expectations as ex
 from wetest.domain.naming import pipelinerun_name
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
-RUN_FOREVER = {"WETEST_SCENARIO": "run-forever"}
 AFTER_RESTART = 30  # the controller must start, re-list and reconcile
 REDELIVERY_BUDGET = 30  # DataStorage back up → spooled events delivered
 
 
-def pr_ref(we: dict[str, Any]) -> objects.ObjectRef:
-    return objects.ObjectRef.pipeline_run(
-        EXECUTION_NAMESPACE, pipelinerun_name(we["spec"]["targetResource"])
-    )
-
-
-def succeed_pipelinerun(we_kube, ref: objects.ObjectRef) -> None:
-    """Finish a run-forever PipelineRun the way a test harness does (WE-STAT-005)."""
-
-    def mutate(pr: dict[str, Any]) -> None:
-        pr["status"]["conditions"] = [
-            {
-                "type": "Succeeded",
-                "status": "True",
-                "reason": "Succeeded",
-                "message": "Tasks Completed: 1 (Failed: 0, Cancelled 0), Skipped: 0",
-                "lastTransitionTime": datetime.now().astimezone().isoformat(timespec="seconds"),
-            }
-        ]
-
-    objects.update_status_with_retry(we_kube, ref, mutate)
+def pr_ref(we_create, we: dict[str, Any]) -> objects.ObjectRef:
+    """The WE's PipelineRun by its deterministic name (WE-PR-001), whatever its status says."""
+    name = pipelinerun_name(we["spec"]["targetResource"])
+    return objects.ObjectRef.pipeline_run(we_create.execution_namespace, name)
 
 
 def types_of(events: Any) -> list[str]:
@@ -56,8 +36,8 @@ def types_of(events: Any) -> list[str]:
     "resilience", "WE-STAT-001", "WE-AUD-020", "WE-AUD-021", "WE-DEL-001", "WE-RUN-013"
 )
 def test_controller_restart_mid_run(we_kube, we_create, we_name, we_target, we_audit):
-    finishing = we_create(f"{we_name[:36]}-run", parameters=RUN_FOREVER)
-    deleted = we_create(f"{we_name[:36]}-del", parameters=RUN_FOREVER)
+    finishing = we_create(f"{we_name[:36]}-run", scenario="run-forever")
+    deleted = we_create(f"{we_name[:36]}-del", scenario="run-forever")
     probes = {
         "finishing": objects.Probe(we_kube, we_create.ref(finishing)),
         "deleted": objects.Probe(we_kube, we_create.ref(deleted)),
@@ -75,7 +55,7 @@ def test_controller_restart_mid_run(we_kube, we_create, we_name, we_target, we_a
 
     assert new_pid != old_pid
     assert we_target.alive()
-    succeed_pipelinerun(we_kube, pr_ref(finishing))
+    we_create.finish(pr_ref(we_create, finishing), "succeed")
     with check("WE-RUN-013"):
         eventually(probes["finishing"], ex.has_phase("Completed"), timeout=AFTER_RESTART)
     with check("WE-AUD-021", soft=True):
@@ -88,7 +68,7 @@ def test_controller_restart_mid_run(we_kube, we_create, we_name, we_target, we_a
     with check("WE-DEL-001"):
         objects.delete(we_kube, we_create.ref(deleted))
         eventually(probes["deleted"], ex.is_deleted(), timeout=AFTER_RESTART)
-        assert objects.get_or_none(we_kube, pr_ref(deleted)) is None
+        assert objects.get_or_none(we_kube, pr_ref(we_create, deleted)) is None
     with check("WE-AUD-020", soft=True):
         # Audit delivery is asynchronous (WE-BUF-003: up to a 1 s batch, and the restart may
         # fall between enqueue and send): wait for the started event, then check deletion
@@ -142,7 +122,7 @@ def test_datastorage_outage_does_not_block_and_events_arrive_once(
     try:
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"{we_datastorage.url}/health", timeout=2)
-        we = we_create(parameters={"WETEST_SCENARIO": "succeed after=1s"})
+        we = we_create(scenario="succeed after=1s")
         done = eventually(
             objects.Probe(we_kube, we_create.ref(we)),
             ex.has_phase("Completed")

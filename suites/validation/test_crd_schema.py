@@ -121,8 +121,7 @@ def test_invalid_status_write_is_rejected_with_422(we_kube, we_create, we_namesp
     manifest = _load("invalid", file, we_namespace, we_name)
     wanted = manifest.pop("status")
     manifest["spec"]["targetResource"] = f"{we_namespace}/deployment/{we_name}"
-    manifest["spec"].setdefault("parameters", {})["WETEST_SCENARIO"] = "run-forever"
-    ref = we_create.ref(we_create(body=manifest))
+    ref = we_create.ref(we_create(body=manifest, scenario="run-forever"))
     eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
 
     def write(obj: dict[str, Any]) -> None:

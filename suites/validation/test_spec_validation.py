@@ -15,7 +15,6 @@ from wetest import consistently, eventually
 from wetest import expectations as ex
 from wetest.kube import objects
 
-EXECUTION_NAMESPACE = "kubernaut-workflows"
 IMAGE = "ghcr.io/kubernaut/workflows/test@sha256:abc123"
 FORMAT = (
     "targetResource must be in format {namespace}/{kind}/{name} (namespaced) "
@@ -95,11 +94,9 @@ def _manifest(namespace: str, name: str, image: str, target: str) -> dict[str, A
     }
 
 
-def _no_pipelinerun_for(we_kube, namespace: str, name: str) -> objects.Probe:
+def _no_pipelinerun_for(we_kube, we_create, namespace: str, name: str) -> objects.Probe:
     selector = f"kubernaut.ai/workflow-execution={name},kubernaut.ai/source-namespace={namespace}"
-    return objects.Probe(
-        we_kube, objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE), label_selector=selector
-    )
+    return objects.Probe(we_kube, we_create.pipelinerun_ref(), label_selector=selector)
 
 
 @pytest.mark.parametrize(
@@ -129,7 +126,9 @@ def test_invalid_spec_fails_before_execution(
     failed = eventually(probe, ex.has_phase("Failed"), timeout=15)
 
     _assert_pre_execution_failure(failed, message, target, t0)
-    consistently(_no_pipelinerun_for(we_kube, we_namespace, we_name), ex.count_is(0), duration=0.5)
+    consistently(
+        _no_pipelinerun_for(we_kube, we_create, we_namespace, we_name), ex.count_is(0), duration=0.5
+    )
     assert objects.get(we_kube, we_create.ref(we))["status"]["phase"] == "Failed"
 
 
@@ -161,7 +160,7 @@ def test_manifest_without_spec_fails_with_configuration_error(
     assert (
         objects.items(
             we_kube,
-            objects.ObjectRef.pipeline_run(EXECUTION_NAMESPACE),
+            we_create.pipelinerun_ref(),
             label_selector=f"kubernaut.ai/workflow-execution={we_name}",
         )
         == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wetest.errors import ConfigError, DependencyMissing, StartupFailed
-from wetest.stack import kind_assets
+from wetest.stack.kind import assets as kind_assets
 
 MANIFEST = b"apiVersion: v1\nkind: Namespace\nmetadata: {name: tekton-pipelines}\n"
 DIGEST = hashlib.sha256(MANIFEST).hexdigest()

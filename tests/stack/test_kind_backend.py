@@ -18,14 +18,15 @@ import yaml
 from wetest.config import settings as settings_mod
 from wetest.config import sources
 from wetest.errors import StartupFailed
-from wetest.stack import apiaudit, kind_assets
-from wetest.stack.backends import kind
-from wetest.stack.tekton import release
+from wetest.stack import apiaudit
+from wetest.stack.kind import assets as kind_assets
+from wetest.stack.kind import backend as kind
+from wetest.stack.kind import tekton_release
 
 STANDINS = Path(__file__).parent / "standins"
 NAME = "wetest-t"
 # "never ready" waits must see two polls even when a stand-in call takes 0.5 s on a loaded CI
-FAST = release.Waits(crds=5, deployments=1.5, admission=1.5, interval=0)
+FAST = tekton_release.Waits(crds=5, deployments=1.5, admission=1.5, interval=0)
 
 
 @dataclass
@@ -110,7 +111,7 @@ def create_sequence(options: kind.KindOptions) -> list[list[str]]:
 
 
 def tekton_sequence(options: kind.KindOptions, deploy_polls: int, dry_runs: int) -> list[list[str]]:
-    crds = [f"crd/{n}" for n in release.CRDS]
+    crds = [f"crd/{n}" for n in tekton_release.CRDS]
     return [
         k(options, "apply", "-f", options.tekton_release),
         k(options, "wait", "--for=condition=Established", "--timeout=5s", *crds),
@@ -389,6 +390,6 @@ def test_create_maps_settings(tmp_path: Path) -> None:
         True,
         "/r.yaml",
     )
-    assert got.waits == release.Waits().scaled(2.0)
+    assert got.waits == tekton_release.Waits().scaled(2.0)
     assert got.node_wait == 240.0
     assert got.kubeconfig == tmp_path / "kind" / "mine" / "kubeconfig"

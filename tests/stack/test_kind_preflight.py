@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from wetest.errors import DependencyMissing
-from wetest.stack.backends import kind
+from wetest.stack.kind import backend as kind
 
 from .test_kind_backend import install_standins
 

@@ -18,8 +18,8 @@ from kubernetes.client.exceptions import ApiException
 
 from wetest.config import settings
 from wetest.errors import ConfigError
-from wetest.stack.backends import kind
 from wetest.stack.endpoints import Endpoints
+from wetest.stack.kind import backend as kind
 from wetest.targets import image, selecting
 
 STANDINS = Path(__file__).resolve().parents[1] / "stack" / "standins"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from wetest.cli import common
 from wetest.config.settings import Settings
-from wetest.stack import binaries, building, kind_preflight
+from wetest.stack import binaries, building
+from wetest.stack.kind import preflight
 
 POSTGRES_FIX = "sudo apt-get install -y postgresql"
 
@@ -65,7 +66,7 @@ def control_plane(s: Settings) -> list[Check]:
 
 def tools(s: Settings) -> list[Check]:
     kind = s.backend == "kind"
-    fixes = kind_preflight.INSTALL  # one wording for doctor and `wetest up --backend kind`
+    fixes = preflight.INSTALL  # one wording for doctor and `wetest up --backend kind`
     specs = [
         ("go", "version", building.GO_FIX, s.backend == "envtest"),
         ("kind", "version", fixes["kind"], kind),
@@ -82,9 +83,9 @@ def tools(s: Settings) -> list[Check]:
 
 def docker_daemon() -> Check:
     """The kind backend needs a Docker daemon that answers, not only the docker CLI."""
-    problem = kind_preflight.daemon_problem()
+    problem = preflight.daemon_problem()
     found = "" if problem else "answers"
-    return Check("docker daemon", found, "`docker info`", found, kind_preflight.START_DAEMON, True)
+    return Check("docker daemon", found, "`docker info`", found, preflight.START_DAEMON, True)
 
 
 def postgres(s: Settings) -> Check:

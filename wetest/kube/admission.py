@@ -7,9 +7,56 @@ must handle: a PipelineRun create error (WE-RUN-012), a status write refused unt
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from kubernetes import client
+
+from wetest.errors import KubeAPIError
+from wetest.kube import objects
+
+
+@dataclass
+class Denial:
+    """An installed deny policy: ask whether it is enforced yet, lift it early."""
+
+    api: client.ApiClient
+    name: str
+    message: str
+    lifted: bool = False
+
+    def refuses(self, method: str, path: str, body: object) -> bool:
+        """Whether a dry run of this write is refused with this policy's message.
+
+        The API server enforces a new policy only once it has compiled it, a moment after the
+        create: a test waits for ``refuses`` before relying on the denial.
+        """
+        try:
+            objects.call(self.api, method, path, query=[("dryRun", "All")], body=body)
+        except KubeAPIError as exc:
+            return self.message in str(exc)
+        return False
+
+    def lift(self) -> None:
+        """Remove the policy (once; leaving the ``denying`` block lifts it if still there)."""
+        if not self.lifted:
+            remove(self.api, self.name)
+            self.lifted = True
+
+
+@contextmanager
+def denying(
+    api: client.ApiClient, name: str, rule: dict[str, Any], expression: str, message: str
+) -> Iterator[Denial]:
+    """Deny the writes ``rule`` matches for which ``expression`` is false, inside the block."""
+    install(api, deny_policy(name, rule, expression, message))
+    denial = Denial(api, name, message)
+    try:
+        yield denial
+    finally:
+        denial.lift()
 
 
 def deny_policy(name: str, rule: dict[str, Any], expression: str, message: str) -> dict[str, Any]:

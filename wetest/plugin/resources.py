@@ -2,6 +2,10 @@
 
 Each test gets its own namespace and, by default, its own ``targetResource`` (PipelineRun
 names hash the target, so sharing one would make tests collide on the lock, WE-PR-001).
+
+``we_create`` also carries the steps most suites share, so that a suite states only what it
+checks: ``scenario=`` (what the Tekton stand-in plays), ``running`` (a WE whose PipelineRun
+the stand-in has started) and ``finish`` (a PipelineRun's final status as Tekton writes it).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +27,9 @@ from wetest.domain import manifests
 from wetest.errors import KubeAPIError
 from wetest.kube import objects
 from wetest.plugin.stack import DataStorage, StackHandle
+from wetest.stack.tekton import scenarios, statuses
+from wetest.waiting import expectations as ex
+from wetest.waiting.eventually import eventually
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
 SALT_KEY = pytest.StashKey[str]()
@@ -72,6 +80,7 @@ class Creator:
     api: client.ApiClient
     namespace: str
     name: str
+    execution_namespace: str = "kubernaut-workflows"
     created: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(
@@ -81,20 +90,139 @@ class Creator:
         namespace: str | None = None,
         target: str | None = None,
         body: dict[str, Any] | None = None,
+        scenario: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
+        """Create a WE; ``scenario`` is what the Tekton stand-in plays for its PipelineRun.
+
+        The scenario travels as ``spec.parameters.WETEST_SCENARIO`` (next to any other
+        parameters), which the WE hands to its PipelineRun (docs/tekton-scenarios.md).
+        """
         name = name or self.name
         namespace = namespace or self.namespace
         target = target or default_target(namespace, name)
         body = body or manifests.workflow_execution(name, namespace, target, **kwargs)
+        if scenario is not None:
+            self.play(body, scenario)
         ref = objects.ObjectRef.workflow_execution(namespace, body["metadata"]["name"])
         created = objects.create(self.api, ref.collection(), body)
         self.created.append(created)
         return created
 
-    def ref(self, we: dict[str, Any]) -> objects.ObjectRef:
-        meta = we["metadata"]
+    def play(self, body: dict[str, Any], scenario: str) -> None:
+        """Make the WE's PipelineRun play ``scenario`` (the one place that knows how).
+
+        The stand-in tier reads ``spec.parameters.WETEST_SCENARIO`` (kept next to the WE's
+        other parameters); a real-Tekton tier would point the WE at the scenario's bundle here.
+        """
+        body["spec"]["parameters"] = {
+            **(body["spec"].get("parameters") or {}),
+            scenarios.PARAM: checked_scenario(scenario),
+        }
+
+    def running(
+        self,
+        name: str | None = None,
+        *,
+        scenario: str = "run-forever",
+        timeout: float = 10,
+        **kwargs: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Create a WE and return it Running, with its PipelineRun once Tekton has started it.
+
+        "Started" is the PipelineRun's first ``Succeeded`` condition (Unknown/Running for
+        ``run-forever``): the stand-in never writes a run-forever PipelineRun again after it,
+        so from then on its status is the test's to write (WE-STAT-005, ``finish``).
+        """
+        we = self(name, scenario=scenario, **kwargs)
+        running = eventually(
+            objects.Probe(self.api, self.ref(we)), ex.has_phase("Running"), timeout=timeout
+        )
+        assert isinstance(running, dict)  # a Probe's read: the object's body
+        pipelinerun = eventually(
+            objects.Probe(self.api, self.pipelinerun_ref(running)),
+            ex.has_condition("Succeeded"),
+            timeout=timeout,
+        )
+        assert isinstance(pipelinerun, dict)
+        return running, pipelinerun
+
+    def finish(
+        self,
+        pipelinerun: dict[str, Any] | objects.ObjectRef,
+        scenario: str = "succeed",
+        *,
+        reason: str | None = None,
+        message: str | None = None,
+        status: dict[str, Any] | None = None,
+        drop: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """Write a PipelineRun's final ``Succeeded`` condition as Tekton does for ``scenario``.
+
+        The condition comes from ``stack/tekton/statuses.py`` (the stand-in's own builder, so
+        the shape is real Tekton v1's); ``reason``/``message`` replace its reason and message
+        for cases Tekton's shapes do not cover, ``status`` adds or replaces status fields,
+        ``drop`` removes some (``startTime``, ``completionTime``). A test writes a status
+        this way only on a PipelineRun the stand-in has stopped writing (``running``).
+        Returns the PipelineRun as written.
+        """
+        ref = pipelinerun if isinstance(pipelinerun, objects.ObjectRef) else self.ref(pipelinerun)
+        played = scenarios.parse(checked_scenario(scenario))
+        if not played.finishes:
+            raise ValueError(
+                f"finish(scenario={scenario!r}) does not finish a PipelineRun. "
+                "Name a scenario that ends it: succeed, fail [reason=...] or cancel."
+            )
+        final = statuses.pr_final(ref.name, tekton_outcome(played), played.tasks)
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        condition = statuses.condition(final[0], reason or final[1], message or final[2], now)
+
+        def mutate(pr: dict[str, Any]) -> None:
+            for key in drop:
+                pr["status"].pop(key, None)
+            pr["status"]["conditions"] = condition
+            pr["status"].update(status or {})
+
+        return objects.update_status_with_retry(self.api, ref, mutate)
+
+    def ref(self, obj: dict[str, Any]) -> objects.ObjectRef:
+        """The reference of a WE or of a PipelineRun (by its ``kind``) read from the API."""
+        meta = obj["metadata"]
+        if obj.get("kind") == "PipelineRun":
+            return objects.ObjectRef.pipeline_run(meta["namespace"], meta["name"])
         return objects.ObjectRef.workflow_execution(meta["namespace"], meta["name"])
+
+    def pipelinerun_ref(self, we_or_name: dict[str, Any] | str = "") -> objects.ObjectRef:
+        """A PipelineRun in the execution namespace (the setting, ENV-001).
+
+        Given a WE: the one its ``status.pipelineRunRef`` names; given a name: that one; given
+        nothing: the collection (to list or watch the execution namespace).
+        """
+        if isinstance(we_or_name, str):
+            name = we_or_name
+        else:
+            name = we_or_name["status"]["pipelineRunRef"]["name"]
+        return objects.ObjectRef.pipeline_run(self.execution_namespace, name)
+
+
+def checked_scenario(scenario: str) -> str:
+    """The scenario line, or a ValueError that says what is wrong and how to write one."""
+    try:
+        scenarios.parse(scenario)
+    except ValueError as exc:
+        raise ValueError(
+            f"{exc}. Write a scenario as one line the Tekton stand-in plays, such as "
+            "'succeed after=1s', 'fail reason=oom tasks=2' or 'run-forever' "
+            "(docs/tekton-scenarios.md)."
+        ) from exc
+    return scenario
+
+
+def tekton_outcome(scenario: scenarios.Scenario) -> str:
+    """The ``statuses`` outcome of a finishing scenario: a fail reason, cancel or succeed."""
+    if scenario.verb == "fail":
+        return scenario.reason
+    return "cancel" if scenario.verb == "cancel" else "succeed"
 
 
 def default_target(namespace: str, name: str) -> str:
@@ -111,10 +239,18 @@ def default_target(namespace: str, name: str) -> str:
 
 @pytest.fixture
 def we_create(
-    request: pytest.FixtureRequest, we_kube: client.ApiClient, we_namespace: str, we_name: str
+    request: pytest.FixtureRequest,
+    we_kube: client.ApiClient,
+    we_settings: Settings,
+    we_namespace: str,
+    we_name: str,
 ) -> Creator:
-    """Factory: ``we_create(name=None, target=None, parameters=..., labels=...)``."""
-    creator = Creator(we_kube, we_namespace, we_name)
+    """Factory: ``we_create(name=None, target=None, scenario=..., parameters=..., labels=...)``.
+
+    Also ``we_create.running(...)``, ``we_create.finish(pipelinerun, scenario)`` and
+    ``we_create.execution_namespace`` (the setting, where the PipelineRuns live).
+    """
+    creator = Creator(we_kube, we_namespace, we_name, we_settings.execution_namespace)
     request.node.stash[CREATED_KEY] = creator.created
     return creator
 

@@ -22,7 +22,7 @@ class RunDirectoryError(errors.ConfigError):
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetRecord:
     """The implementation under test, as run.json records it."""
 
     name: str = "unknown"
@@ -37,7 +37,7 @@ class RunInfo:
     wetest_version: str = ""
     contract_version: str = "WE contract v1.0"
     clause_set_hash: str = ""
-    target: Target = field(default_factory=Target)
+    target: TargetRecord = field(default_factory=TargetRecord)
     backend: str = ""
     profiles: tuple[str, ...] = ()
     started: str = ""
@@ -156,7 +156,7 @@ def info_from(raw: dict[str, Any]) -> RunInfo:
         wetest_version=str(raw.get("wetest_version") or ""),
         contract_version=str(raw.get("contract_version") or "WE contract v1.0"),
         clause_set_hash=str(raw.get("clause_set_hash") or ""),
-        target=Target(
+        target=TargetRecord(
             name=str(target.get("name") or "unknown"),
             command=str(target.get("command") or ""),
             version=str(target.get("version") or ""),

@@ -41,7 +41,7 @@ def backend_for(settings: Settings) -> ClusterBackend:
 
         return existing.create(settings)
     if settings.backend == "kind":
-        from wetest.stack.backends import kind
+        from wetest.stack.kind import backend as kind
 
         return kind.create(settings)
     raise ConfigError(

@@ -23,7 +23,7 @@ class Running:
     def __init__(self, s: Settings, components: tuple[str, ...] | None = None) -> None:
         wanted = components or (*assembly.ALL, "controller")
         self.stack = assembly.Stack(s, tuple(c for c in wanted if c in assembly.ALL))
-        self.target: selecting.Target | None = (
+        self.target: selecting.SelectedTarget | None = (
             selecting.target_for(s) if "controller" in wanted else None
         )
         self.restarts = 0

@@ -14,10 +14,12 @@ from wetest.targets.base import ProcessTarget
 from wetest.targets.deployed import DeployedTarget
 from wetest.targets.image import ImageTarget
 
-Target = ProcessTarget | DeployedTarget | ImageTarget
+# Any controller target the setting can name; not the plugin's ``Target`` (the we_target
+# fixture's handle) nor the report's ``TargetRecord`` (what run.json says was tested).
+SelectedTarget = ProcessTarget | DeployedTarget | ImageTarget
 
 
-def target_for(s: Settings) -> Target:
+def target_for(s: Settings) -> SelectedTarget:
     """Parse the target setting; unknown kinds are a configuration error naming the source."""
     spec = s.target
     if spec == "bundled":
@@ -45,6 +47,6 @@ def _image(s: Settings, ref: str) -> ImageTarget:
             "load a local image into the cluster. Add --wetest-backend kind (wetest run "
             '--backend kind), or run the controller with command:"<cmd>" or deployed:<ns>/<name>.'
         )
-    from wetest.stack.backends import kind
+    from wetest.stack.kind import backend as kind
 
     return ImageTarget(ref, s.cooldown, kind.create(s))

@@ -1,6 +1,6 @@
 """``eventually`` and ``consistently``: the two waits every suite uses.
 
-A probe is an ``objects.Probe`` (watch-driven) or a callable (polled; see ``sources``). Every
+A probe is an ``objects.Probe`` (watch-driven) or a callable (polled; see ``observing``). Every
 observation goes into a ``History`` so that a failure shows what was seen and when, not only
 that time ran out. Timings default to ``WaitDefaults`` and are multiplied by one timeout
 scale. The helpers hide themselves from pytest tracebacks so the failure points at the test.
@@ -13,14 +13,14 @@ import time
 from collections.abc import Iterable
 
 from wetest.errors import ConsistencyViolated, TerminalStateReached, WaitTimeout
-from wetest.waiting import describe, sources
+from wetest.waiting import describe, observing
 from wetest.waiting.defaults import DEFAULTS, WaitDefaults, resolve_scale
 from wetest.waiting.expectations import Expectation
 from wetest.waiting.history import History
 
 
 def eventually(
-    probe: sources.Source,
+    probe: observing.Source,
     expectation: Expectation,
     *,
     timeout: float | None = None,
@@ -38,23 +38,23 @@ def eventually(
     __tracebackhide__ = True
     budget = (defaults.timeout if timeout is None else timeout) * resolve_scale(scale)
     gaps: Iterable[float] = (
-        sources.backoff(defaults.first_poll, defaults.max_poll)
+        observing.backoff(defaults.first_poll, defaults.max_poll)
         if interval is None
         else itertools.repeat(interval)
     )
     history = History()
-    for state in sources.states(probe, history.started + budget, gaps):
+    for state in observing.states(probe, history.started + budget, gaps):
         history.add(state)
         if _matches(expectation, state):
             return state
-        reason = None if isinstance(state, sources.ProbeFailed) else expectation.terminal(state)
+        reason = None if isinstance(state, observing.ProbeFailed) else expectation.terminal(state)
         if reason:
             raise TerminalStateReached(_terminal(probe, expectation, description, history, reason))
     raise WaitTimeout(_timed_out(probe, expectation, description, history, budget))
 
 
 def consistently(
-    probe: sources.Source,
+    probe: observing.Source,
     expectation: Expectation,
     *,
     duration: float | None = None,
@@ -72,7 +72,7 @@ def consistently(
     budget = (defaults.duration if duration is None else duration) * resolve_scale(scale)
     gaps = itertools.repeat(defaults.interval if interval is None else interval)
     history = History()
-    for state in sources.states(probe, history.started + budget, gaps):
+    for state in observing.states(probe, history.started + budget, gaps):
         history.add(state)
         if not _matches(expectation, state):
             raise ConsistencyViolated(_violated(probe, expectation, description, history, budget))
@@ -81,7 +81,7 @@ def consistently(
 
 def _matches(expectation: Expectation, state: object) -> bool:
     """Return False for a probe that raised: its error is evidence, never a match."""
-    return not isinstance(state, sources.ProbeFailed) and expectation.match(state)
+    return not isinstance(state, observing.ProbeFailed) and expectation.match(state)
 
 
 def _elapsed(history: History) -> float:

@@ -1,1 +1,4 @@
-"""Tekton on the stack: real CRDs (envtest), a release (kind), and the status stand-in."""
+"""Tekton on the stack: real CRDs (envtest) and the status stand-in.
+
+Installing a Tekton release on a kind cluster is ``wetest.stack.kind.tekton_release``.
+"""

@@ -15,7 +15,7 @@ from typing import Any
 
 from wetest import progress
 from wetest.errors import StartupFailed
-from wetest.stack.kind_commands import Kubectl, poll
+from wetest.stack.kind.commands import Kubectl, poll
 
 NAMESPACE = "tekton-pipelines"
 DEPLOYMENTS = ("tekton-pipelines-controller", "tekton-pipelines-webhook")

@@ -20,7 +20,7 @@ from wetest import progress
 from wetest.errors import ConfigError, DependencyMissing, StartupFailed
 from wetest.stack import apiaudit
 
-_ROOT = Path(__file__).resolve().parents[2]
+_ROOT = Path(__file__).resolve().parents[3]
 DOWNLOAD_TIMEOUT = 120.0
 
 

@@ -1,7 +1,7 @@
 """The kind backend: a kind cluster with real Tekton, for users who have Docker.
 
 Everything goes through the ``docker``, ``kind`` and ``kubectl`` executables (see
-``wetest.stack.kind_commands`` for why). Order: fail fast (executables and a daemon that
+``wetest.stack.kind.commands`` for why). Order: fail fast (executables and a daemon that
 answers, under 5 s), create or reuse the cluster, write its kubeconfig under the state dir
 (the user's own kubeconfig is never touched), install the pinned Tekton release and wait until
 it admits TaskRuns, apply the WorkflowExecution CRDs. If a step fails after the cluster exists,
@@ -18,10 +18,11 @@ import yaml
 from wetest import progress
 from wetest.config.settings import Settings
 from wetest.errors import StartupFailed
-from wetest.stack import apiaudit, kind_assets, kind_preflight
+from wetest.stack import apiaudit
 from wetest.stack.endpoints import Endpoints
-from wetest.stack.kind_commands import Kubectl, check
-from wetest.stack.tekton import release
+from wetest.stack.kind import assets, preflight, tekton_release
+from wetest.stack.kind.commands import Kubectl, check
+from wetest.stack.kind.tekton_release import Waits
 
 NODE_WAIT = 120.0
 
@@ -36,7 +37,7 @@ class KindOptions:
     reuse: bool = False
     keep: bool = False
     tekton_release: str = ""
-    waits: release.Waits = field(default_factory=release.Waits)
+    waits: Waits = field(default_factory=Waits)
     node_wait: float = NODE_WAIT
     audit_log: bool = True
 
@@ -73,20 +74,20 @@ class KindBackend:
 
     def start(self) -> Endpoints:
         """Fail fast, then bring the cluster up; on failure export logs and clean up."""
-        kind_preflight.check()
-        config = kind_assets.cluster_config()
+        preflight.check()
+        config = assets.cluster_config()
         if self.options.audit_log:
-            config = kind_assets.audited_config(
+            config = assets.audited_config(
                 config, self.options.generated_config, self.options.audit_dir
             )
-        pinned = kind_assets.pinned_release()
-        manifest = kind_assets.release_manifest(
+        pinned = assets.pinned_release()
+        manifest = assets.release_manifest(
             self.options.tekton_release, pinned, self.options.cache_dir
         )
         self._tekton = f"release {self.options.tekton_release or pinned.version}"
         try:
             self._cluster(config)
-            release.install(self.kubectl, manifest, self.options.waits)
+            tekton_release.install(self.kubectl, manifest, self.options.waits)
             self._apply_crds()
         except BaseException as exc:
             self._fail(exc)
@@ -207,7 +208,7 @@ class KindBackend:
         self._exists = True
 
     def _apply_crds(self) -> None:
-        for crd in kind_assets.crd_files():
+        for crd in assets.crd_files():
             self.kubectl.check("apply", "-f", str(crd), fix=f"Check {crd}, then apply it again.")
             self.kubectl.check(
                 "wait",
@@ -275,7 +276,7 @@ def create(settings: Settings) -> KindBackend:
             reuse=settings.kind_reuse,
             keep=settings.kind_keep,
             tekton_release=settings.tekton_release,
-            waits=release.Waits().scaled(settings.timeout_scale),
+            waits=Waits().scaled(settings.timeout_scale),
             node_wait=NODE_WAIT * settings.timeout_scale,
             audit_log=settings.audit_log,
         )
