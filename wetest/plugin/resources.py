@@ -19,9 +19,9 @@ from kubernetes import client
 
 from wetest.config.settings import Settings
 from wetest.domain import manifests
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
-from wetest.plugin.stack import DataStorage, StackHandle
+from wetest.kube.errors import KubeAPIError
+from wetest.supervision.handle import DataStorage, StackHandle
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
 SALT_KEY = pytest.StashKey[str]()
