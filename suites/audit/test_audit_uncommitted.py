@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 from kubernetes import client
-from kubernetes.client.rest import ApiException
 
-from wetest import check, consistently, eventually
+from wetest import KubeAPIError, check, consistently, eventually
 from wetest import expectations as ex
 from wetest.kube import admission, objects
 
@@ -37,22 +36,13 @@ def _policy(name: str, we_name: str) -> dict[str, Any]:
 
 def _denied(api: client.ApiClient, we: dict[str, Any]) -> bool:
     meta = we["metadata"]
-    current = objects.get(
-        api, objects.ObjectRef.workflow_execution(meta["namespace"], meta["name"])
-    )
+    ref = objects.ObjectRef.workflow_execution(meta["namespace"], meta["name"])
+    current = objects.get(api, ref)
     current["status"] = {**(current.get("status") or {}), "phase": "Completed"}
     try:
-        client.CustomObjectsApi(api).replace_namespaced_custom_object_status(
-            "kubernaut.ai",
-            "v1alpha1",
-            meta["namespace"],
-            "workflowexecutions",
-            meta["name"],
-            current,
-            dry_run="All",
-        )
-    except ApiException as exc:
-        return DENIAL in str(exc.body)
+        objects.replace_status(api, ref, current, dry_run=True)
+    except KubeAPIError as exc:
+        return DENIAL in str(exc)
     return False
 
 

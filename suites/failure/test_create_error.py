@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 from kubernetes import client
-from kubernetes.client.rest import ApiException
 
-from wetest import check, consistently, eventually
+from wetest import KubeAPIError, check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.comparison import message_matches
 from wetest.kube import admission, objects
@@ -47,17 +46,11 @@ def _probe_pipelinerun(label: str) -> dict[str, Any]:
 
 
 def _denied(api: client.ApiClient, label: str) -> bool:
+    ref = objects.ObjectRef.pipeline_run("kubernaut-workflows")
     try:
-        client.CustomObjectsApi(api).create_namespaced_custom_object(
-            "tekton.dev",
-            "v1",
-            "kubernaut-workflows",
-            "pipelineruns",
-            _probe_pipelinerun(label),
-            dry_run="All",
-        )
-    except ApiException as exc:
-        return DENIAL in str(exc.body)
+        objects.create(api, ref, _probe_pipelinerun(label), dry_run=True)
+    except KubeAPIError as exc:
+        return DENIAL in str(exc)
     return False
 
 

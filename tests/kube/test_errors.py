@@ -84,7 +84,7 @@ def test_no_answer_is_unreachable_and_transient():
     error = errors.from_api_exception(ApiException(status=0, reason="connection refused"))
     assert type(error) is errors.Unreachable
     assert error.transient
-    assert cause_of(error) is TriageCause.MISSING_INFRASTRUCTURE
+    assert cause_of(error) is TriageCause.UNKNOWN  # the report reads stack.json for why
     assert not errors.NotFound("x", 404, "NotFound").transient
     assert errors.TooManyRequests("x", 429, "TooManyRequests").transient
 

@@ -61,7 +61,6 @@ class Unreachable(KubeAPIError):
     """The request got no HTTP answer: connection refused or reset, or the read timed out."""
 
     transient = True
-    cause = TriageCause.MISSING_INFRASTRUCTURE
 
 
 class BadRequest(KubeAPIError):

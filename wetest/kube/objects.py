@@ -149,15 +149,24 @@ def get_or_none(api: client.ApiClient, ref: ObjectRef) -> Body | None:
         return None
 
 
-def create(api: client.ApiClient, ref: ObjectRef, body: Body) -> Body:
-    """Create an object in ref's collection; apiVersion, kind-less metadata are filled in."""
+DRY_RUN = (("dryRun", "All"),)
+
+
+def create(api: client.ApiClient, ref: ObjectRef, body: Body, *, dry_run: bool = False) -> Body:
+    """Create an object in ref's collection; apiVersion, kind-less metadata are filled in.
+
+    ``dry_run`` asks admission (policies, webhooks, validation) without storing anything.
+    """
     body = {"apiVersion": ref.api_version, **body}
     metadata = {**body.get("metadata", {})}
     if ref.namespace:
         metadata.setdefault("namespace", ref.namespace)
     if ref.name:
         metadata.setdefault("name", ref.name)
-    return call(api, "POST", ref.collection().path(), body={**body, "metadata": metadata})
+    query = DRY_RUN if dry_run else ()
+    return call(
+        api, "POST", ref.collection().path(), query=query, body={**body, "metadata": metadata}
+    )
 
 
 def patch(
@@ -182,9 +191,11 @@ def replace(api: client.ApiClient, ref: ObjectRef, body: Body) -> Body:
     return call(api, "PUT", ref.path(), body=body)
 
 
-def replace_status(api: client.ApiClient, ref: ObjectRef, body: Body) -> Body:
+def replace_status(
+    api: client.ApiClient, ref: ObjectRef, body: Body, *, dry_run: bool = False
+) -> Body:
     """PUT the status subresource; raises ResourceConflict if body's resourceVersion is stale."""
-    return call(api, "PUT", ref.path("status"), body=body)
+    return call(api, "PUT", ref.path("status"), query=DRY_RUN if dry_run else (), body=body)
 
 
 def delete(
