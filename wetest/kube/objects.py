@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import urllib3
-
 from wetest.kube.errors import NotFound, ResourceConflict, Unreachable, from_response
 
 if TYPE_CHECKING:  # only annotations: importing the client costs 0.3-2 s, paid by `import wetest`
@@ -108,6 +106,9 @@ def request(
     timeout: float | tuple[float, float] | None = None,
 ) -> Any:
     """Send one request; return the raw response (for streaming) or raise a wetest error."""
+    # here, not at the top: the client has loaded urllib3 (and ssl) already, `import wetest` not
+    import urllib3
+
     headers = {"Accept": "application/json", "Content-Type": content_type}
     method, url, headers, data, _ = api.param_serialize(
         method=method,

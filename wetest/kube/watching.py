@@ -18,8 +18,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import urllib3
-
 from wetest.kube import objects
 from wetest.kube.errors import Gone, KubeAPIError, from_response
 from wetest.kube.objects import Body, ObjectRef, Probe
@@ -147,6 +145,8 @@ def _connection(
         if exc.status == 0 and limits.over():
             return  # the time left (its read timeout) ran out before the server answered
         raise
+    import urllib3  # loaded by the client already; not at the top (see objects.request)
+
     try:
         for event in _decoded(raw, cursor):
             yield event
