@@ -1,4 +1,4 @@
-"""Function fixtures: we_name, we_namespace, we_create, we_audit, we_wait_defaults.
+"""Function fixtures: we_name, we_namespace, we_create, we_audit.
 
 Each test gets its own namespace and, by default, its own ``targetResource`` (PipelineRun
 names hash the target, so sharing one would make tests collide on the lock, WE-PR-001).
@@ -20,7 +20,6 @@ from kubernetes import client
 from wetest.config.settings import Settings
 from wetest.domain import manifests
 from wetest.kube import objects
-from wetest.kube.errors import KubeAPIError
 from wetest.supervision.handle import DataStorage, StackHandle
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
@@ -145,13 +144,6 @@ def we_audit(we_datastorage: DataStorage) -> AuditReader:
 
 def created_objects(item: pytest.Item) -> list[dict[str, Any]]:
     return item.stash.get(CREATED_KEY, [])
-
-
-def safe_get(api: client.ApiClient, ref: objects.ObjectRef) -> dict[str, Any] | None:
-    try:
-        return objects.get_or_none(api, ref)
-    except KubeAPIError:
-        return None
 
 
 __all__ = ["AuditReader", "Creator", "StackHandle", "created_objects", "dns_name"]
