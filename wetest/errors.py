@@ -16,9 +16,10 @@ evidence, and the one command that fixes it.
     │   ├── DependencyDied
     │   └── AuditServiceError
     ├── ControllerCrashed                             controller crash
-    ├── KubeAPIError                                  unknown
-    │   ├── NotFound                                  unknown
-    │   └── ResourceConflict                          resource-version conflict
+    ├── KubeAPIError                                  unknown (see wetest.kube.errors)
+    │   ├── Unreachable                               missing infrastructure
+    │   ├── ResourceConflict                          resource-version conflict
+    │   └── NotFound, AlreadyExists, Invalid, ...     unknown
     ├── MalformedAuditEvent (ValueError)              assertion
     ├── WaitTimeout (AssertionError)                  timeout
     ├── TerminalStateReached (AssertionError)         assertion
@@ -113,25 +114,6 @@ class ControllerCrashed(WetestError):
     """The controller under test exited or its pod restarted."""
 
     cause = TriageCause.CONTROLLER_CRASH
-
-
-class KubeAPIError(WetestError):
-    """An API server request failed; wraps the client's exception with the decoded Status."""
-
-    def __init__(self, message: str, status: int = 0, reason: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.reason = reason
-
-
-class NotFound(KubeAPIError):
-    """HTTP 404: the object (or its kind) does not exist; callers that expect absence catch it."""
-
-
-class ResourceConflict(KubeAPIError):
-    """HTTP 409 on an update or patch: the object has been modified."""
-
-    cause = TriageCause.CONFLICT
 
 
 class MalformedAuditEvent(WetestError, ValueError):

@@ -13,12 +13,11 @@ from typing import Any
 
 import pytest
 
-from wetest import check, consistently, eventually
+from wetest import KubeAPIError, check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain import comparison
 from wetest.domain.comparison import same_instant
 from wetest.domain.naming import pipelinerun_name
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
 
 AUDIT_BUDGET = 10

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from wetest import eventually
+from wetest import KubeAPIError, eventually
 from wetest import expectations as ex
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "workflowexecutions"

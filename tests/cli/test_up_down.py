@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from wetest.stack import processes
+from wetest.supervision import handle
 
 
 def wetest(
@@ -36,6 +37,15 @@ def test_up_json_status_and_down_leave_no_process(tmp_path: Path) -> None:
     assert len(pids) == 3
     status = wetest("status", "--json", env=env)
     assert json.loads(status.stdout)["status"] == "ready"
+    again = wetest("up", "--json", "--components", "cluster", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["pids"] == endpoints["pids"]  # attached, not started
+    assert "already running" in again.stderr
+    # the library call `wetest up` and the plugin share: it attaches to the same supervisor
+    attached = handle.ensure(tmp_path / "state")
+    assert not attached.started
+    assert attached.endpoints.pids == endpoints["pids"]
+    assert handle.attach(tmp_path / "state").supervisor_pid == attached.supervisor_pid
     down = wetest("down", env=env)
     assert down.returncode == 0, down.stderr
     assert not [p for p in pids if processes.pid_alive(p)]

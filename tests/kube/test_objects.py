@@ -2,8 +2,8 @@
 
 import pytest
 
-from wetest.errors import KubeAPIError, NotFound, ResourceConflict
 from wetest.kube import objects
+from wetest.kube.errors import AlreadyExists, Invalid, NotFound, ResourceConflict
 from wetest.kube.objects import ObjectRef
 
 
@@ -56,10 +56,10 @@ def test_stale_status_write_is_a_conflict_with_the_api_message(kube_api, namespa
 def test_already_exists_and_invalid_are_mapped(kube_api, namespace):
     ref = ObjectRef.workflow_execution(namespace, "we-3")
     objects.create(kube_api, ref, {"kind": "WorkflowExecution"})
-    with pytest.raises(ResourceConflict) as exists:
+    with pytest.raises(AlreadyExists) as exists:  # a name clash, not a stale write
         objects.create(kube_api, ref, {"kind": "WorkflowExecution"})
-    assert exists.value.reason == "AlreadyExists"
-    with pytest.raises(KubeAPIError) as invalid:
+    assert (exists.value.status, exists.value.reason) == (409, "AlreadyExists")
+    with pytest.raises(Invalid) as invalid:
         objects.patch_status(kube_api, ref, {"phase": "Skipped"})
     assert (invalid.value.status, invalid.value.reason) == (422, "Invalid")
     assert 'Unsupported value: "Skipped"' in str(invalid.value)

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from wetest.errors import KubeAPIError
 from wetest.kube import objects, watching
+from wetest.kube.errors import KubeAPIError
 from wetest.kube.objects import ObjectRef, Probe
 
 

@@ -6,10 +6,10 @@ import os
 import socket
 from pathlib import Path
 
-from wetest.plugin import evidence
-from wetest.plugin.stack import StackHandle
+from wetest.evidence import collect as evidence
 from wetest.stack import apiaudit
 from wetest.stack.endpoints import ControllerInfo, Endpoints
+from wetest.supervision.handle import StackHandle
 
 
 def closed_url() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wetest.plugin import timeline
+from wetest.evidence import timeline
 
 
 def call(verb: str, code: int, t: str, **extra: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import pytest
 
 from wetest.errors import ConfigError, ConsistencyViolated, TerminalStateReached, WaitTimeout
 from wetest.waiting import expectations as ex
-from wetest.waiting.defaults import resolve_scale
+from wetest.waiting.defaults import activated, resolve_scale
 from wetest.waiting.eventually import consistently, eventually
 
 
@@ -107,7 +107,14 @@ def test_consistently_violation_names_the_state():
     assert "\n  2\n" in text + "\n"
 
 
-def test_scale_multiplies_and_env_is_read_lazily(monkeypatch):
+@pytest.fixture
+def without_plugin_scale():
+    """Waits as a script without the plugin makes them (the plugin activates the setting)."""
+    with activated():
+        yield
+
+
+def test_scale_multiplies_and_env_is_read_lazily(monkeypatch, without_plugin_scale):
     monkeypatch.setenv("WETEST_TIMEOUT_SCALE", "3")
     assert resolve_scale(None) == 3.0
     assert resolve_scale(0.5) == 0.5

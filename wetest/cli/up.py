@@ -1,8 +1,9 @@
 """`wetest up`: start the stack in the background and print its endpoints.
 
-Checks what it can in-process first (binaries, ports, configuration) so that a missing
-dependency fails in well under a second; then spawns the supervisor and waits until it
-reports ready or failed.
+Attaches to a running stack, or starts one, through the library's ``ensure`` (the pytest plugin
+calls the same function). Before starting one it checks what it can in-process (binaries,
+ports, configuration) so that a missing dependency fails in well under a second; then spawns
+the supervisor and waits until it reports ready or failed.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import argparse
 
 from wetest import progress
 from wetest.cli import common, preflight
-from wetest.stack import processes, state
-from wetest.supervision import spawning
+from wetest.stack.endpoints import Endpoints
+from wetest.supervision import handle
 
 
 def add_parser(
@@ -30,19 +31,18 @@ def add_parser(
 
 def run(args: argparse.Namespace) -> int:
     s = common.load(args)
-    existing = state.read(s.state_dir)
-    if existing and existing.status == "ready" and processes.pid_alive(existing.supervisor_pid):
+    stack = handle.ensure(
+        s.state_dir,
+        common.options_of(args),
+        components=args.components,
+        before_start=lambda: preflight.check(s),
+    )
+    if not stack.started:
         progress.say(f"a stack is already running (state in {s.state_dir}); reusing it")
-        return _print(existing, args.json)
-    preflight.check(s)
-    state.clear(s.state_dir)
-    proc = spawning.spawn(s.state_dir, common.options_of(args), args.components)
-    record = spawning.wait_ready(s.state_dir, proc)
-    return _print(record, args.json)
+    return _print(stack.endpoints, args.json)
 
 
-def _print(record: state.StackState, as_json: bool) -> int:
-    ep = record.endpoints
+def _print(ep: Endpoints, as_json: bool) -> int:
     if as_json:
         print(ep.to_json())
     else:

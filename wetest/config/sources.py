@@ -53,6 +53,11 @@ def file_values(path: Path | None) -> tuple[dict[str, str], str]:
     table = _tool_table(path).get("wetest", {})
     if not isinstance(table, dict):
         raise ConfigError(f"[tool.wetest] in {path} is not a table. Write it as a TOML table.")
+    if "config" in table:
+        raise ConfigError(
+            f"[tool.wetest] in {path} sets config, which only chooses the file to read. "
+            "Remove the key and give --wetest-config or WETEST_CONFIG instead."
+        )
     unknown = sorted(set(table) - set(names.BY_KEY))
     if unknown:
         raise ConfigError(
@@ -95,6 +100,22 @@ def resolve(
     for setting in names.SETTINGS:
         out[setting.key] = _one(setting, options.get(setting.key), env, values, label)
     return out
+
+
+def resolve_key(
+    key: str,
+    options: Mapping[str, object | None] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Resolved:
+    """Resolve one setting by the same rules, for a library call made without the plugin.
+
+    Only that setting is validated: a wait in a script must not fail on an unrelated key.
+    """
+    options = options or {}
+    env = os.environ if env is None else env
+    values, label = file_values(_config_path(options, env, cwd or Path.cwd()))
+    return _one(names.BY_KEY[key], options.get(key), env, values, label)
 
 
 def _config_path(

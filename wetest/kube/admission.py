@@ -14,8 +14,8 @@ from typing import Any
 
 from kubernetes import client
 
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
+from wetest.kube.errors import KubeAPIError
 
 
 @dataclass

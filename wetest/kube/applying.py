@@ -16,6 +16,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from wetest.errors import StartupFailed
+from wetest.kube.errors import AlreadyExists, ResourceConflict, from_api_exception
 
 
 def load_documents(paths: Iterable[Path]) -> list[dict[str, Any]]:
@@ -36,8 +37,7 @@ def apply_crd(api: client.ApiClient, crd: dict[str, Any]) -> None:
         ext.create_custom_resource_definition(crd)
         return
     except ApiException as exc:
-        if exc.status != 409:
-            raise
+        _unless(AlreadyExists, exc, f"Creating the CRD {name}")
     for _ in range(5):
         current = ext.read_custom_resource_definition(name)
         crd["metadata"]["resourceVersion"] = current.metadata.resource_version
@@ -45,8 +45,14 @@ def apply_crd(api: client.ApiClient, crd: dict[str, Any]) -> None:
             ext.replace_custom_resource_definition(name, crd)
             return
         except ApiException as exc:
-            if exc.status != 409:
-                raise
+            _unless(ResourceConflict, exc, f"Replacing the CRD {name}")
+
+
+def _unless(expected: type[Exception], exc: ApiException, what: str) -> None:
+    """Raise the tree's error for exc unless it is the expected (tolerated) one."""
+    error = from_api_exception(exc, what)
+    if not isinstance(error, expected):
+        raise error from exc
 
 
 def _established(api: client.ApiClient, name: str) -> bool:
@@ -100,5 +106,4 @@ def ensure_namespace(api: client.ApiClient, name: str) -> None:
     try:
         client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
     except ApiException as exc:
-        if exc.status != 409:
-            raise
+        _unless(AlreadyExists, exc, f"Creating the namespace {name}")

@@ -2,8 +2,9 @@
 
 One generic REST path builder serves custom objects (WorkflowExecution, PipelineRun) and the
 core objects suites need (namespaces, events, configmaps), so every request goes through one
-place that maps client errors to ``wetest.errors``. Bodies are plain dicts: the ``Any`` of the
-kubernetes client stops here. This module must not wait or watch (see ``watching``).
+place that maps client errors to ``wetest.kube.errors`` (by the Status reason). Bodies are
+plain dicts: the ``Any`` of the kubernetes client stops here. This module must not wait or
+watch (see ``watching``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import urllib3
-from kubernetes import client
+from wetest.kube.errors import NotFound, ResourceConflict, Unreachable, from_response
 
-from wetest.errors import KubeAPIError, NotFound, ResourceConflict
+if TYPE_CHECKING:  # only annotations: importing the client costs 0.3-2 s, paid by `import wetest`
+    from kubernetes import client
 
 Body = dict[str, Any]
 MERGE_PATCH = "application/merge-patch+json"
@@ -105,6 +106,9 @@ def request(
     timeout: float | tuple[float, float] | None = None,
 ) -> Any:
     """Send one request; return the raw response (for streaming) or raise a wetest error."""
+    # here, not at the top: the client has loaded urllib3 (and ssl) already, `import wetest` not
+    import urllib3
+
     headers = {"Accept": "application/json", "Content-Type": content_type}
     method, url, headers, data, _ = api.param_serialize(
         method=method,
@@ -119,11 +123,11 @@ def request(
             method, url, header_params=headers, body=data, _request_timeout=timeout
         )
     except urllib3.exceptions.HTTPError as exc:
-        raise KubeAPIError(
+        raise Unreachable(
             f"The API server could not be reached for {method} {path}: {exc}.", 0, "Unreachable"
         ) from exc
     if response.status >= 400:
-        raise error_from_response(response.status, response.read(), f"{method} {path}")
+        raise from_response(response.status, response.read(), f"{method} {path}")
     return response
 
 
@@ -131,26 +135,6 @@ def call(api: client.ApiClient, method: str, path: str, **kwargs: Any) -> Body:
     """Send one request and decode the JSON answer."""
     decoded: Body = json.loads(request(api, method, path, **kwargs).read() or b"{}")
     return decoded
-
-
-def error_from_response(status: int, data: bytes | None, what: str) -> KubeAPIError:
-    """Map an HTTP error to the wetest error tree, keeping the API's Status message."""
-    decoded = _decode_status(data)
-    reason = str(decoded.get("reason") or "")
-    detail = str(decoded.get("message") or (data or b"").decode(errors="replace")[:500])
-    message = f"{what} failed with HTTP {status} {reason}: {detail}".rstrip()
-    if not message.endswith("."):
-        message += "."
-    kind = {404: NotFound, 409: ResourceConflict}.get(status, KubeAPIError)
-    return kind(message, status, reason)
-
-
-def _decode_status(data: bytes | None) -> dict[str, Any]:
-    try:
-        decoded = json.loads(data or b"{}")
-    except ValueError:
-        return {}
-    return decoded if isinstance(decoded, dict) else {}
 
 
 def get(api: client.ApiClient, ref: ObjectRef) -> Body:
@@ -166,15 +150,24 @@ def get_or_none(api: client.ApiClient, ref: ObjectRef) -> Body | None:
         return None
 
 
-def create(api: client.ApiClient, ref: ObjectRef, body: Body) -> Body:
-    """Create an object in ref's collection; apiVersion, kind-less metadata are filled in."""
+DRY_RUN = (("dryRun", "All"),)
+
+
+def create(api: client.ApiClient, ref: ObjectRef, body: Body, *, dry_run: bool = False) -> Body:
+    """Create an object in ref's collection; apiVersion, kind-less metadata are filled in.
+
+    ``dry_run`` asks admission (policies, webhooks, validation) without storing anything.
+    """
     body = {"apiVersion": ref.api_version, **body}
     metadata = {**body.get("metadata", {})}
     if ref.namespace:
         metadata.setdefault("namespace", ref.namespace)
     if ref.name:
         metadata.setdefault("name", ref.name)
-    return call(api, "POST", ref.collection().path(), body={**body, "metadata": metadata})
+    query = DRY_RUN if dry_run else ()
+    return call(
+        api, "POST", ref.collection().path(), query=query, body={**body, "metadata": metadata}
+    )
 
 
 def patch(
@@ -199,9 +192,11 @@ def replace(api: client.ApiClient, ref: ObjectRef, body: Body) -> Body:
     return call(api, "PUT", ref.path(), body=body)
 
 
-def replace_status(api: client.ApiClient, ref: ObjectRef, body: Body) -> Body:
+def replace_status(
+    api: client.ApiClient, ref: ObjectRef, body: Body, *, dry_run: bool = False
+) -> Body:
     """PUT the status subresource; raises ResourceConflict if body's resourceVersion is stale."""
-    return call(api, "PUT", ref.path("status"), body=body)
+    return call(api, "PUT", ref.path("status"), query=DRY_RUN if dry_run else (), body=body)
 
 
 def delete(

@@ -16,14 +16,14 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import urllib3
-from kubernetes import client
-
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
+from wetest.kube.errors import Gone, KubeAPIError, from_response
 from wetest.kube.objects import Body, ObjectRef, Probe
+
+if TYPE_CHECKING:  # annotations only, as in objects
+    from kubernetes import client
 
 Event = tuple[str, Body]
 STOP_SLICE = 0.25  # how often a watch with a stop event checks it when no event arrives
@@ -139,12 +139,14 @@ def _connection(
             query=query.items(),
             timeout=(5.0, limits.read_timeout() or SERVER_TIMEOUT + 30),
         ).response
+    except Gone as exc:
+        raise _Gone from exc
     except KubeAPIError as exc:
-        if exc.status == 410:
-            raise _Gone from exc
         if exc.status == 0 and limits.over():
             return  # the time left (its read timeout) ran out before the server answered
         raise
+    import urllib3  # loaded by the client already; not at the top (see objects.request)
+
     try:
         for event in _decoded(raw, cursor):
             yield event
@@ -180,9 +182,7 @@ def _decoded(raw: Any, cursor: _Cursor) -> Iterator[Event]:
 def _raise_error(status: Body) -> None:
     if status.get("code") == 410:
         raise _Gone(status.get("message", ""))
-    raise objects.error_from_response(
-        int(status.get("code") or 0), json.dumps(status).encode(), "watch"
-    )
+    raise from_response(int(status.get("code") or 0), json.dumps(status), "watch")
 
 
 def _lines(raw: Any) -> Iterator[bytes]:

@@ -10,6 +10,7 @@ pytest_plugins = [
     "wetest.plugin.options",
     "wetest.plugin.markers",
     "wetest.plugin.session",
+    "wetest.plugin.waits",
     "wetest.plugin.workers",
     "wetest.plugin.stack",
     "wetest.plugin.resources",

@@ -1,4 +1,4 @@
-"""Markers: we_conformance(area, *clause_ids), we_disruptive, we_long, we_wait(timeout=, ...).
+"""Markers: we_conformance(area, *clause_ids), we_disruptive, we_long (we_wait: ``waits``).
 
 Clause IDs are validated against the contract's shape (``WE-PR-001``, ``DS-API-031``) at
 collection, so a typo fails the run instead of silently covering nothing.
@@ -83,9 +83,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "we_long: waits out a controller timer (the cooldown) by design; started first so "
         "the wait overlaps other tests.",
-    )
-    config.addinivalue_line(
-        "markers", "we_wait(timeout=None, interval=None): per-test defaults for eventually."
     )
 
 

@@ -1,4 +1,4 @@
-"""Function fixtures: we_name, we_namespace, we_create, we_audit, we_wait_defaults.
+"""Function fixtures: we_name, we_namespace, we_create, we_audit.
 
 Each test gets its own namespace and, by default, its own ``targetResource`` (PipelineRun
 names hash the target, so sharing one would make tests collide on the lock, WE-PR-001).
@@ -24,10 +24,9 @@ from kubernetes import client
 
 from wetest.config.settings import Settings
 from wetest.domain import manifests
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
-from wetest.plugin.stack import DataStorage, StackHandle
 from wetest.stack.tekton import scenarios, statuses
+from wetest.supervision.handle import DataStorage, StackHandle
 from wetest.waiting import expectations as ex
 from wetest.waiting.eventually import eventually
 
@@ -281,13 +280,6 @@ def we_audit(we_datastorage: DataStorage) -> AuditReader:
 
 def created_objects(item: pytest.Item) -> list[dict[str, Any]]:
     return item.stash.get(CREATED_KEY, [])
-
-
-def safe_get(api: client.ApiClient, ref: objects.ObjectRef) -> dict[str, Any] | None:
-    try:
-        return objects.get_or_none(api, ref)
-    except KubeAPIError:
-        return None
 
 
 __all__ = ["AuditReader", "Creator", "StackHandle", "created_objects", "dns_name"]

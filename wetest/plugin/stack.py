@@ -1,5 +1,8 @@
 """Session fixtures: we_settings, we_stack, we_kube, we_datastorage, we_target.
 
+The lifecycle is the library's (``wetest.supervision.handle.ensure``, shared with `wetest up`);
+this module only adapts it to pytest.
+
 One supervisor process owns the stack and the controller target for the whole run. Without
 xdist this pytest process spawns it; with xdist the first worker that needs it spawns it under
 a file lock, every worker attaches to the same endpoints, and the xdist controller process
@@ -10,86 +13,35 @@ from __future__ import annotations
 
 import fcntl
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from kubernetes import client
 
 from wetest.config.settings import Settings
-from wetest.errors import DependencyMissing
 from wetest.kube import clients
 from wetest.plugin import options, session, workers
-from wetest.stack import apiaudit, control, processes, state
-from wetest.stack.endpoints import ControllerInfo, Endpoints
-from wetest.supervision import spawning
-
-
-@dataclass
-class StackHandle:
-    """The running stack as tests see it, plus the supervisor's command channel."""
-
-    endpoints: Endpoints
-    shared: Path
-    supervisor_pid: int
-
-    def command(self, name: str) -> dict[str, Any]:
-        """Ask the supervisor to restart the controller, stop DataStorage, ..."""
-        result = control.send(self.shared, self.supervisor_pid, name)
-        self.refresh()
-        return result
-
-    def refresh(self) -> Endpoints:
-        record = state.read(self.shared)
-        if record is not None:
-            self.endpoints = record.endpoints
-        return self.endpoints
-
+from wetest.stack import apiaudit
+from wetest.supervision import handle as stacks
+from wetest.supervision.handle import DataStorage, StackHandle, Target
 
 HANDLE_KEY = pytest.StashKey[StackHandle]()
-
-
-def _lock(shared: Path) -> Any:
-    shared.mkdir(parents=True, exist_ok=True)
-    handle = (shared / "stack.lock").open("w")
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    return handle
 
 
 def provide(config: pytest.Config) -> StackHandle:
     """Attach to the run's stack, spawning its supervisor first if nobody has yet."""
     shared = workers.shared_dir(config)
-    if workers.external(config):
-        record = _attach(shared)  # someone else's stack: attach only, never start or stop
+    if workers.external(config):  # someone else's stack: attach only, never start or stop
+        handle = stacks.attach(shared)
     else:
-        with _lock(shared):
-            found = state.read(shared)
-            if found is None or not processes.pid_alive(found.supervisor_pid):
-                proc = spawning.spawn(
-                    shared,
-                    options.given(config),
-                    owner_pid=workers.owner_pid(config),
-                    remove_when_orphaned=True,
-                )
-                record = spawning.wait_ready(shared, proc)
-            else:
-                record = spawning.wait_ready(shared, None)
-    handle = StackHandle(record.endpoints, shared, record.supervisor_pid)
+        handle = stacks.ensure(
+            shared,
+            options.given(config),
+            owner_pid=workers.owner_pid(config),
+            remove_when_orphaned=True,
+        )
     config.stash[HANDLE_KEY] = handle
     return handle
-
-
-def _attach(shared: Path) -> state.StackState:
-    if state.read(shared) is None:
-        raise DependencyMissing(
-            f"A running stack in {shared}",
-            [str(shared / "stack.json")],
-            "wetest up (or unset WETEST_STACK_DIR / --wetest-stack-dir)",
-            verb="was not found",
-        )
-    return spawning.wait_ready(shared, None)
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +74,7 @@ def we_stack(pytestconfig: pytest.Config, we_settings: Settings) -> Iterator[Sta
     handle = provide(pytestconfig)
     yield handle
     if not workers.is_worker(pytestconfig) and not workers.external(pytestconfig):
-        spawning.stop(handle.shared)
+        handle.stop()
 
 
 @pytest.fixture(scope="session")
@@ -137,45 +89,11 @@ def we_kube(we_stack: StackHandle) -> client.ApiClient:
     )
 
 
-@dataclass
-class DataStorage:
-    """DataStorage as tests see it: its URL and an HTTP client."""
-
-    url: str
-    client: httpx.Client
-
-
 @pytest.fixture(scope="session")
 def we_datastorage(we_stack: StackHandle) -> Iterator[DataStorage]:
     """The stack's DataStorage URL and an httpx client with the URL as base."""
     with httpx.Client(base_url=we_stack.endpoints.datastorage, timeout=10.0) as http:
         yield DataStorage(we_stack.endpoints.datastorage, http)
-
-
-@dataclass
-class Target:
-    """The controller under test: its info, liveness and log tail, and restarts."""
-
-    stack: StackHandle
-
-    @property
-    def info(self) -> ControllerInfo:
-        return self.stack.endpoints.controller or ControllerInfo()
-
-    def alive(self) -> bool:
-        """A local controller process is alive; in-cluster targets (no pid) count as alive.
-
-        deployed: and image: targets are watched by their target object in the supervisor,
-        which reports an unavailable Deployment as ControllerCrashed.
-        """
-        return processes.pid_alive(self.info.pid) if self.info.pid else True
-
-    def log_tail(self, lines: int = 60) -> str:
-        return processes.tail(Path(self.info.log), lines) if self.info.log else ""
-
-    def restart(self) -> int:
-        """Kill the controller and start a new process; return the new pid."""
-        return int(self.stack.command("restart-controller")["controller_pid"])
 
 
 @pytest.fixture(scope="session")

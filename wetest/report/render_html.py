@@ -11,7 +11,7 @@ import hashlib
 import json
 from html import escape
 
-from wetest.report import evidence, triage
+from wetest.report import excerpts, triage
 from wetest.report.results import TestResult
 
 CSS = """
@@ -172,7 +172,7 @@ def _timelines(model: triage.Triage) -> str:
     return f'<h2>Timelines</h2><div id="timelines">{blocks}</div>'
 
 
-def _timeline(result: TestResult, entries: list[evidence.TimelineEntry]) -> str:
+def _timeline(result: TestResult, entries: list[excerpts.TimelineEntry]) -> str:
     status = "failed" if result.failed else "passed"
     items = "".join(_entry(e) for e in entries)
     opened = " open" if result.failed else ""
@@ -185,7 +185,7 @@ def _timeline(result: TestResult, entries: list[evidence.TimelineEntry]) -> str:
     )
 
 
-def _entry(entry: evidence.TimelineEntry) -> str:
+def _entry(entry: excerpts.TimelineEntry) -> str:
     detail = ""
     if entry.detail not in (None, {}, []):
         text = json.dumps(entry.detail, indent=1, sort_keys=True, default=str)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wetest.report import analysis, clauses, evidence
+from wetest.report import analysis, clauses, excerpts
 from wetest.report.analysis.causes import Finding
 from wetest.report.results import Run, TestResult
 
@@ -20,7 +20,7 @@ class GroupView:
 
     group: analysis.Group
     representative: TestResult
-    excerpt: evidence.Excerpt
+    excerpt: excerpts.Excerpt
 
     @property
     def finding(self) -> Finding:
@@ -51,7 +51,7 @@ class Triage:
     groups: list[GroupView]
     checklist: list[str]
     clause_failures: list[ClauseFailure]
-    timelines: dict[str, list[evidence.TimelineEntry]]
+    timelines: dict[str, list[excerpts.TimelineEntry]]
     findings: dict[str, Finding]
     """nodeid → root cause, for results.jsonl and Allure."""
 
@@ -131,10 +131,10 @@ def short_message(result: TestResult, limit: int = 160) -> str:
 def view(run: Run, group: analysis.Group) -> GroupView:
     """The first test with readable evidence represents the group; else the first test."""
     for result in group.results:
-        found = evidence.excerpt(analysis.Evidence(run.directory, result, run.info))
+        found = excerpts.excerpt(analysis.Evidence(run.directory, result, run.info))
         if found:
             return GroupView(group, result, found)
-    return GroupView(group, group.results[0], evidence.Excerpt())
+    return GroupView(group, group.results[0], excerpts.Excerpt())
 
 
 def clause_failures(
@@ -167,8 +167,8 @@ def _failed_clauses(result: TestResult) -> tuple[str, ...]:
     return failed or result.clauses
 
 
-def timelines(run: Run) -> dict[str, list[evidence.TimelineEntry]]:
+def timelines(run: Run) -> dict[str, list[excerpts.TimelineEntry]]:
     """Every test's timeline that has entries, failures first (they are read first)."""
     ordered = sorted(run.results, key=lambda r: not r.failed)
-    found = {r.nodeid: evidence.timeline(run.directory, r, run.info) for r in ordered}
+    found = {r.nodeid: excerpts.timeline(run.directory, r, run.info) for r in ordered}
     return {nodeid: entries for nodeid, entries in found.items() if entries}

@@ -20,6 +20,7 @@ from kubernetes.client.exceptions import ApiException
 
 from wetest.errors import ControllerCrashed
 from wetest.kube import clients
+from wetest.kube.errors import AlreadyExists, from_api_exception
 from wetest.stack.endpoints import ControllerInfo, Endpoints
 from wetest.targets.deployed import DeployedTarget
 
@@ -167,7 +168,7 @@ def _create(create: Any, replace: Any, *args: Any) -> None:
     try:
         create(*args)
     except ApiException as exc:
-        if exc.status != 409:
+        if not isinstance(from_api_exception(exc), AlreadyExists):
             raise
         if replace is not None:
             body = args[-1]

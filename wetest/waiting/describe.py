@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from wetest.waiting.history import History, Seen
 
 META_KEYS = ("name", "namespace", "resourceVersion", "finalizers", "deletionTimestamp")
@@ -37,6 +35,8 @@ def excerpt(state: object) -> object:
 
 def as_yaml(state: object) -> str:
     """Return the excerpt as block YAML; values YAML cannot encode are shown by repr."""
+    import yaml  # only a failing wait pays for it, not `import wetest`
+
     if state is None:
         return ABSENT
     try:

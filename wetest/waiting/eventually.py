@@ -2,21 +2,56 @@
 
 A probe is an ``objects.Probe`` (watch-driven) or a callable (polled; see ``observing``). Every
 observation goes into a ``History`` so that a failure shows what was seen and when, not only
-that time ran out. Timings default to ``WaitDefaults`` and are multiplied by one timeout
-scale. The helpers hide themselves from pytest tracebacks so the failure points at the test.
+that time ran out. Timings default to the active ``WaitDefaults`` (the built-in ones, or a
+test's ``we_wait`` marker) and are multiplied by one timeout scale (see ``defaults``). The
+helpers hide themselves from pytest tracebacks so the failure points at the test.
+
+Both are generic over what they return: a callable probe's return type, or for an
+``objects.Probe`` the Kubernetes JSON it observed (the object dict, None while absent, or the
+list of a collection's items), typed ``Any`` like every body in ``wetest.kube``.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, overload
 
 from wetest.errors import ConsistencyViolated, TerminalStateReached, WaitTimeout
+from wetest.kube.objects import Probe
 from wetest.waiting import describe, observing
-from wetest.waiting.defaults import DEFAULTS, WaitDefaults, resolve_scale
+from wetest.waiting.defaults import WaitDefaults, active, resolve_scale
 from wetest.waiting.expectations import Expectation
 from wetest.waiting.history import History
+
+T = TypeVar("T")
+
+
+@overload
+def eventually(
+    probe: Probe,
+    expectation: Expectation,
+    *,
+    timeout: float | None = None,
+    interval: float | None = None,
+    description: str | None = None,
+    scale: float | None = None,
+    defaults: WaitDefaults | None = None,
+) -> Any: ...
+
+
+@overload
+def eventually(
+    probe: Callable[[], T],
+    expectation: Expectation,
+    *,
+    timeout: float | None = None,
+    interval: float | None = None,
+    description: str | None = None,
+    scale: float | None = None,
+    defaults: WaitDefaults | None = None,
+) -> T: ...
 
 
 def eventually(
@@ -27,8 +62,8 @@ def eventually(
     interval: float | None = None,
     description: str | None = None,
     scale: float | None = None,
-    defaults: WaitDefaults = DEFAULTS,
-) -> object:
+    defaults: WaitDefaults | None = None,
+) -> Any:
     """Wait until the probe's state matches; return that state.
 
     Raises TerminalStateReached as soon as the expectation says success is impossible, and
@@ -36,6 +71,7 @@ def eventually(
     probe; by default it backs off from ``defaults.first_poll`` to ``defaults.max_poll``.
     """
     __tracebackhide__ = True
+    defaults = defaults or active().defaults
     budget = (defaults.timeout if timeout is None else timeout) * resolve_scale(scale)
     gaps: Iterable[float] = (
         observing.backoff(defaults.first_poll, defaults.max_poll)
@@ -53,6 +89,32 @@ def eventually(
     raise WaitTimeout(_timed_out(probe, expectation, description, history, budget))
 
 
+@overload
+def consistently(
+    probe: Probe,
+    expectation: Expectation,
+    *,
+    duration: float | None = None,
+    interval: float | None = None,
+    description: str | None = None,
+    scale: float | None = None,
+    defaults: WaitDefaults | None = None,
+) -> Any: ...
+
+
+@overload
+def consistently(
+    probe: Callable[[], T],
+    expectation: Expectation,
+    *,
+    duration: float | None = None,
+    interval: float | None = None,
+    description: str | None = None,
+    scale: float | None = None,
+    defaults: WaitDefaults | None = None,
+) -> T: ...
+
+
 def consistently(
     probe: observing.Source,
     expectation: Expectation,
@@ -61,14 +123,15 @@ def consistently(
     interval: float | None = None,
     description: str | None = None,
     scale: float | None = None,
-    defaults: WaitDefaults = DEFAULTS,
-) -> object:
+    defaults: WaitDefaults | None = None,
+) -> Any:
     """Check that every state observed for ``duration`` matches; return the last one.
 
     A watched object is checked on every change; a callable every ``interval`` seconds.
     Raises ConsistencyViolated at the first state that does not match.
     """
     __tracebackhide__ = True
+    defaults = defaults or active().defaults
     budget = (defaults.duration if duration is None else duration) * resolve_scale(scale)
     gaps = itertools.repeat(defaults.interval if interval is None else interval)
     history = History()

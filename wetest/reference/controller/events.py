@@ -16,8 +16,8 @@ from kubernetes import client
 
 from wetest.domain import resources as r
 from wetest.domain import timestamps
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
+from wetest.kube.errors import KubeAPIError
 
 log = logging.getLogger("workflowexecution.events")
 

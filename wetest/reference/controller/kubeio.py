@@ -1,7 +1,8 @@
 """The controller's API access: WorkflowExecutions, PipelineRuns and TaskRuns.
 
-Errors are mapped to three small exceptions the reconciler branches on (NotFound,
-AlreadyExists, Conflict); every write is counted by resource and verb so that the benchmark and
+Errors are mapped to the shared tree of ``wetest.kube.errors`` (keyed on the Status reason),
+so the reconciler branches on ``NotFound``, ``AlreadyExists`` and ``ResourceConflict`` exactly
+as the harness does; every write is counted by resource and verb so that the benchmark and
 the metrics can show API writes per WorkflowExecution.
 """
 
@@ -15,40 +16,9 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from wetest.domain import resources as r
+from wetest.kube.errors import ResourceConflict, from_api_exception
 
 Body = dict[str, Any]
-
-
-class KubeError(Exception):
-    """An API call failed; ``status`` is the HTTP status (0 for transport errors)."""
-
-    def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class NotFound(KubeError):
-    pass
-
-
-class AlreadyExists(KubeError):
-    pass
-
-
-class Conflict(KubeError):
-    pass
-
-
-def translate(exc: ApiException) -> KubeError:
-    """Map an ApiException to our tree, keeping the server's message text."""
-    message = f"{exc.status} {exc.reason}: {(exc.body or '').strip()[:500]}"
-    if exc.status == 404:
-        return NotFound(message, 404)
-    if exc.status == 409 and "AlreadyExists" in (exc.body or ""):
-        return AlreadyExists(message, 409)
-    if exc.status == 409:
-        return Conflict(message, 409)
-    return KubeError(message, exc.status or 0)
 
 
 class Kube:
@@ -69,7 +39,7 @@ class Kube:
         """A write: counted only when it commits; a 409 is counted apart as '<key>:conflict'."""
         try:
             result = self._call(fn, *args, **kwargs)
-        except Conflict:
+        except ResourceConflict:
             self._count(f"{key}:conflict")
             raise
         self._count(key)
@@ -79,7 +49,7 @@ class Kube:
         try:
             result: Body = fn(*args, **kwargs)
         except ApiException as exc:
-            raise translate(exc) from exc
+            raise from_api_exception(exc, _what(fn)) from exc
         return result
 
     def get_we(self, namespace: str, name: str) -> Body:
@@ -193,3 +163,8 @@ class Kube:
         except ApiException:
             return False
         return any(res.name == r.PIPELINERUNS for res in found.resources or [])
+
+
+def _what(fn: Any) -> str:
+    """How a failed call reads in its error: "replace_namespaced_custom_object_status"."""
+    return f"The API call {getattr(fn, '__name__', 'request')}"

@@ -13,11 +13,12 @@ from typing import Any
 from kubernetes import client
 
 from wetest.domain import resources as r
+from wetest.kube.errors import ResourceConflict
 from wetest.reference.controller import health, pipelineruns, strategy
 from wetest.reference.controller.audit import AuditClient
 from wetest.reference.controller.cache import WECache
 from wetest.reference.controller.events import EventRecorder
-from wetest.reference.controller.kubeio import Conflict, Kube
+from wetest.reference.controller.kubeio import Kube
 from wetest.reference.controller.metrics import Metrics
 from wetest.reference.controller.options import Options
 from wetest.reference.controller.queue import WorkQueue
@@ -171,7 +172,7 @@ class Manager:
     def _process(self, request: Request) -> None:
         try:
             result = self.reconciler.reconcile(request)
-        except Conflict as exc:
+        except ResourceConflict as exc:
             # INFO, not ERROR: a 409 is expected under concurrency (WE-STAT-001). It is still
             # logged with the API's text, so a triage report can show the conflicting write.
             log.info("conflict on %s (%s); re-queued for a fresh read", request, exc)

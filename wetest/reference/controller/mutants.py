@@ -22,8 +22,8 @@ from wetest.domain import durations, naming, timestamps
 from wetest.domain import failures as f
 from wetest.domain import resources as r
 from wetest.domain.phases import TERMINAL, Phase
+from wetest.kube.errors import AlreadyExists, KubeAPIError, NotFound, ResourceConflict
 from wetest.reference.controller import pipelineruns, tekton, transitions
-from wetest.reference.controller.kubeio import AlreadyExists, Conflict, KubeError, NotFound
 from wetest.reference.controller.reconciler import Body, Reconciler, readable
 from wetest.reference.controller.requests import Result
 from wetest.reference.controller.transitions import Failure
@@ -77,7 +77,7 @@ class AuditInRetry(Reconciler):
             try:
                 self.write_status(we, transitions.audit_recorded(status, event_type, None, now))
                 return
-            except Conflict:
+            except ResourceConflict:
                 if attempt == RETRY_STEPS:
                     raise
                 meta = we["metadata"]
@@ -124,7 +124,7 @@ class WrongPipelineRunName(Reconciler):
             pr = self.kube.create_pr(body)
         except AlreadyExists:
             return self.adopt_or_fail(we, name)
-        except KubeError as exc:
+        except KubeAPIError as exc:
             return self.fail_pre_execution(
                 we, f.FailureReason.UNKNOWN, f.create_failed_message(str(exc))
             )
@@ -608,7 +608,7 @@ class AdoptForeignPipelineRun(Reconciler):
     def adopt_or_fail(self, we: Body, name: str) -> Result:
         try:
             pr = self.kube.get_pr(name)
-        except KubeError as exc:
+        except KubeAPIError as exc:
             return self.fail_pre_execution(
                 we, f.FailureReason.UNKNOWN, f.unverifiable_message(str(exc))
             )
@@ -770,7 +770,7 @@ class NoCompletionTimeFromPipelineRun(Reconciler):
             name = (status.get("pipelineRunRef") or {}).get("name") or ""
             try:
                 pr = self.kube.get_pr(name)
-            except KubeError:
+            except KubeAPIError:
                 pr = {}
             if not (pr.get("status") or {}).get("completionTime"):
                 status = {

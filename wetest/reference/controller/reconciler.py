@@ -5,7 +5,7 @@ re-derives the transition from what is committed (WE-STAT-001/003). A transition
 write carrying phase, times, refs, failure details and all its conditions including
 AuditRecorded; its audit event is handed to the audit client only after that write commits
 (WE-STAT-004 design a), keyed by WE uid and event type so it can never be sent twice.
-A ``Conflict`` is raised to the manager, which re-queues without logging an error.
+A ``ResourceConflict`` is raised to the manager, which re-queues without logging an error.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from wetest.domain import failures as f
 from wetest.domain import naming, timestamps, validation
 from wetest.domain import resources as r
 from wetest.domain.phases import TERMINAL, Phase
+from wetest.kube.errors import AlreadyExists, KubeAPIError, NotFound
 from wetest.reference.controller import pipelineruns, tekton, transitions
 from wetest.reference.controller.audit import AuditClient
 from wetest.reference.controller.cache import WECache
 from wetest.reference.controller.events import EventRecorder
-from wetest.reference.controller.kubeio import AlreadyExists, Kube, KubeError, NotFound
+from wetest.reference.controller.kubeio import Kube
 from wetest.reference.controller.metrics import Metrics
 from wetest.reference.controller.requests import Request, Result
 from wetest.reference.controller.transitions import Failure
@@ -166,7 +167,7 @@ class Reconciler:
             pr = self.kube.create_pr(body)
         except AlreadyExists:
             return self.adopt_or_fail(we, name)
-        except KubeError as exc:
+        except KubeAPIError as exc:
             return self.fail_pre_execution(
                 we, f.FailureReason.UNKNOWN, f.create_failed_message(str(exc))
             )
@@ -179,7 +180,7 @@ class Reconciler:
     def adopt_or_fail(self, we: Body, name: str) -> Result:
         try:
             pr = self.kube.get_pr(name)
-        except KubeError as exc:
+        except KubeAPIError as exc:
             return self.fail_pre_execution(
                 we, f.FailureReason.UNKNOWN, f.unverifiable_message(str(exc))
             )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from wetest.reference.controller.kubeio import Kube, KubeError
+from wetest.kube.errors import KubeAPIError
+from wetest.reference.controller.kubeio import Kube
 
 Body = dict[str, Any]
 
@@ -45,7 +46,7 @@ def first_failed_task(kube: Kube, pr: Body) -> FailedTask:
             continue
         try:
             taskrun = kube.get_taskrun(child.get("name", ""))
-        except KubeError:
+        except KubeAPIError:
             continue
         if (succeeded(taskrun) or {}).get("status") == "False":
             return FailedTask(index, taskrun["metadata"]["name"], exit_code(taskrun))

@@ -29,9 +29,9 @@ from wetest.domain import failures as f
 from wetest.domain import resources as r
 from wetest.domain.audit import EventType
 from wetest.domain.phases import Phase
+from wetest.kube.errors import NotFound
 from wetest.reference.controller.audit import AuditClient
 from wetest.reference.controller.health import python_exposition
-from wetest.reference.controller.kubeio import NotFound
 from wetest.reference.controller.reconciler import Body, Reconciler
 from wetest.reference.controller.requests import Request, Result
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wetest import errors
+from wetest.kube import errors as kube_errors
 from wetest.report.analysis import audit, contract, controller, environment, writes
 from wetest.report.analysis.causes import Finding
 from wetest.report.analysis.evidence import Evidence
@@ -65,7 +66,7 @@ def diagnose(ev: Evidence, costs: Costs | None = None) -> Finding:
 def mechanical(ev: Evidence) -> str:
     """How the test itself failed: ``wait timeout (WaitTimeout) in call``."""
     name = ev.error_name
-    candidate = getattr(errors, name, None) if name else None
+    candidate = (getattr(errors, name, None) or getattr(kube_errors, name, None)) if name else None
     if isinstance(candidate, type) and issubclass(candidate, errors.WetestError):
         label = str(candidate.cause)
     elif name == "AssertionError":

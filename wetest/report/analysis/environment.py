@@ -23,6 +23,8 @@ from wetest.report.analysis.evidence import Evidence, instant
 
 _INFRA_CLASSES = ("DependencyMissing", "PortInUse", "StartupFailed", "InfrastructureError")
 _CONFIG_CLASSES = ("ConfigError", "InvalidManifest", "RunDirectoryError")
+_OURS = ("WaitTimeout", "KubeAPIError", "NotFound", "ResourceConflict", "AlreadyExists")
+"""Classes whose messages may quote a refused connection without being one (a wait's probe)."""
 _DATASTORAGE = re.compile(r"data ?storage", re.I)
 _DS_TROUBLE = re.compile(
     r"DataStorage unavailable|AUDIT DATA LOSS|DataStorage rejected|"
@@ -159,7 +161,9 @@ def stack_component_died(ev: Evidence) -> Finding | None:
         if not c.alive and name not in ("controller", "datastorage")
     }
     died = ev.error_name == "DependencyDied"
-    unreachable = bool(_API_DOWN.search(ev.message)) and ev.error_name not in ("WaitTimeout",)
+    unreachable = ev.error_name == "Unreachable" or (  # by class; a foreign error by its text
+        ev.error_name not in _OURS and bool(_API_DOWN.search(ev.message))
+    )
     if unreachable and not dead and _controller_dead(ev):
         unreachable = False  # the refused connection was the dead controller's (its metrics)
     if not dead and not died and not unreachable:

@@ -45,8 +45,16 @@ def resource_version_conflict(ev: Evidence) -> Finding | None:
     return _from_log(ev)
 
 
+def is_conflict(call: ApiCall) -> bool:
+    """A 409 whose Status reason is Conflict (stale write), not AlreadyExists (a name clash).
+
+    A record without a reason (a run from before reasons were kept) counts by its code.
+    """
+    return call.code == 409 and call.reason in ("Conflict", "")
+
+
 def _from_api_calls(ev: Evidence) -> Finding | None:
-    everything = [c for c in _status_calls(ev) if c.code == 409]
+    everything = [c for c in _status_calls(ev) if is_conflict(c)]
     if not everything:
         return _seen_by_test(ev)
     own, stale = own_conflicts(ev)
@@ -134,7 +142,7 @@ def own_conflicts(ev: Evidence) -> tuple[list[ApiCall], list[ApiCall]]:
         elif call.actor == "harness" and call.is_write:
             provoked = True
         elif call.actor == "controller" and call.subresource == "status" and call.is_write:
-            if call.code == 409 and (wrote or not provoked):
+            if is_conflict(call) and (wrote or not provoked):
                 own.append(call)
                 if wrote:
                     stale.append(call)
@@ -155,10 +163,14 @@ def transition_times(wes: list[dict[str, Any]]) -> list[float]:
 
 
 def _seen_by_test(ev: Evidence) -> Finding | None:
-    """No controller evidence, but the test itself failed on a 409 naming its object."""
-    seen = next((line for line in ev.message.splitlines() if _CONFLICT.search(line)), "")
-    if not seen and ev.error_name != "ResourceConflict":
+    """No controller evidence, but the test itself failed with ResourceConflict (by class).
+
+    The class, not the text: an AlreadyExists 409 (a name clash) says "already exists" and is
+    no stale write, and an assertion that quotes a 409 did not fail on one.
+    """
+    if ev.error_name != "ResourceConflict":
         return None
+    seen = next((line for line in ev.message.splitlines() if line.strip()), "")
     return Finding(
         cause=RESOURCE_VERSION_CONFLICT,
         kind=Kind.CONTROLLER_DEFECT,

@@ -16,6 +16,7 @@ from wetest import bundled, progress
 from wetest.config.settings import Settings
 from wetest.errors import DependencyMissing
 from wetest.kube import applying, clients
+from wetest.kube.errors import NotFound, from_api_exception
 from wetest.stack import apiaudit
 from wetest.stack.endpoints import Endpoints
 from wetest.stack.tekton import crds as tekton_crds
@@ -66,8 +67,8 @@ class ExistingBackend:
             try:
                 ext.read_custom_resource_definition(crd["metadata"]["name"])
             except ApiException as exc:
-                if exc.status != 404:
-                    raise
+                if not isinstance(from_api_exception(exc), NotFound):
+                    raise from_api_exception(exc, "Reading a CRD") from exc
                 out.append(crd)
         return out
 

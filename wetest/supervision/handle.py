@@ -1,0 +1,155 @@
+"""Attach to a stack, or start one and attach: the one lifecycle entry point for every caller.
+
+``wetest up``, the pytest plugin (each xdist worker) and a user's script all call
+:func:`ensure`: under a file lock in the state folder it attaches to a live supervisor (waiting
+until it is ready) or spawns one and waits. :func:`attach` never starts anything (a stack
+somebody else owns, ``--wetest-stack-dir``). The caller that started a stack stops it with
+``spawning.stop(handle.shared)``; wetest never stops a stack it did not start.
+
+The handle types here are what the fixtures ``we_stack``, ``we_datastorage`` and ``we_target``
+return, so they live in the library (no pytest) and a script gets the same objects.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wetest.errors import DependencyMissing
+from wetest.stack import control, processes, state
+from wetest.stack.endpoints import ControllerInfo, Endpoints
+from wetest.supervision import spawning
+
+if TYPE_CHECKING:  # annotation only: httpx costs each import of wetest ~0.1 s
+    import httpx
+
+
+@dataclass
+class StackHandle:
+    """The running stack as tests see it, plus the supervisor's command channel.
+
+    ``started`` is True when this call of :func:`ensure` spawned the supervisor: that caller
+    (and only that one) stops it.
+    """
+
+    endpoints: Endpoints
+    shared: Path
+    supervisor_pid: int
+    started: bool = False
+
+    def command(self, name: str) -> dict[str, Any]:
+        """Ask the supervisor to restart the controller, stop DataStorage, ..."""
+        result = control.send(self.shared, self.supervisor_pid, name)
+        self.refresh()
+        return result
+
+    def refresh(self) -> Endpoints:
+        """Re-read stack.json: a restarted controller has a new pid, a stopped service none."""
+        record = state.read(self.shared)
+        if record is not None:
+            self.endpoints = record.endpoints
+        return self.endpoints
+
+    def stop(self) -> list[int]:
+        """Stop the stack (supervisor and its processes); return the pids it stopped."""
+        return spawning.stop(self.shared)
+
+
+@dataclass
+class DataStorage:
+    """DataStorage as tests see it: its URL and an HTTP client with the URL as base."""
+
+    url: str
+    client: httpx.Client
+
+
+@dataclass
+class Target:
+    """The controller under test: its info, liveness and log tail, and restarts."""
+
+    stack: StackHandle
+
+    @property
+    def info(self) -> ControllerInfo:
+        return self.stack.endpoints.controller or ControllerInfo()
+
+    def alive(self) -> bool:
+        """A local controller process is alive; in-cluster targets (no pid) count as alive.
+
+        deployed: and image: targets are watched by their target object in the supervisor,
+        which reports an unavailable Deployment as ControllerCrashed.
+        """
+        return processes.pid_alive(self.info.pid) if self.info.pid else True
+
+    def log_tail(self, lines: int = 60) -> str:
+        return processes.tail(Path(self.info.log), lines) if self.info.log else ""
+
+    def restart(self) -> int:
+        """Kill the controller and start a new process; return the new pid."""
+        return int(self.stack.command("restart-controller")["controller_pid"])
+
+
+@contextmanager
+def _locked(shared: Path) -> Iterator[None]:
+    """Serialise starts: two workers (or `wetest up` and a run) never spawn two supervisors."""
+    shared.mkdir(parents=True, exist_ok=True)
+    with (shared / "stack.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def live(shared: Path) -> state.StackState | None:
+    """The stack recorded in shared if its supervisor is alive (ready or still starting)."""
+    found = state.read(shared)
+    return found if found is not None and processes.pid_alive(found.supervisor_pid) else None
+
+
+def ensure(
+    shared: Path,
+    options: Mapping[str, object | None] | None = None,
+    *,
+    components: str = "",
+    owner_pid: int = 0,
+    remove_when_orphaned: bool = False,
+    before_start: Callable[[], None] | None = None,
+) -> StackHandle:
+    """Attach to the stack whose state is in ``shared``, starting it first if none is alive.
+
+    ``options`` are command-line settings for a new supervisor (it resolves env and file
+    itself); ``owner_pid`` makes it stop when that process exits; ``before_start`` runs only
+    when a stack is about to be started (``wetest up``'s in-process preflight checks).
+    """
+    with _locked(shared):
+        if live(shared) is not None:
+            return _handle(shared, spawning.wait_ready(shared, None), started=False)
+        if before_start is not None:
+            before_start()
+        state.clear(shared)
+        proc = spawning.spawn(
+            shared,
+            dict(options or {}),
+            components,
+            owner_pid=owner_pid,
+            remove_when_orphaned=remove_when_orphaned,
+        )
+        return _handle(shared, spawning.wait_ready(shared, proc), started=True)
+
+
+def attach(shared: Path) -> StackHandle:
+    """Attach to a stack somebody else started; never start one."""
+    if state.read(shared) is None:
+        raise DependencyMissing(
+            f"A running stack in {shared}",
+            [str(shared / "stack.json")],
+            "wetest up (or unset WETEST_STACK_DIR / --wetest-stack-dir)",
+            verb="was not found",
+        )
+    return _handle(shared, spawning.wait_ready(shared, None), started=False)
+
+
+def _handle(shared: Path, record: state.StackState, *, started: bool) -> StackHandle:
+    return StackHandle(record.endpoints, shared, record.supervisor_pid, started)
