@@ -11,7 +11,7 @@ import yaml
 from cryptography import x509
 
 from wetest.config import settings
-from wetest.errors import DependencyMissing
+from wetest.errors import ConfigError, DependencyMissing
 from wetest.stack import building, certs
 from wetest.stack.tekton.real import kwok, manifests, tier
 
@@ -108,3 +108,14 @@ def test_binding_policy_binds_only_unbound_tekton_pods_to_the_fake_node() -> Non
     assert "nodeName" in condition
     assert kwok.NODE in policy["spec"]["mutations"][0]["applyConfiguration"]["expression"]
     assert kwok.node()["metadata"]["annotations"] == {"kwok.x-k8s.io/node": "fake"}
+
+
+def test_tekton_setting_defaults_to_the_stand_in_and_takes_env_and_option() -> None:
+    assert settings.load({}).tekton == "stand-in"
+    assert (
+        settings.from_resolved(settings.sources.resolve({}, env={"WETEST_TEKTON": "real"})).tekton
+        == "real"
+    )
+    assert settings.load({"tekton": "real"}).source_of("tekton") == "option --wetest-tekton"
+    with pytest.raises(ConfigError, match="'reel' is not a valid tekton"):
+        settings.load({"tekton": "reel"})
