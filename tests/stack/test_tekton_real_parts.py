@@ -119,3 +119,16 @@ def test_tekton_setting_defaults_to_the_stand_in_and_takes_env_and_option() -> N
     assert settings.load({"tekton": "real"}).source_of("tekton") == "option --wetest-tekton"
     with pytest.raises(ConfigError, match="'reel' is not a valid tekton"):
         settings.load({"tekton": "reel"})
+
+
+def test_doctor_requires_the_real_tier_only_when_it_is_selected(tmp_path: Path) -> None:
+    from wetest.cli import doctor
+
+    stand_in = doctor.real_tekton(settings.load({"cache_dir": str(tmp_path)}))
+    real = doctor.real_tekton(settings.load({"cache_dir": str(tmp_path), "tekton": "real"}))
+    assert [c.name for c in real] == [
+        "tekton controller", "tekton webhook", "tekton resolvers", "tekton registry", "kwok",
+    ]  # fmt: skip
+    assert not any(c.required for c in stand_in)
+    assert all(c.required and not c.found for c in real)
+    assert {c.fix for c in real} == {"wetest assets install --tekton real"}

@@ -103,3 +103,32 @@ def test_the_webhook_rejects_what_a_cluster_rejects(
 def _succeeded(obj: dict[str, Any]) -> bool:
     conditions = (obj.get("status") or {}).get("conditions") or []
     return any(c["type"] == "Succeeded" and c["status"] == "True" for c in conditions)
+
+
+def test_a_bundle_outside_loopback_is_refused_not_fetched(
+    real: tuple[Endpoints, lifecycle.Running], api: client.ApiClient
+) -> None:
+    body = {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "PipelineRun",
+        "metadata": {"name": "remote-bundle"},
+        "spec": {
+            "pipelineRef": {
+                "resolver": "bundles",
+                "params": [
+                    {"name": "bundle", "value": "ghcr.io/kubernaut/workflows/test:v1"},
+                    {"name": "name", "value": "workflow"},
+                    {"name": "kind", "value": "pipeline"},
+                ],
+            }
+        },
+    }
+    ref = objects.ObjectRef.pipeline_run(real[0].execution_namespace)
+    objects.create(api, ref, body)
+    done = eventually(
+        objects.Probe(api, ref.named("remote-bundle")),
+        ex.has_condition("Succeeded", "False"),
+        timeout=60,
+    )
+    message = str(done)
+    assert "proxyconnect" in message, message

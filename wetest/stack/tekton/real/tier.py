@@ -72,6 +72,7 @@ class RealTekton:
         self.work = log_dir / "tekton-real"
         self.procs: list[processes.ManagedProcess] = []
         self.registry = ""
+        self._nowhere = ports.reserve()  # reserved, never listened on: connections are refused
 
     def start(self, endpoints: Endpoints) -> None:
         paths = binary_paths(self.settings)  # fail fast, before anything starts
@@ -154,7 +155,13 @@ class RealTekton:
             endpoints.logs[proc.name] = str(proc.log_path)
 
     def _start(self, name: str, argv: list[str], **env: str) -> processes.ManagedProcess:
+        # Loopback only: a bundle or image on any other registry (a WE's default
+        # containerImage) goes through a proxy that refuses at once instead of the internet.
+        nowhere = f"http://127.0.0.1:{self._nowhere}"
         base = {
+            "HTTPS_PROXY": nowhere,
+            "HTTP_PROXY": nowhere,
+            "NO_PROXY": "127.0.0.1,localhost",
             "SYSTEM_NAMESPACE": manifests.NAMESPACE,
             "KUBERNETES_MIN_VERSION": "v1.28.0",
             "METRICS_DOMAIN": "tekton.dev/pipeline",
