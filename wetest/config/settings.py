@@ -46,8 +46,14 @@ class Settings:
     kind_reuse: bool = False
     kind_keep: bool = False
     tekton_release: str = ""
+    tekton: str = "stand-in"
     audit_log: bool = True
     sources: dict[str, sources.Resolved] = field(default_factory=dict, compare=False)
+
+    @property
+    def tekton_tier(self) -> str:
+        """What really runs PipelineRuns: backend kind installs Tekton's release, so "real"."""
+        return "real" if self.backend == "kind" else self.tekton
 
     def source_of(self, key: str) -> str:
         """Where a value came from, for messages: 'env WETEST_BACKEND', 'default', ..."""
@@ -85,6 +91,7 @@ def from_resolved(resolved: dict[str, sources.Resolved]) -> Settings:
         kind_reuse=sources.as_bool(v["kind_reuse"]),
         kind_keep=sources.as_bool(v["kind_keep"]),
         tekton_release=v["tekton_release"],
+        tekton=v["tekton"],
         audit_log=sources.as_bool(v["audit_log"]),
         stack_dir=v["stack_dir"],
         sources=dict(resolved),
