@@ -17,7 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from wetest.errors import ConfigError
+from wetest.faults.conflicts import ADMIN_PATH
 from wetest.stack.endpoints import Endpoints
 
 Command = Callable[[str], dict[str, Any]]
@@ -66,6 +69,16 @@ class Fault:
             )
         return self
 
+    def end(self, at_least: float = 0.0) -> Fault:
+        """End a lasting fault once it has lasted ``at_least`` seconds; return when restored.
+
+        For a test that needs the fault to span its steps however long they take, yet last
+        no less than a minimum: start it with a long ``seconds``, then call this.
+        """
+        self._done.wait(max(0.0, self.began + at_least - time.monotonic()))
+        self.end_now()
+        return self.wait()
+
     def end_now(self) -> None:
         """End a lasting fault early (what the fixture's teardown does)."""
         end, self._end = self._end, None
@@ -85,6 +98,7 @@ class Faults:
         self._endpoints = endpoints
         self.injected: list[Fault] = []
         self._lock = threading.Lock()
+        self._proxy = ""  # the conflict proxy's URL while a conflicts fault runs
 
     # --- instant faults ----------------------------------------------------------------------
 
@@ -154,6 +168,44 @@ class Faults:
             seconds,
             lambda: os.killpg(pid, signal.SIGCONT),
         )
+
+    def conflicts(self, fraction: float, *, finalizers: bool = False, seed: int = 1) -> Fault:
+        """Answer this fraction of the controller's WE status writes with 409 Conflict.
+
+        Lasts until the test ends (or ``Fault.end_now()``); the controller is restarted onto
+        the proxy (``wetest.faults.conflicts``) first and back off it at the end. ``finalizers``
+        also conflicts its writes to the WE itself. The counts are in the fault's detail.
+        """
+        info = self._endpoints().controller
+        if info is None or not info.pid:
+            raise FaultNotApplicable(
+                f"conflicts needs a controller process wetest started ({APPLIES['conflicts']}). "
+                'Run with --wetest-target bundled or command:"...", or list this test as an '
+                "exclusion for this target."
+            )
+        url = str(self._command("conflict-proxy on")["proxy"])
+        policy = {"fraction": fraction, "finalizers": finalizers, "seed": seed}
+        httpx.put(f"{url}{ADMIN_PATH}", json=policy, timeout=10).raise_for_status()
+        fault = Fault("conflicts", detail={"fraction": fraction, "finalizers": finalizers})
+        self._proxy = url
+
+        def end() -> None:
+            try:
+                fault.detail.update(self.conflict_counts())
+            finally:
+                self._proxy = ""
+                self._command("conflict-proxy off")
+                fault.finish()
+
+        fault._end = end
+        return self._record(fault)
+
+    def conflict_counts(self) -> dict[str, Any]:
+        """Writes seen and 409s injected so far by the running conflict fault."""
+        if not self._proxy:
+            return {}
+        counts: dict[str, Any] = httpx.get(f"{self._proxy}{ADMIN_PATH}", timeout=10).json()
+        return {k: counts[k] for k in ("writes", "injected", "injected_by_kind")}
 
     def _lasting(self, fault: Fault, seconds: float, end: Callable[[], object]) -> Fault:
         """Record a fault that ends by itself after seconds (or at restore, if earlier)."""

@@ -4,21 +4,37 @@ A thin adapter over ``wetest.faults``: it binds the faults to the supervisor's c
 insists that the test is marked ``we_disruptive`` (a fault affects every test running at the
 same time, so such tests run alone), restores the stack at teardown, and puts what was
 injected into the test's report (``user_properties`` key ``wetest_faults``).
+
+After the body of a test that used it passes, the harness checks the invariants of
+``wetest.faults.invariants`` over every WE the test created (the test does not): a violation
+fails the test in its call phase, attributed to the clause it breaks when the test cites it.
+``we_long`` tests also wait out the cooldown to check that no PipelineRun is left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
+import httpx
 import pytest
 
+from wetest import checks
+from wetest.config.settings import Settings
+from wetest.domain import durations
 from wetest.errors import ConfigError
+from wetest.faults import invariants
 from wetest.faults.outages import Faults
-from wetest.plugin.stack import StackHandle
+from wetest.kube import clients
+from wetest.plugin import markers, session
+from wetest.plugin.resources import created_objects
+from wetest.plugin.stack import HANDLE_KEY, StackHandle
+from wetest.stack import apiaudit
 
 PROPERTY = "wetest_faults"
 """The user_properties key; its value is the JSON list of injected faults (kind, seconds, ...)."""
+FAULTS = pytest.StashKey[Faults]()
 
 
 @pytest.fixture
@@ -34,9 +50,47 @@ def we_faults(request: pytest.FixtureRequest, we_stack: StackHandle) -> Iterator
             "runs alone."
         )
     faults = Faults(we_stack.command, we_stack.refresh)
+    request.node.stash[FAULTS] = faults
     try:
         yield faults
     finally:
         injected = faults.restore()
         we_stack.refresh()
         request.node.user_properties.append((PROPERTY, json.dumps(injected)))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """After a passing body that injected faults: end them, then check the invariants."""
+    result = yield
+    faults = item.stash.get(FAULTS, None)
+    handle = item.config.stash.get(HANDLE_KEY, None)
+    wes = created_objects(item)
+    if faults is None or handle is None or not wes:
+        return result
+    injected = faults.restore()
+    s = session.get(item.config)
+    budget = invariants.Budget(
+        cooldown=_seconds(s),
+        wait_for_cooldown=item.get_closest_marker("we_long") is not None,
+    )
+    api = getattr(item, "funcargs", {}).get("we_kube") or clients.api_client(
+        handle.endpoints.kubeconfig_of("harness"), user_agent=apiaudit.USER_AGENTS["harness"]
+    )
+    with httpx.Client(base_url=handle.endpoints.datastorage, timeout=10.0) as audit:
+        tally = invariants.observe(api, audit, wes, handle.endpoints.execution_namespace, budget)
+    if tally.violations:
+        _fail(item, invariants.InvariantViolated(tally.violations, injected))
+    return result
+
+
+def _fail(item: pytest.Item, error: invariants.InvariantViolated) -> None:
+    """Raise the violation inside the check of its clause, when the test cites that clause."""
+    cited = markers.clauses_of(item)[1]
+    clause = error.violations[0].clause
+    with checks.check(clause) if clause in cited else contextlib.nullcontext():
+        raise error
+
+
+def _seconds(s: Settings) -> float:
+    return durations.parse_go_duration(s.cooldown)

@@ -26,6 +26,7 @@ COMMANDS = (
     "start-datastorage",
     "component-status",
     "restart-component",  # with the component's name: "restart-component kube-apiserver"
+    "conflict-proxy",  # "conflict-proxy on" or "conflict-proxy off" (wetest.faults.conflicts)
 )
 
 

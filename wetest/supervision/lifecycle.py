@@ -8,7 +8,7 @@ processes, and reaps the ones that died on their own (:meth:`Running.reap`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wetest.config.settings import Settings
 from wetest.errors import ConfigError
@@ -16,6 +16,9 @@ from wetest.stack import assembly, processes
 from wetest.stack.endpoints import Endpoints
 from wetest.targets import selecting
 from wetest.targets.base import ProcessTarget
+
+if TYPE_CHECKING:
+    from wetest.faults.conflicts import ConflictProxy
 
 
 class Running:
@@ -30,6 +33,8 @@ class Running:
         self.restarts = 0
         self.down_on_request: set[str] = set()  # stopped by a command: not a death to report
         self.exited: dict[str, int | None] = {}  # died on their own: name -> exit code
+        self.proxy: ConflictProxy | None = None  # the controller's conflict-injection proxy
+        self._direct_kubeconfig = ""
 
     @property
     def endpoints(self) -> Endpoints:
@@ -52,6 +57,8 @@ class Running:
     def stop(self) -> None:
         if self.target is not None:
             self.target.stop()
+        if self.proxy is not None:
+            self.proxy.stop()
         self.stack.stop()
 
     def command(self, line: str) -> dict[str, Any]:
@@ -72,8 +79,12 @@ class Running:
             return self.component_status()
         if name == "restart-component":
             return {"seconds": self.restart_component(argument.strip()), **self._summary()}
+        if name == "conflict-proxy":
+            return {"proxy": self.conflict_proxy(argument.strip() == "on"), **self._summary()}
         if name not in handlers:
-            valid = ", ".join([*handlers, "component-status", "restart-component <name>"])
+            valid = ", ".join(
+                [*handlers, "component-status", "restart-component <name>", "conflict-proxy on|off"]
+            )
             raise ConfigError(f"Unknown supervisor command '{line}'. Valid: {valid}.")
         handlers[name]()
         return self._summary()
@@ -130,6 +141,39 @@ class Running:
         took = self.stack.restart_component(name)
         self._back(name)
         return took
+
+    def conflict_proxy(self, on: bool) -> str:
+        """Route the controller through the conflict-injection proxy (on) or not (off).
+
+        Either way the controller restarts, since a process reads its kubeconfig once. Returns
+        the proxy's URL (its control path is ``/_wetest/conflicts``), or "" when off.
+        """
+        from wetest.faults.conflicts import ConflictProxy
+
+        if not isinstance(self.target, ProcessTarget):
+            raise ConfigError(
+                "Conflict injection needs a controller process that wetest starts with its "
+                "own kubeconfig (bundled or command: targets); this target is "
+                f"{getattr(self.target, 'name', 'none')}. List the test as an exclusion "
+                "for this target."
+            )
+        kubeconfigs = self.endpoints.kubeconfigs
+        if on and self.proxy is None:
+            original = Path(self.endpoints.kubeconfig_of("controller"))
+            self.proxy = ConflictProxy(original, self.stack.log_dir.parent / "conflict-proxy")
+            self.proxy.start()
+            self._direct_kubeconfig = kubeconfigs.get("controller", "")
+            proxied = self.proxy.kubeconfig(original.with_name("kubeconfig-controller-proxied"))
+            kubeconfigs["controller"] = str(proxied)
+            self.restart_controller()
+        elif not on and self.proxy is not None:
+            kubeconfigs["controller"] = self._direct_kubeconfig
+            if not self._direct_kubeconfig:
+                kubeconfigs.pop("controller")
+            self.restart_controller()
+            self.proxy.stop()
+            self.proxy = None
+        return self.proxy.url if self.proxy is not None else ""
 
     def _back(self, name: str) -> None:
         self.down_on_request.discard(name)

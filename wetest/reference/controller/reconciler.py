@@ -47,6 +47,8 @@ class Config:
 class Reconciler:
     """One instance per manager; safe for N workers (the queue never hands a key out twice)."""
 
+    watch_gives_up = False  # True only in a mutant: the manager's watches stop at an error
+
     def __init__(
         self,
         kube: Kube,

@@ -33,8 +33,11 @@ RETRY_FIRST, RETRY_CAP = 0.5, 5.0  # backoff while the API server is unreachable
 class Watcher:
     """Keep ``handler`` informed about every object of ``lister`` until ``stop``."""
 
-    def __init__(self, name: str, lister: Lister, handler: Handler, **list_kwargs: Any) -> None:
+    def __init__(
+        self, name: str, lister: Lister, handler: Handler, give_up: bool = False, **list_kwargs: Any
+    ) -> None:
         self.name, self.lister, self.handler, self.kwargs = name, lister, handler, list_kwargs
+        self.give_up = give_up  # the watch-gives-up mutant: stop at the first failure
         self._stop = threading.Event()
         self._synced = threading.Event()
         self._watch: Any = None
@@ -85,6 +88,10 @@ class Watcher:
 
     def _failed(self, what: str) -> None:
         """Back off (0.5 s doubling to 5 s); log the first failure of an outage only."""
+        if self.give_up:
+            log.error("%s: watch failed (%s); giving up", self.name, what)
+            self._stop.set()
+            return
         if not self._down_since:
             self._down_since = time.monotonic()
             log.warning("%s: watch failed (%s); retrying with backoff", self.name, what)
