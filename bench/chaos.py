@@ -11,7 +11,8 @@ DataStorage outage while they start; a kube-apiserver restart (etcd kept) half-w
 the creations; a controller SIGKILL + restart after every 10 creations. Then the harness's
 invariants (``wetest.faults.invariants``) judge every WE and the table prints, per controller
 and fault: lifecycles, faults injected, WEs finished, audit events lost, duplicated,
-conditions lost, wall time. The reference must show 0/0/0; the mutants must show damage.
+conditions lost, wall time; then how many stack processes outlived the stack's stop. The
+reference must show 0/0/0; the mutants must show damage.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from wetest.domain import manifests
 from wetest.faults import invariants
 from wetest.faults.outages import Faults
 from wetest.kube import clients, objects
-from wetest.stack import apiaudit, control, state
+from wetest.stack import apiaudit, control, processes, state
 from wetest.supervision import spawning
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +71,15 @@ class Round:
             self.endpoints = record.endpoints
         return self.endpoints
 
-    def stop(self) -> None:
-        spawning.stop(self.state_dir)
+    def stop(self) -> int:
+        """Stop the stack; return how many of its processes were still alive after it."""
+        pids = [*self.refresh().pids.values()]
+        if self.endpoints.controller is not None:
+            pids.append(self.endpoints.controller.pid)
+        processes.stop_pid(self.pid, timeout=30)  # the supervisor stops its stack
+        left = sum(1 for pid in pids if pid and processes.pid_alive(pid))
+        spawning.stop(self.state_dir)  # kills any leftover, so the bench leaves none either
+        return left
 
     def run(self, fault: str, n: int) -> tuple[invariants.Tally, int, float]:
         """N lifecycles through one fault kind; (tally, faults injected, wall seconds)."""
@@ -172,7 +180,8 @@ def main() -> None:
                         flush=True,
                     )
             finally:
-                bench.stop()
+                left = bench.stop()
+                print(f"{controller:<22}stack processes left after stop: {left}", flush=True)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,11 @@ def test_a_failed_lifecycle_needs_its_failure_conditions_and_event() -> None:
     ]
 
 
+def test_a_lost_started_event_counts_only_for_a_we_that_ran() -> None:
+    assert invariants.audit_violations("a", "Completed", ["workflow.completed"])
+    assert not invariants.audit_violations("p", "Failed", ["workflow.failed"], ran=False)
+
+
 def test_a_violation_fails_with_every_line_and_an_audit_cause() -> None:
     violations = invariants.audit_violations("a", "Completed", ["workflow.started"] * 2)
     error = invariants.InvariantViolated(violations, [{"kind": "conflicts"}])

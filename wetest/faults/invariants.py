@@ -3,8 +3,9 @@
 After the faults of a test (or a bench round) are over, for every WorkflowExecution it created:
 
 - ``terminal``: it reaches Completed or Failed within its deadline;
-- ``audit``: at most one ``workflow.started`` and exactly one terminal event (``workflow.completed``
-  or ``workflow.failed``, matching the phase) under its correlation id, still so after a quiet
+- ``audit``: exactly one ``workflow.started`` (at most one when it never ran: a pre-execution
+  failure has none) and exactly one terminal event (``workflow.completed`` or
+  ``workflow.failed``, matching the phase) under its correlation id, still so after a quiet
   window (WE-AUD-021, WE-STAT-004);
 - ``conditions``: every condition of its terminal phase is present (WE-COND-006);
 - ``pipelinerun``: its PipelineRun is gone once its cooldown has passed (WE-LOCK-011).
@@ -104,14 +105,19 @@ class Tally:
         self.violations += other.violations
 
 
-def audit_violations(name: str, phase: str, event_types: Iterable[str]) -> list[Violation]:
-    """At most one started, exactly one terminal event of the right type (WE-AUD-021)."""
+def audit_violations(
+    name: str, phase: str, event_types: Iterable[str], ran: bool = True
+) -> list[Violation]:
+    """Exactly one started (at most one if it never ran) and one terminal event (WE-AUD-021).
+
+    ``ran``: the WE reached Running (it has a startTime, or completed): its workflow.started
+    must then be there exactly once; a pre-execution failure has none.
+    """
     counts = Counter(event_types)
     found: list[Violation] = []
-    if counts["workflow.started"] > 1:
-        found.append(
-            Violation("audit", name, f"{counts['workflow.started']} workflow.started events")
-        )
+    started = counts["workflow.started"]
+    if started > 1 or (ran and started == 0):
+        found.append(Violation("audit", name, f"{started} workflow.started events"))
     terminal = counts["workflow.completed"] + counts["workflow.failed"]
     wanted = TERMINAL_EVENTS.get(phase, "")
     if terminal != 1 or (wanted and counts[wanted] != 1):
@@ -172,9 +178,10 @@ def tally(
         result.events_lost += max(0, 1 - counts[wanted])
         result.events_duplicated += max(0, counts["workflow.started"] - 1)
         result.events_duplicated += max(0, counts[wanted] - 1)
-        if (we.get("status") or {}).get("startTime") or phase == "Completed":
+        ran = bool((we.get("status") or {}).get("startTime")) or phase == "Completed"
+        if ran:
             result.events_lost += max(0, 1 - counts["workflow.started"])
-        result.violations += audit_violations(name, phase, events.get(name, []))
+        result.violations += audit_violations(name, phase, events.get(name, []), ran)
         conditions = condition_violations(we)
         result.conditions_lost += len(conditions)
         result.violations += conditions

@@ -91,7 +91,7 @@ def gather(item: pytest.Item, exc: BaseException | None) -> dict[str, str]:
     if events:
         out["events.yaml"] = yaml.safe_dump(events, sort_keys=False)
     audit = _audit(item, wes)
-    if audit:
+    if audit is not None:  # an empty trail is evidence too: every event was lost
         out["audit.json"] = json.dumps(audit, indent=2)
     out["stack.json"] = json.dumps(stack_state(_handle(item)), indent=2)
     log = _controller_log(item, scope, wes)
@@ -99,7 +99,9 @@ def gather(item: pytest.Item, exc: BaseException | None) -> dict[str, str]:
         out["controller.log"] = log
     if isinstance(exc, WaitTimeout):
         out["wait-history.txt"] = str(exc)
-    out["timeline.json"] = json.dumps(timeline.build(wes, audit, events, calls or []), indent=2)
+    out["timeline.json"] = json.dumps(
+        timeline.build(wes, audit or [], events, calls or []), indent=2
+    )
     return out
 
 
@@ -227,11 +229,13 @@ def _events(api: Any, item: pytest.Item) -> list[dict[str, Any]]:
     return []
 
 
-def _audit(item: pytest.Item, wes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _audit(item: pytest.Item, wes: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The audit trail of the test's WEs; None when DataStorage answered for none of them."""
     handle = _handle(item)
     if handle is None or not handle.endpoints.datastorage:
-        return []
+        return None
     out: list[dict[str, Any]] = []
+    answered = False
     for we in wes:
         labels = we.get("metadata", {}).get("labels") or {}
         cid = labels.get("kubernaut.ai/correlation-id") or we["metadata"]["name"]
@@ -242,7 +246,8 @@ def _audit(item: pytest.Item, wes: list[dict[str, Any]]) -> list[dict[str, Any]]
                 timeout=5,
             )
             out += response.json().get("data", [])
-    return out
+            answered = True
+    return out if answered else None
 
 
 def _controller_log(item: pytest.Item, scope: apiaudit.Scope, wes: list[dict[str, Any]]) -> str:
