@@ -83,7 +83,8 @@ class Round:
 
     def run(self, fault: str, n: int) -> tuple[invariants.Tally, int, float]:
         """N lifecycles through one fault kind; (tally, faults injected, wall seconds)."""
-        namespace = f"chaos-{fault.replace('_', '-')[:12]}-{secrets.token_hex(3)}"
+        token = secrets.token_hex(3)  # WE names are correlation ids: unique across rounds
+        namespace = f"chaos-{token}"
         objects.create(
             self.api, objects.ObjectRef.core("namespaces"), {"metadata": {"name": namespace}}
         )
@@ -93,7 +94,7 @@ class Round:
 
         def create(count: int) -> None:
             for _ in range(count):
-                name = f"we-{len(wes):03d}"
+                name = f"c{token}-{len(wes):03d}"
                 body = manifests.workflow_execution(
                     name, namespace, f"{namespace}/deployment/{name}", parameters=SCENARIO
                 )
