@@ -145,11 +145,27 @@ def _kill(faults: Faults, create: Callable[[int], None], n: int) -> int:
     return kills
 
 
+def _postgres(faults: Faults, create: Callable[[int], None], n: int) -> int:
+    create(n // 2)
+    faults.postgres_restart()
+    create(n - n // 2)
+    return 1
+
+
+def _pause(faults: Faults, create: Callable[[int], None], n: int) -> int:
+    pause = faults.tekton_pause(seconds=OUTAGE)
+    create(n)
+    pause.wait()
+    return 1
+
+
 PLAYS: dict[str, Callable[[Faults, Callable[[int], None], int], int]] = {
     "conflicts": _conflicts,
     "datastorage_outage": _outage,
     "apiserver_restart": _restart,
     "controller_kill": _kill,
+    "postgres_restart": _postgres,  # not in the default set: --faults postgres_restart
+    "tekton_pause": _pause,  # not in the default set: --faults tekton_pause
 }
 
 
@@ -158,11 +174,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=50, help="lifecycles per fault kind")
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--controllers", default=",".join(CONTROLLERS))
+    parser.add_argument("--show", type=int, default=3, help="violations printed per row")
     args = parser.parse_args()
     kinds = [f for f in args.faults.split(",") if f]
-    unknown = sorted(set(kinds) - set(FAULTS))
+    unknown = sorted(set(kinds) - set(PLAYS))
     if unknown:
-        parser.error(f"unknown fault kinds {unknown}; valid: {', '.join(FAULTS)}")
+        parser.error(f"unknown fault kinds {unknown}; valid: {', '.join(PLAYS)}")
     header = (
         f"{'controller':<22}{'fault':<20}{'lifecycles':>10}{'faults':>8}{'finished':>9}"
         f"{'lost':>6}{'dup':>5}{'cond':>6}{'wall s':>8}"
@@ -180,6 +197,8 @@ def main() -> None:
                         f"{tally.conditions_lost:>6}{wall:>8.1f}",
                         flush=True,
                     )
+                    for violation in tally.violations[: args.show]:
+                        print(f"    {violation}", flush=True)
             finally:
                 left = bench.stop()
                 print(f"{controller:<22}stack processes left after stop: {left}", flush=True)

@@ -124,19 +124,23 @@ def events(
     """
     cursor = _Cursor(resource_version, {_key(o): o for o in known})
     limits = _Limits(deadline, stop)
-    delay = RETRY_FIRST
+    delay, down = RETRY_FIRST, None
     while not limits.over():
         try:
             try:
                 yield from _connection(api, ref, label_selector, cursor, limits)
             except _Gone:
                 yield from _relist(api, ref, label_selector, cursor)
-            delay = RETRY_FIRST
+            if not limits.over():
+                down, delay = None, RETRY_FIRST  # the server answered
         except KubeAPIError as exc:
             if not transient(exc) or limits.over():
                 raise
+            down = exc
             limits.pause(delay)
             delay = min(delay * 2, RETRY_CAP)
+    if down is not None:
+        raise down  # still unreachable when the time ran out: say so, not "no change seen"
 
 
 def transient(exc: KubeAPIError) -> bool:
