@@ -855,6 +855,9 @@ class AuditBufferInMemory(Reconciler):
         spool = self.audit.spool
         spool.clear_inflight()
         spool.rejected(spool.batch(len(spool)))  # the bug: the crash took them along
+        for key, _ in spool.intents():
+            self.audit.abandoned(key)  # and whatever a write in flight owed
+        self.audit._leftover.clear()
 
 
 class WatchGivesUp(Reconciler):
