@@ -16,25 +16,23 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from wetest import checks
-from wetest.config.settings import Settings
-from wetest.domain import durations
 from wetest.errors import ConfigError
-from wetest.faults import invariants
-from wetest.faults.outages import Faults
-from wetest.kube import clients
 from wetest.plugin import markers, session
 from wetest.plugin.resources import created_objects
 from wetest.plugin.stack import HANDLE_KEY, StackHandle
-from wetest.stack import apiaudit
+
+if TYPE_CHECKING:  # imported when a test uses the fixture: every worker imports this module
+    from wetest.faults import invariants
+    from wetest.faults.outages import Faults
 
 PROPERTY = "wetest_faults"
 """The user_properties key; its value is the JSON list of injected faults (kind, seconds, ...)."""
-FAULTS = pytest.StashKey[Faults]()
+FAULTS = pytest.StashKey["Faults"]()
 
 
 @pytest.fixture
@@ -43,6 +41,8 @@ def we_faults(request: pytest.FixtureRequest, we_stack: StackHandle) -> Iterator
 
     See ``wetest.faults.outages.APPLIES`` for the targets and stacks each fault applies to.
     """
+    from wetest.faults.outages import Faults
+
     if request.node.get_closest_marker("we_disruptive") is None:
         raise ConfigError(
             f"{request.node.nodeid} uses we_faults but is not marked we_disruptive. A fault "
@@ -68,10 +68,16 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     wes = created_objects(item)
     if faults is None or handle is None or not wes:
         return result
+    import httpx
+
+    from wetest.domain import durations
+    from wetest.faults import invariants
+    from wetest.kube import clients
+    from wetest.stack import apiaudit
+
     injected = faults.restore()
-    s = session.get(item.config)
     budget = invariants.Budget(
-        cooldown=_seconds(s),
+        cooldown=durations.parse_go_duration(session.get(item.config).cooldown),
         wait_for_cooldown=item.get_closest_marker("we_long") is not None,
     )
     api = getattr(item, "funcargs", {}).get("we_kube") or clients.api_client(
@@ -90,7 +96,3 @@ def _fail(item: pytest.Item, error: invariants.InvariantViolated) -> None:
     clause = error.violations[0].clause
     with checks.check(clause) if clause in cited else contextlib.nullcontext():
         raise error
-
-
-def _seconds(s: Settings) -> float:
-    return durations.parse_go_duration(s.cooldown)
