@@ -66,6 +66,14 @@ def test_a_failed_lifecycle_needs_its_failure_conditions_and_event() -> None:
     ]
 
 
+def test_a_second_outcome_of_the_other_kind_counts_as_a_duplicate() -> None:
+    tally = invariants.tally(
+        [we("a", "Completed", COMPLETED)],
+        {"a": ["workflow.completed", "workflow.failed", "workflow.started"]},
+    )
+    assert (tally.events_duplicated, tally.events_lost, len(tally.violations)) == (1, 0, 1)
+
+
 def test_a_lost_started_event_counts_only_for_a_we_that_ran() -> None:
     assert invariants.audit_violations("a", "Completed", ["workflow.completed"])
     assert not invariants.audit_violations("p", "Failed", ["workflow.failed"], ran=False)

@@ -177,7 +177,8 @@ def tally(
         wanted = TERMINAL_EVENTS[phase]
         result.events_lost += max(0, 1 - counts[wanted])
         result.events_duplicated += max(0, counts["workflow.started"] - 1)
-        result.events_duplicated += max(0, counts[wanted] - 1)
+        terminal = counts["workflow.completed"] + counts["workflow.failed"]
+        result.events_duplicated += max(0, terminal - 1)  # a second, or the wrong, outcome
         ran = bool((we.get("status") or {}).get("startTime")) or phase == "Completed"
         if ran:
             result.events_lost += max(0, 1 - counts["workflow.started"])
