@@ -129,13 +129,19 @@ def test_a_watch_whose_time_runs_out_while_connecting_just_ends(
     assert list(watching.events(None, ref, resource_version="1", stop=stop)) == []  # type: ignore[arg-type]
 
 
-def test_an_unreachable_server_still_fails_a_watch_with_time_left(
+def test_an_unreachable_server_is_retried_then_fails_the_watch_at_its_deadline(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A restarting API server is retried (issue 16); one still down at the deadline fails."""
+    attempts = []
+
     def down(*args: object, **kwargs: object) -> None:
+        attempts.append(time.monotonic())
         raise KubeAPIError("The API server could not be reached: refused.", 0)
 
     monkeypatch.setattr(watching.objects, "request", down)
     ref = objects.ObjectRef.workflow_execution("ns", "we")
-    with pytest.raises(KubeAPIError):
-        list(watching.events(None, ref, resource_version="1", stop=threading.Event()))  # type: ignore[arg-type]
+    deadline = time.monotonic() + 1.0
+    with pytest.raises(KubeAPIError, match="could not be reached"):
+        list(watching.events(None, ref, resource_version="1", deadline=deadline))  # type: ignore[arg-type]
+    assert len(attempts) > 1

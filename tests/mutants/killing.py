@@ -139,6 +139,14 @@ SELECTIONS: dict[str, Selection] = {
     "finalizer-update-drops-spec-fields": Selection(
         "test_valid_manifest_is_accepted_and_spec_preserved"
     ),
+    # issue 16's fault mutants: the resilience tests under we_faults (measured killers)
+    "watch-gives-up": Selection("test_executions_finish_across_an_apiserver_restart"),
+    "audit-dropped-after-retries": Selection(
+        "test_a_controller_killed_during_a_datastorage_outage_loses_no_event"
+    ),
+    "audit-buffer-in-memory": Selection(
+        "test_a_controller_killed_during_a_datastorage_outage_loses_no_event"
+    ),
 }
 
 

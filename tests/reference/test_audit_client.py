@@ -116,3 +116,25 @@ def test_a_torn_inflight_file_does_not_stop_delivery(tmp_path: Path) -> None:
     assert box.inflight_keys() == []
     box.inflight_path.write_text('["a", "b"')
     assert box.inflight_keys() == []
+
+
+def test_an_event_whose_write_committed_before_a_crash_is_delivered_once(
+    ds: LoopbackDataStorage, tmp_path: Path
+) -> None:
+    """Issue 16: SIGKILL between a committed status write and the admit lost the event.
+
+    The intent recorded before the write survives the crash; the restarted client delivers
+    the committed one (the WE shows the transition) and drops the one that never committed.
+    """
+    crashed = AuditClient(ds.url, tmp_path)  # never started: it dies mid-write
+    crashed.intend("uid-c/workflow.started", event("we-c"))
+    crashed.intend("uid-n/workflow.started", event("we-n"))
+    c = client(ds.url, tmp_path)
+    c.resolve_leftover("uid-c", lambda event_type: event_type == "workflow.started")
+    c.resolve_leftover("uid-n", lambda event_type: False)  # its phase never changed
+    until(lambda: len(ds.events) == 1 and len(c.spool) == 0)
+    assert c.spool.intents() == []
+    c.resolve_leftover("uid-c", lambda event_type: True)  # settled once: nothing left to do
+    consistently(lambda: len(ds.events), ex.satisfies(lambda n: n == 1, "one event"), duration=0.3)
+    c.close()
+    assert ds.of_type("we-c") == ["workflow.started"]

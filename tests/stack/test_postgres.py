@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from wetest.errors import DependencyMissing, PortInUse
+from wetest.errors import ConfigError, DependencyMissing, PortInUse
 from wetest.stack import postgres
 from wetest.stack.processes import pid_alive
 
@@ -42,6 +42,26 @@ def test_local_cluster_starts_fast_on_tmpfs_and_is_removed_on_stop(tmp_path):
     assert handle.data_dir is not None
     assert not handle.data_dir.exists()
     handle.stop()  # idempotent
+
+
+def test_restart_keeps_the_port_and_the_data(tmp_path):
+    handle = postgres.start(tmp_path)
+    try:
+        _query(handle.dsn, "CREATE TABLE kept (n int)")
+        old_pid = handle.pid
+        postgres.restart(handle)
+        assert handle.pid != old_pid
+        assert not pid_alive(old_pid)
+        assert _query(handle.dsn, "SELECT count(*) FROM kept") == 0  # same data, same DSN
+    finally:
+        handle.stop()
+    assert handle.data_dir is not None
+    assert not handle.data_dir.exists()
+
+
+def test_only_a_started_cluster_can_be_restarted():
+    with pytest.raises(ConfigError, match="Unset WETEST_POSTGRES_DSN"):
+        postgres.restart(postgres.PostgresHandle(dsn="postgresql://u@127.0.0.1:1/db", kind="dsn"))
 
 
 def test_unreachable_dsn_is_dependency_missing_with_the_fix():

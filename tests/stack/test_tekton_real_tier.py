@@ -18,8 +18,8 @@ from wetest import eventually
 from wetest import expectations as ex
 from wetest.config import settings
 from wetest.domain import manifests
-from wetest.errors import KubeAPIError
 from wetest.kube import clients, objects
+from wetest.kube.errors import KubeAPIError
 from wetest.stack import building, processes
 from wetest.stack.endpoints import Endpoints
 from wetest.stack.tekton.real import kwok, smoke

@@ -25,11 +25,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     alive = {name: processes.pid_alive(pid) for name, pid in record.endpoints.pids.items()}
     supervisor = processes.pid_alive(record.supervisor_pid)
-    status = record.status if supervisor and all(alive.values()) else "degraded"
+    healthy = supervisor and all(alive.values()) and not record.exited
+    status = record.status if healthy else "degraded"
     out = {
         "status": status,
         "supervisor_pid": record.supervisor_pid,
         "processes": alive,
+        "exited": record.exited,  # reaped by the supervisor: bring back with restart-component
         "endpoints": asdict(record.endpoints),
     }
     common.emit(out, args.json)

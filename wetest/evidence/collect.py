@@ -81,7 +81,7 @@ def gather(
     if events:
         out["events.yaml"] = yaml.safe_dump(events, sort_keys=False)
     audit = _audit(stack, wes)
-    if audit:
+    if audit is not None:  # an empty trail is evidence too: every event was lost
         out["audit.json"] = json.dumps(audit, indent=2)
     out["stack.json"] = json.dumps(stack_state(stack), indent=2)
     log = _controller_log(stack, scope, wes)
@@ -89,7 +89,9 @@ def gather(
         out["controller.log"] = log
     if isinstance(error, WaitTimeout):
         out["wait-history.txt"] = str(error)
-    out["timeline.json"] = json.dumps(timeline.build(wes, audit, events, calls or []), indent=2)
+    out["timeline.json"] = json.dumps(
+        timeline.build(wes, audit or [], events, calls or []), indent=2
+    )
     return out
 
 
@@ -259,10 +261,12 @@ def _events(api: client.ApiClient | None, namespace: str) -> list[Body]:
     return []
 
 
-def _audit(stack: StackHandle | None, wes: list[Body]) -> list[Body]:
+def _audit(stack: StackHandle | None, wes: list[Body]) -> list[Body] | None:
+    """The audit trail of the subject's WEs; None when DataStorage answered for none of them."""
     if stack is None or not stack.endpoints.datastorage:
-        return []
+        return None
     out: list[Body] = []
+    answered = False
     for we in wes:
         labels = we.get("metadata", {}).get("labels") or {}
         cid = labels.get("kubernaut.ai/correlation-id") or we["metadata"]["name"]
@@ -273,7 +277,8 @@ def _audit(stack: StackHandle | None, wes: list[Body]) -> list[Body]:
                 timeout=5,
             )
             out += response.json().get("data", [])
-    return out
+            answered = True
+    return out if answered else None
 
 
 def _controller_log(stack: StackHandle | None, scope: apiaudit.Scope, wes: list[Body]) -> str:

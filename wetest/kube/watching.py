@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # annotations only, as in objects
 Event = tuple[str, Body]
 STOP_SLICE = 0.25  # how often a watch with a stop event checks it when no event arrives
 SERVER_TIMEOUT = 290  # seconds; the API server closes idle watches itself after 5-10 minutes
+RETRY_FIRST, RETRY_CAP = 0.1, 2.0  # seconds; backoff while the API server is unreachable
 
 
 class _Gone(Exception):
@@ -67,6 +68,15 @@ class _Limits:
         if self.stop is not None:
             return STOP_SLICE if left is None else min(left, STOP_SLICE)
         return left
+
+    def pause(self, seconds: float) -> None:
+        """Wait before a retry, never past the deadline, waking early on a stop."""
+        if self.deadline is not None:
+            seconds = min(seconds, max(self.deadline - time.monotonic(), 0.0))
+        if self.stop is not None:
+            self.stop.wait(seconds)
+        else:
+            time.sleep(seconds)
 
     def server_timeout(self) -> int:
         if self.deadline is None:
@@ -114,11 +124,28 @@ def events(
     """
     cursor = _Cursor(resource_version, {_key(o): o for o in known})
     limits = _Limits(deadline, stop)
+    delay, down = RETRY_FIRST, None
     while not limits.over():
         try:
-            yield from _connection(api, ref, label_selector, cursor, limits)
-        except _Gone:
-            yield from _relist(api, ref, label_selector, cursor)
+            try:
+                yield from _connection(api, ref, label_selector, cursor, limits)
+            except _Gone:
+                yield from _relist(api, ref, label_selector, cursor)
+            if not limits.over():
+                down, delay = None, RETRY_FIRST  # the server answered
+        except KubeAPIError as exc:
+            if not transient(exc) or limits.over():
+                raise
+            down = exc
+            limits.pause(delay)
+            delay = min(delay * 2, RETRY_CAP)
+    if down is not None:
+        raise down  # still unreachable when the time ran out: say so, not "no change seen"
+
+
+def transient(exc: KubeAPIError) -> bool:
+    """The API server is unreachable (restarting), overloaded (429) or failing (5xx)."""
+    return exc.status == 0 or exc.status == 429 or exc.status >= 500
 
 
 def _connection(
@@ -219,7 +246,7 @@ def states(
     and "not created yet" are observable); a collection probe's state is the list of items,
     sorted by namespace/name.
     """
-    listing = list_for_watch(probe.api, probe.ref, probe.label_selector)
+    listing = _first_list(probe, _Limits(deadline, stop))
     current = {_key(o): o for o in listing.get("items", [])}
     yield _state(probe, current)
     for kind, obj in events(
@@ -236,6 +263,19 @@ def states(
         else:
             current[_key(obj)] = obj
         yield _state(probe, current)
+
+
+def _first_list(probe: Probe, limits: _Limits) -> Body:
+    """List once, retrying a transient failure (a restarting API server) until the limits."""
+    delay = RETRY_FIRST
+    while True:
+        try:
+            return list_for_watch(probe.api, probe.ref, probe.label_selector)
+        except KubeAPIError as exc:
+            if not transient(exc) or limits.over():
+                raise
+            limits.pause(delay)
+            delay = min(delay * 2, RETRY_CAP)
 
 
 def _state(probe: Probe, current: dict[str, Body]) -> object:

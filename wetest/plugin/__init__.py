@@ -14,6 +14,7 @@ pytest_plugins = [
     "wetest.plugin.workers",
     "wetest.plugin.stack",
     "wetest.plugin.resources",
+    "wetest.plugin.faults",
     "wetest.plugin.evidence",
     "wetest.plugin.clauses",
     "wetest.plugin.interrupt",

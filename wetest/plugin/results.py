@@ -18,6 +18,7 @@ import pytest
 
 from wetest.plugin import interrupt, markers, session, workers
 from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
+from wetest.plugin.faults import PROPERTY as FAULTS_PROPERTY
 from wetest.plugin.stack import HANDLE_KEY
 from wetest.report import build
 from wetest.stack import apiaudit, state
@@ -92,6 +93,7 @@ def blank_record(nodeid: str, start: str) -> dict[str, Any]:
         "start": start,
         "stop": None,
         "rerun": None,
+        "faults": [],  # what we_faults injected (kind, seconds, counts), wetest.plugin.faults
     }
 
 
@@ -125,6 +127,9 @@ def _merge(config: pytest.Config, report: pytest.TestReport) -> None:
     verdicts = _clause_results(report)
     if verdicts is not None:
         rec["clause_results"] = verdicts
+    for key, value in report.user_properties:
+        if key == FAULTS_PROPERTY:
+            rec["faults"] = json.loads(str(value))
     if report.failed and rec["outcome"] == "passed":
         rec.update(
             outcome="failed" if report.when == "call" else "error",

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from wetest.stack.tekton.real.tier import RealTekton
 
 ALL = ("cluster", "tekton", "datastorage")
+RESTART_GRACE = 3.0
+"""Seconds a component gets to stop on SIGTERM before SIGKILL when restarted on request.
+
+kube-apiserver drains in-flight requests on SIGTERM; on a loaded machine that ran into the
+10 s of a full stop every time, doubling an API-server restart fault for no test's benefit.
+"""
 
 
 def backend_for(settings: Settings) -> ClusterBackend:
@@ -175,6 +181,41 @@ class Stack:
         self.audit.datastorage = datastorage.start(self.audit.postgres.dsn, self.log_dir, port)
         self.endpoints.pids["datastorage"] = self.audit.datastorage.pid
 
+    def restart_component(self, name: str) -> float:
+        """Restart one started process in place (same flags, ports, data); return its seconds.
+
+        etcd keeps its data across a restart, so a kube-apiserver restart is the "API server
+        restarted, etcd kept" fault: watches end, resume points may be gone (410), objects stay.
+        The controller under test is not a Stack component (see ``supervision.lifecycle``).
+        """
+        from wetest.stack import postgres
+
+        if name == "datastorage":
+            self.stop_datastorage()
+            self.start_datastorage()
+            return 0.0
+        if name == "postgres" and self.audit is not None and self.audit.postgres is not None:
+            took = postgres.restart(self.audit.postgres)
+            self.endpoints.pids["postgres"] = self.audit.postgres.pid
+            return took
+        proc = self.process(name)
+        if proc is None:
+            known = ", ".join(sorted({*self.component_status(), "datastorage", "postgres"}))
+            raise ConfigError(
+                f"There is no stack component '{name}' that wetest started and can restart "
+                f"(backend {self.settings.backend}). Valid: {known}."
+            )
+        took = proc.restart(stop=lambda p: p.stop(timeout=RESTART_GRACE))
+        self.endpoints.pids[name] = proc.pid
+        return took
+
+    def process(self, name: str) -> processes.ManagedProcess | None:
+        """The started process of one component by its name, if this stack started it."""
+        procs: list[processes.ManagedProcess] = list(getattr(self.backend, "procs", []))
+        if self._tekton_proc is not None:
+            procs.append(self._tekton_proc)
+        return next((p for p in procs if p.name == name), None)
+
     def _warm_tekton_writes(self) -> None:
         from wetest.kube import clients
         from wetest.stack import apiaudit
@@ -262,6 +303,8 @@ class Stack:
             procs.extend(self.real_tekton.procs)
         if self.audit is not None and self.audit.datastorage.process is not None:
             procs.append(self.audit.datastorage.process)
+        if self.audit is not None and self.audit.postgres and self.audit.postgres.process:
+            procs.append(self.audit.postgres.process)
         return {p.name: process_status(p) for p in procs}
 
 

@@ -1,4 +1,4 @@
-"""A tiny command channel to the stack supervisor: restart the controller, stop/start DataStorage.
+"""A tiny command channel to the stack supervisor: restart a component, stop/start DataStorage.
 
 Resilience tests run in pytest workers while the supervisor owns the processes. A test drops
 ``<shared>/commands/<id>.json`` and rings the doorbell (SIGUSR1 to the supervisor); the
@@ -25,6 +25,8 @@ COMMANDS = (
     "stop-datastorage",
     "start-datastorage",
     "component-status",
+    "restart-component",  # with the component's name: "restart-component kube-apiserver"
+    "conflict-proxy",  # "conflict-proxy on" or "conflict-proxy off" (wetest.faults.conflicts)
 )
 
 

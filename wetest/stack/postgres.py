@@ -37,7 +37,7 @@ from pathlib import Path
 import asyncpg
 
 from wetest import progress
-from wetest.errors import DependencyMissing, StartupFailed
+from wetest.errors import ConfigError, DependencyMissing, StartupFailed
 from wetest.stack import ports
 from wetest.stack.processes import ManagedProcess
 
@@ -67,6 +67,7 @@ class PostgresHandle:
     data_dir: Path | None = None
     log_path: Path | None = None
     on_stop: Callable[[], None] | None = field(default=None, repr=False)
+    process: ManagedProcess | None = field(default=None, repr=False)  # a local cluster's server
 
     def stop(self) -> None:
         """Stop the server and remove its data (idempotent; no-op for a given DSN)."""
@@ -166,6 +167,7 @@ def start(log_dir: Path, port: int | None = None) -> PostgresHandle:
         data_dir=data_dir,
         log_path=process.log_path,
         on_stop=lambda: _stop(process, data_dir),
+        process=process,
     )
     try:
         run_sync(lambda: _create_database(port))
@@ -300,12 +302,32 @@ async def _create_database(port: int) -> None:
 
 def _stop(process: ManagedProcess, data_dir: Path) -> None:
     """Fast shutdown (SIGINT: disconnect clients, no waiting), then remove the data."""
+    _fast_shutdown(process)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _fast_shutdown(process: ManagedProcess) -> None:
     if process.popen is not None and process.alive():
         os.kill(process.pid, signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.popen.wait(10)
     process.stop()
-    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def restart(handle: PostgresHandle) -> float:
+    """Restart a local cluster's server on its port, keeping its data (a database restart).
+
+    Clients see their connections dropped and refused until it accepts again, as when a
+    managed database fails over. Returns the seconds until it accepted connections.
+    """
+    if handle.process is None:
+        raise ConfigError(
+            f"Only a PostgreSQL started by wetest can be restarted; this one is {handle.kind} "
+            f"({redact(handle.dsn)}). Unset WETEST_POSTGRES_DSN to use the bundled one."
+        )
+    took = handle.process.restart(stop=_fast_shutdown)
+    handle.pid = handle.process.pid
+    return took
 
 
 def start_container(image: str = CONTAINER_IMAGE) -> PostgresHandle:

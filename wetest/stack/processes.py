@@ -42,6 +42,8 @@ class ManagedProcess:
     env: Mapping[str, str] | None = None
     cwd: Path | None = None
     popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    # the readiness probe of the last wait_ready, reused by restart()
+    ready_probe: tuple[Probe, float] | None = field(default=None, init=False, repr=False)
 
     @property
     def pid(self) -> int:
@@ -73,6 +75,7 @@ class ManagedProcess:
 
     def wait_ready(self, probe: Probe, timeout: float, interval: float = 0.05) -> float:
         """Poll probe until true; raise StartupFailed with the log tail on exit or timeout."""
+        self.ready_probe = (probe, timeout)
         started = time.monotonic()
         while True:
             if not self.alive():
@@ -110,6 +113,22 @@ class ManagedProcess:
                 self.popen.wait(5)
         signal_group(self.popen.pid, signal.SIGKILL)  # stragglers left in the group
         return self.popen.returncode
+
+    def restart(self, stop: Callable[[ManagedProcess], object] | None = None) -> float:
+        """Stop the process and start it again with the same command line, in place.
+
+        Same argv (so the same ports and flags), same log file (appended), same object (so
+        whatever holds it, a stopper or a backend's list, sees the new process). Waits with the
+        readiness probe of the first start, if there was one; returns the seconds that took.
+        ``stop``: how to stop this kind of process (default :meth:`stop`; PostgreSQL's fast
+        shutdown is a SIGINT).
+        """
+        (stop or ManagedProcess.stop)(self)
+        self.start()
+        if self.ready_probe is None:
+            return 0.0
+        probe, timeout = self.ready_probe
+        return self.wait_ready(probe, timeout)
 
 
 def stop_all(procs: Sequence[ManagedProcess], timeout: float = 10.0) -> None:

@@ -25,6 +25,8 @@ class StackState:
     error: str = ""
     exit_code: int = 0
     endpoints: Endpoints = field(default_factory=Endpoints)
+    # components that died on their own (reaped by the supervisor): name -> exit code
+    exited: dict[str, int | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,13 +1,14 @@
 """Start the stack and, when asked, the controller target; shared by `up`, `run` and pytest.
 
 :class:`Running` also carries out the supervisor's commands (restart the controller, stop or
-start DataStorage), since it holds the objects that own those processes.
+start DataStorage, restart any component), since it holds the objects that own those
+processes, and reaps the ones that died on their own (:meth:`Running.reap`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wetest.config.settings import Settings
 from wetest.errors import ConfigError
@@ -15,6 +16,9 @@ from wetest.stack import assembly, processes
 from wetest.stack.endpoints import Endpoints
 from wetest.targets import selecting
 from wetest.targets.base import ProcessTarget
+
+if TYPE_CHECKING:
+    from wetest.faults.conflicts import ConflictProxy
 
 
 class Running:
@@ -27,6 +31,10 @@ class Running:
             selecting.target_for(s) if "controller" in wanted else None
         )
         self.restarts = 0
+        self.down_on_request: set[str] = set()  # stopped by a command: not a death to report
+        self.exited: dict[str, int | None] = {}  # died on their own: name -> exit code
+        self.proxy: ConflictProxy | None = None  # the controller's conflict-injection proxy
+        self._direct_kubeconfig = ""
 
     @property
     def endpoints(self) -> Endpoints:
@@ -49,22 +57,39 @@ class Running:
     def stop(self) -> None:
         if self.target is not None:
             self.target.stop()
+        if self.proxy is not None:
+            self.proxy.stop()
         self.stack.stop()
 
-    def command(self, name: str) -> dict[str, Any]:
-        """Carry out one supervisor command; return what the caller needs to know."""
+    def command(self, line: str) -> dict[str, Any]:
+        """Carry out one supervisor command; return what the caller needs to know.
+
+        A command is a name and, for ``restart-component``, the component's name:
+        ``restart-component kube-apiserver``.
+        """
+        name, _, argument = line.partition(" ")
         handlers = {
             "restart-controller": self.restart_controller,
             "kill-controller": self.kill_controller,
-            "start-controller": self._start_target,
-            "stop-datastorage": self.stack.stop_datastorage,
-            "start-datastorage": self.stack.start_datastorage,
+            "start-controller": self.start_controller,
+            "stop-datastorage": self.stop_datastorage,
+            "start-datastorage": self.start_datastorage,
         }
         if name == "component-status":
             return self.component_status()
+        if name == "restart-component":
+            return {"seconds": self.restart_component(argument.strip()), **self._summary()}
+        if name == "conflict-proxy":
+            return {"proxy": self.conflict_proxy(argument.strip() == "on"), **self._summary()}
         if name not in handlers:
-            raise ConfigError(f"Unknown supervisor command '{name}'. Valid: {', '.join(handlers)}.")
+            valid = ", ".join(
+                [*handlers, "component-status", "restart-component <name>", "conflict-proxy on|off"]
+            )
+            raise ConfigError(f"Unknown supervisor command '{line}'. Valid: {valid}.")
         handlers[name]()
+        return self._summary()
+
+    def _summary(self) -> dict[str, Any]:
         controller = self.endpoints.controller
         return {
             "controller_pid": controller.pid if controller else 0,
@@ -80,15 +105,94 @@ class Running:
 
     def kill_controller(self) -> None:
         """SIGKILL the controller (a crash, as a node failure would cause)."""
+        self.down_on_request.add("controller")
         if isinstance(self.target, ProcessTarget) and self.target.proc is not None:
             processes.stop_pid(self.target.proc.pid, timeout=0)
             self.target.proc.stop(timeout=1)
+
+    def start_controller(self) -> None:
+        self._start_target()
+        self._back("controller")
 
     def restart_controller(self) -> None:
         """Kill the controller and start a fresh process against the same stack."""
         self.kill_controller()
         self.restarts += 1
-        self._start_target()
+        self.start_controller()
+
+    def stop_datastorage(self) -> None:
+        self.down_on_request.add("datastorage")
+        self.stack.stop_datastorage()
+
+    def start_datastorage(self) -> None:
+        self.stack.start_datastorage()
+        self._back("datastorage")
+
+    def restart_component(self, name: str) -> float:
+        """Restart one component with the same flags and ports; the seconds until ready.
+
+        ``controller`` restarts the controller under test (its ports are chosen anew, as
+        ``restart-controller`` does); every other name is a process of the stack.
+        """
+        if name == "controller":
+            self.restart_controller()
+            return 0.0
+        self.down_on_request.add(name)
+        took = self.stack.restart_component(name)
+        self._back(name)
+        return took
+
+    def conflict_proxy(self, on: bool) -> str:
+        """Route the controller through the conflict-injection proxy (on) or not (off).
+
+        Either way the controller restarts, since a process reads its kubeconfig once. Returns
+        the proxy's URL (its control path is ``/_wetest/conflicts``), or "" when off.
+        """
+        from wetest.faults.conflicts import ConflictProxy
+
+        if not isinstance(self.target, ProcessTarget):
+            raise ConfigError(
+                "Conflict injection needs a controller process that wetest starts with its "
+                "own kubeconfig (bundled or command: targets); this target is "
+                f"{getattr(self.target, 'name', 'none')}. List the test as an exclusion "
+                "for this target."
+            )
+        kubeconfigs = self.endpoints.kubeconfigs
+        if on and self.proxy is None:
+            original = Path(self.endpoints.kubeconfig_of("controller"))
+            self.proxy = ConflictProxy(original, self.stack.log_dir.parent / "conflict-proxy")
+            self.proxy.start()
+            self._direct_kubeconfig = kubeconfigs.get("controller", "")
+            proxied = self.proxy.kubeconfig(original.with_name("kubeconfig-controller-proxied"))
+            kubeconfigs["controller"] = str(proxied)
+            self.restart_controller()
+        elif not on and self.proxy is not None:
+            kubeconfigs["controller"] = self._direct_kubeconfig
+            if not self._direct_kubeconfig:
+                kubeconfigs.pop("controller")
+            self.restart_controller()
+            self.proxy.stop()
+            self.proxy = None
+        return self.proxy.url if self.proxy is not None else ""
+
+    def _back(self, name: str) -> None:
+        self.down_on_request.discard(name)
+        self.exited.pop(name, None)
+
+    def reap(self) -> dict[str, int | None]:
+        """Collect components that died on their own since the last call: name -> exit code.
+
+        Polling each child reaps it (no zombie is left behind, whatever killed it); what
+        was stopped by a command is not reported.
+        """
+        found = self.component_status()["components"]
+        died = {
+            name: status["exit_code"]
+            for name, status in found.items()
+            if not status["alive"] and name not in self.down_on_request and name not in self.exited
+        }
+        self.exited.update(died)
+        return died
 
 
 def log_dir_for(s: Settings) -> Path:

@@ -117,6 +117,7 @@ class Supervisor:
             if self.doorbell.wait(OWNER_POLL):
                 self.doorbell.clear()
                 self.handle(running)
+            self.reap(running)
             if self.owner and not processes.pid_alive(self.owner):
                 print(f"owner process {self.owner} is gone; stopping the stack", flush=True)
                 self.orphaned = True
@@ -129,8 +130,27 @@ class Supervisor:
             except Exception as exc:
                 result = {"error": f"{type(exc).__name__}: {exc}"}
             self.record.endpoints = running.endpoints
+            self.record.exited = dict(running.exited)
             state.write(self.state_dir, self.record)
             control.answer(request, result)
+
+    def reap(self, running: Running) -> None:
+        """Reap components that died on their own, say so in the log and in the state file.
+
+        A child has no exit event to wait on, so this runs with the owner check (every
+        OWNER_POLL). ``wetest status`` and the fixtures read ``exited``; a ``restart-component``
+        command brings one back.
+        """
+        died = running.reap()
+        for name, code in died.items():
+            print(
+                f"stack component {name} exited with code {code}; the stack is degraded. "
+                f"Bring it back with the supervisor command: restart-component {name}",
+                flush=True,
+            )
+        if died:
+            self.record.exited = dict(running.exited)
+            state.write(self.state_dir, self.record)
 
     def failed(self, message: str, code: int) -> int:
         self.record.status, self.record.error, self.record.exit_code = "failed", message, code

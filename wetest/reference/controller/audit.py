@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,12 @@ class AuditClient:
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self.sent_batches = 0
+        # intents a previous process left (it died between a status write and the admit),
+        # by WE uid; resolved when the WE is next reconciled (``resolve_leftover``)
+        self._leftover: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self._leftover_lock = threading.Lock()
+        for key, event in self.spool.intents():
+            self._leftover.setdefault(key.split("/", 1)[0], []).append((key, event))
 
     def check(self, event: dict[str, Any]) -> str | None:
         """Return the refusal ``enqueue`` would give, or None if it would accept the event."""
@@ -79,6 +86,35 @@ class AuditClient:
         if error is None and self.spool.admit(key, event):
             self._wake.set()
         return error
+
+    def intend(self, key: str, event: dict[str, Any]) -> None:
+        """Before the status write that commits the event's transition (see ``Spool.intend``)."""
+        self.spool.intend(key, event)
+
+    def committed(self, key: str, event: dict[str, Any]) -> str | None:
+        """After that write succeeded: admit the event, then drop the intent."""
+        error = self.enqueue(key, event)
+        self.spool.settle(key)
+        return error
+
+    def abandoned(self, key: str) -> None:
+        """After that write failed: nothing is owed."""
+        self.spool.settle(key)
+
+    def resolve_leftover(self, uid: str, made: Callable[[str], bool]) -> None:
+        """Settle the intents a dead process left for one WE.
+
+        Admit those whose transition the WE shows as made (``made(event_type)``); drop the
+        others: their write never committed, and the reconcile will make it again.
+        """
+        with self._leftover_lock:
+            pending = self._leftover.pop(uid, [])
+        for key, event in pending:
+            if made(str(event.get("event_type", ""))):
+                log.info("audit event %s was committed before a crash; delivering it", key)
+                self.committed(key, event)
+            else:
+                self.abandoned(key)
 
     def start(self) -> AuditClient:
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)

@@ -112,11 +112,13 @@ class Manager:
 
     def _make_watchers(self) -> list[Watcher]:
         custom = self.kube.custom
+        give_up = self.reconciler.watch_gives_up
         wes = [
             Watcher(
                 f"we-{ns}",
                 custom.list_namespaced_custom_object,
                 self._on_we,
+                give_up,
                 group=r.GROUP,
                 version=r.VERSION,
                 namespace=ns,
@@ -128,6 +130,7 @@ class Manager:
                 "we",
                 custom.list_cluster_custom_object,
                 self._on_we,
+                give_up,
                 group=r.GROUP,
                 version=r.VERSION,
                 plural=r.PLURAL,
@@ -137,6 +140,7 @@ class Manager:
             "pipelineruns",
             custom.list_namespaced_custom_object,
             self._on_pr,
+            give_up,
             group=r.TEKTON_GROUP,
             version=r.TEKTON_VERSION,
             namespace=self.options.execution_namespace,

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import logging
 import uuid
+from typing import Any
 
 from wetest.domain import audit as audit_events
 from wetest.domain import conditions as c
@@ -24,6 +25,7 @@ from wetest.domain import resources as r
 from wetest.domain.phases import TERMINAL, Phase
 from wetest.kube.errors import AlreadyExists, KubeAPIError, NotFound, ResourceConflict
 from wetest.reference.controller import pipelineruns, tekton, transitions
+from wetest.reference.controller.audit import Transient
 from wetest.reference.controller.reconciler import Body, Reconciler, readable
 from wetest.reference.controller.requests import Result
 from wetest.reference.controller.transitions import Failure
@@ -811,6 +813,64 @@ class FinalizerUpdateDropsSpecFields(Reconciler):
         return self.kube.update_we(body)
 
 
+class AuditDroppedAfterRetries(Reconciler):
+    """Breaks WE-BUF-007 (and WE-AUD-021 across an outage): Kubernaut v1.0's buffered store.
+
+    A batch whose three attempts fail (1 s, then 4 s apart) is dropped, as the v1.0 library
+    does, instead of staying spooled: a DataStorage outage longer than about 5 s loses the
+    events of that window. Legal only for a controller that claims v1.0 buffering (WE-BUF-005).
+    """
+
+    expected_root_cause = "audit delivery"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        audit, send_one = self.audit, self.audit._send_one
+
+        def dropping() -> bool:
+            entries = audit.spool.batch(audit.batch_size)
+            try:
+                return send_one()
+            except Transient:
+                log.error("AUDIT DATA LOSS: dropping %d events after retries", len(entries))
+                audit.spool.rejected(entries)  # the bug: v1.0 drops, the reference keeps
+                audit.spool.clear_inflight()
+                raise
+
+        audit._send_one = dropping  # type: ignore[method-assign]
+
+
+class AuditBufferInMemory(Reconciler):
+    """Breaks WE-BUF-007 across a controller crash: the event buffer lives only in memory.
+
+    On start the mutant discards what a previous process left spooled, as an in-memory
+    buffer would have lost it with the process: events enqueued while DataStorage was down and
+    not delivered before a SIGKILL are lost.
+    """
+
+    expected_root_cause = "audit delivery"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        spool = self.audit.spool
+        spool.clear_inflight()
+        spool.rejected(spool.batch(len(spool)))  # the bug: the crash took them along
+        for key, _ in spool.intents():
+            self.audit.abandoned(key)  # and whatever a write in flight owed
+        self.audit._leftover.clear()
+
+
+class WatchGivesUp(Reconciler):
+    """Breaks WE-RUN-013 and WE-RUN-010 across an API-server restart: the watch gives up.
+
+    Its watches stop at their first failure (an informer without a retry loop): once the API
+    server restarts, nothing new is ever seen; WEs created afterwards stay without a phase.
+    """
+
+    expected_root_cause = "controller not reconciling"
+    watch_gives_up = True
+
+
 ALL: dict[str, type[Reconciler]] = {
     "double-status-write": DoubleStatusWrite,
     "audit-in-retry": AuditInRetry,
@@ -856,4 +916,7 @@ ALL: dict[str, type[Reconciler]] = {
     "no-completion-time-from-pipelinerun": NoCompletionTimeFromPipelineRun,
     "mirror-ignores-child-references": MirrorIgnoresChildReferences,
     "finalizer-update-drops-spec-fields": FinalizerUpdateDropsSpecFields,
+    "audit-dropped-after-retries": AuditDroppedAfterRetries,
+    "audit-buffer-in-memory": AuditBufferInMemory,
+    "watch-gives-up": WatchGivesUp,
 }

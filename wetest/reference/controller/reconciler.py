@@ -48,6 +48,8 @@ class Config:
 class Reconciler:
     """One instance per manager; safe for N workers (the queue never hands a key out twice)."""
 
+    watch_gives_up = False  # True only in a mutant: the manager's watches stop at an error
+
     def __init__(
         self,
         kube: Kube,
@@ -68,6 +70,7 @@ class Reconciler:
             we = self.kube.get_we(request.namespace, request.name)
         except NotFound:
             return Result()
+        self.audit.resolve_leftover(_uid(we), lambda event_type: _made(we, event_type))
         if we["metadata"].get("deletionTimestamp"):
             return self.delete(we)
         if r.FINALIZER not in (we["metadata"].get("finalizers") or []):
@@ -327,9 +330,17 @@ class Reconciler:
         event = audit_events.build_event(candidate, event_type, timestamps.rfc3339_micro(now))
         refusal = self.audit.check(event)
         candidate["status"] = transitions.audit_recorded(status, event_type, refusal, now)
-        self.write_status(we, candidate["status"])
+        key = f"{_uid(we)}/{event_type}"
         if refusal is None:
-            error = self.audit.enqueue(f"{_uid(we)}/{event_type}", event)
+            self.audit.intend(key, event)  # a SIGKILL right after the write must not lose it
+        try:
+            self.write_status(we, candidate["status"])
+        except BaseException:
+            if refusal is None:
+                self.audit.abandoned(key)
+            raise
+        if refusal is None:
+            error = self.audit.committed(key, event)
             if error:
                 log.error(
                     "audit event %s for %s refused after commit: %s",
@@ -347,6 +358,20 @@ class Reconciler:
         with self._lock:
             self._last_write[_uid(we)] = time.monotonic()
         return written
+
+
+def _made(we: Body, event_type: str) -> bool:
+    """The WE shows the transition an audit event of this type reports as committed."""
+    phase = (we.get("status") or {}).get("phase") or ""
+    if event_type == "workflow.started":
+        return phase in (Phase.RUNNING, *TERMINAL) and bool(
+            (we.get("status") or {}).get("startTime")
+        )
+    if event_type == "workflow.completed":
+        return phase == Phase.COMPLETED
+    if event_type == "workflow.failed":
+        return phase == Phase.FAILED
+    return False
 
 
 def _uid(we: Body) -> str:

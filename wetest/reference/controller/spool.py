@@ -38,7 +38,8 @@ class Spool:
         self.rejected_dir = root / "rejected"
         self.inflight_path = root / "inflight.json"
         self.ledger_path = root / "delivered.log"
-        for folder in (self.pending_dir, self.rejected_dir):
+        self.intents_dir = root / "intents"
+        for folder in (self.pending_dir, self.rejected_dir, self.intents_dir):
             folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._delivered = set(self._read_ledger())
@@ -126,6 +127,34 @@ class Spool:
                 self._pending.pop(entry.key, None)
                 if entry.path.exists():
                     entry.path.replace(self.rejected_dir / entry.path.name)
+
+    # --- write-ahead intents: an event whose transition write is in flight ------------------
+
+    def _intent_path(self, key: str) -> Path:
+        return self.intents_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
+
+    def intend(self, key: str, event: dict[str, Any]) -> None:
+        """Record, before the status write, the event that write's commit will owe.
+
+        A crash between the committed write and :meth:`admit` would otherwise lose the event
+        for good: the restarted controller sees the transition made and emits nothing.
+        """
+        path = self._intent_path(key)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"key": key, "event": event}))
+        tmp.replace(path)
+
+    def settle(self, key: str) -> None:
+        """The write's outcome is known (committed and admitted, or failed): drop the intent."""
+        self._intent_path(key).unlink(missing_ok=True)
+
+    def intents(self) -> list[tuple[str, dict[str, Any]]]:
+        """Intents on disk (left by a process that died mid-write, when read at start)."""
+        found = []
+        for path in sorted(self.intents_dir.glob("*.json")):
+            data = json.loads(path.read_text())
+            found.append((str(data["key"]), data["event"]))
+        return found
 
     def entry(self, key: str) -> Entry | None:
         with self._lock:

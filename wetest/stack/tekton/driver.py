@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +39,8 @@ from wetest.stack.tekton import scenarios, statuses
 log = logging.getLogger("wetest.tekton.driver")
 Body = dict[str, Any]
 G, V = "tekton.dev", "v1"
+LIST_TIMEOUT = 30.0  # seconds; a list sent to an API server that is starting must not hang
+RETRY_FIRST, RETRY_CAP = 0.5, 5.0  # backoff while the API server is unreachable
 
 
 def _now() -> str:
@@ -65,9 +67,16 @@ class Driver:
         self._seen: dict[str, str] = {}  # PR uid -> "scheduled" | "done"
         self._stop = threading.Event()
         self._watch: Any = None
+        self._retries: dict[tuple[str, str, str], float] = {}  # PR key -> next backoff
+        self.failed = threading.Event()  # a loop ended while not stopping (see _guarded)
+        self.on_failure: Callable[[], None] = lambda: None
         self._threads = [
-            threading.Thread(target=self._watch_loop, name="tekton-watch", daemon=True),
-            threading.Thread(target=self._timer_loop, name="tekton-timers", daemon=True),
+            threading.Thread(
+                target=self._guarded, args=(self._watch_loop,), name="tekton-watch", daemon=True
+            ),
+            threading.Thread(
+                target=self._guarded, args=(self._timer_loop,), name="tekton-timers", daemon=True
+            ),
         ]
 
     def start(self) -> Driver:
@@ -83,6 +92,20 @@ class Driver:
             self._cond.notify_all()
         for thread in self._threads:
             thread.join(5)
+
+    def _guarded(self, loop: Any) -> None:
+        """Run one loop; one that ends while the driver is not stopping is reported, not silent.
+
+        The program then exits non-zero and the supervisor reports the dead component.
+        """
+        try:
+            loop()
+        except BaseException:
+            log.exception("%s stopped unexpectedly", loop.__name__)
+        if not self._stop.is_set():
+            log.critical("%s ended while the stand-in was running", loop.__name__)
+            self.failed.set()
+            self.on_failure()
 
     # --- watching ----------------------------------------------------------------------------
 
@@ -101,16 +124,33 @@ class Driver:
         }
 
     def _watch_loop(self) -> None:
+        """List then watch, forever: re-list on 410 Gone, back off while the server is down.
+
+        An outage is logged once when it starts and once when it ends (with its length), not
+        at every attempt.
+        """
         fn, kwargs = self._list_fn()
+        delay, down_since = RETRY_FIRST, 0.0
         while not self._stop.is_set():
             try:
-                listed = fn(**kwargs)
-                for item in listed.get("items", []):
-                    self._observe(item)
-                self._stream(fn, kwargs, listed["metadata"]["resourceVersion"])
+                listed = fn(_request_timeout=LIST_TIMEOUT, **kwargs)
             except Exception as exc:
-                log.warning("pipelinerun watch: %s; re-listing", exc)
-                self._stop.wait(0.5)
+                if not down_since:
+                    down_since = time.monotonic()
+                    log.warning("pipelinerun list failed (%s); retrying with backoff", exc)
+                self._stop.wait(delay)
+                delay = min(delay * 2, RETRY_CAP)
+                continue
+            if down_since:
+                log.info("pipelinerun list works again after %.1fs", time.monotonic() - down_since)
+            delay, down_since = RETRY_FIRST, 0.0
+            for item in listed.get("items", []):
+                self._observe(item)
+            try:
+                self._stream(fn, kwargs, listed["metadata"]["resourceVersion"])
+            except Exception as exc:  # 410 Gone, a broken connection, a restarting server
+                log.warning("pipelinerun watch ended (%s); re-listing", exc)
+                self._stop.wait(RETRY_FIRST)  # a watch that fails at once must not spin
 
     def _stream(self, fn: Any, kwargs: dict[str, Any], rv: str) -> None:
         while not self._stop.is_set():
@@ -163,8 +203,30 @@ class Driver:
                 _, _, key, action = heapq.heappop(self._timers)
             try:
                 self._act(key, action)
-            except Exception:
-                log.exception("stand-in action %s on %s/%s failed", action, key[0], key[1])
+            except Exception as exc:
+                self._retry(key, action, exc)
+            else:
+                self._retries.pop(key, None)
+
+    def _retry(self, key: tuple[str, str, str], action: str, exc: Exception) -> None:
+        """Schedule a failed action again with backoff: an action is never dropped.
+
+        Each action re-reads the PipelineRun and does nothing when it is gone or finished, so
+        retrying is safe; dropping one (as before) left a PipelineRun Running forever when the
+        API server restarted between its creation and its start.
+        """
+        delay = self._retries.get(key, RETRY_FIRST)
+        self._retries[key] = min(delay * 2, RETRY_CAP)
+        log.warning(
+            "stand-in action %s on %s/%s failed (%s: %s); retrying in %.1fs",
+            action,
+            key[0],
+            key[1],
+            type(exc).__name__,
+            exc,
+            delay,
+        )
+        self._schedule(key, delay, action)
 
     def _act(self, key: tuple[str, str, str], action: str) -> None:
         pr = self._get(key[0], "pipelineruns", key[1])
@@ -320,8 +382,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("tekton stand-in running (default delay %ss)", driver.default_delay)
+    driver.on_failure = stop.set
     stop.wait()
     driver.stop()
+    if driver.failed.is_set():
+        log.critical("the stand-in stopped working; exiting so the supervisor reports it")
+        return 1
     return 0
 
 
