@@ -11,6 +11,7 @@ pytest_plugins = [
     "wetest.plugin.markers",
     "wetest.plugin.session",
     "wetest.plugin.workers",
+    "wetest.plugin.timing",
     "wetest.plugin.stack",
     "wetest.plugin.resources",
     "wetest.plugin.evidence",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from wetest.plugin import interrupt, session, workers
+from wetest.plugin import interrupt, session, timing, workers
 from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
 from wetest.plugin.stack import HANDLE_KEY
 from wetest.report import build
@@ -87,6 +87,8 @@ def blank_record(nodeid: str, start: str) -> dict[str, Any]:
         "start": start,
         "stop": None,
         "rerun": None,
+        "phases": {},
+        "timing": {},
     }
 
 
@@ -113,6 +115,8 @@ def _merge(config: pytest.Config, report: pytest.TestReport) -> None:
     rec = _record(config, report)
     info = _info(report)
     rec["duration"] += report.duration
+    rec.setdefault("phases", {})[report.when] = round(report.duration, 3)
+    rec.setdefault("timing", {}).update(timing.of(report))
     rec["stop"] = dt.datetime.fromtimestamp(report.stop, dt.UTC).isoformat()
     for key in ("clauses", "area", "profile", "we"):
         if key in info:

@@ -9,6 +9,7 @@ stops it at the end (``workers.py``). Workers isolate by namespace.
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from kubernetes import client
 from wetest.config.settings import Settings
 from wetest.errors import DependencyMissing
 from wetest.kube import clients
-from wetest.plugin import options, session, workers
+from wetest.plugin import options, session, timing, workers
 from wetest.stack import apiaudit, control, processes, state
 from wetest.stack.endpoints import ControllerInfo, Endpoints
 from wetest.supervision import spawning
@@ -106,7 +107,9 @@ def _we_barrier(request: pytest.FixtureRequest) -> Iterator[None]:
     shared.mkdir(parents=True, exist_ok=True)
     exclusive = request.node.get_closest_marker("we_disruptive") is not None
     with (shared / "disruptive.lock").open("w") as handle:
+        asked = time.monotonic()
         fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        request.node.stash[timing.LOCK_WAIT] = time.monotonic() - asked
         yield
 
 

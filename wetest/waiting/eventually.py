@@ -13,12 +13,13 @@ import time
 from collections.abc import Iterable
 
 from wetest.errors import ConsistencyViolated, TerminalStateReached, WaitTimeout
-from wetest.waiting import describe, sources
+from wetest.waiting import describe, sources, timing
 from wetest.waiting.defaults import DEFAULTS, WaitDefaults, resolve_scale
 from wetest.waiting.expectations import Expectation
 from wetest.waiting.history import History
 
 
+@timing.timed("eventually")
 def eventually(
     probe: sources.Source,
     expectation: Expectation,
@@ -53,6 +54,7 @@ def eventually(
     raise WaitTimeout(_timed_out(probe, expectation, description, history, budget))
 
 
+@timing.timed("consistently")
 def consistently(
     probe: sources.Source,
     expectation: Expectation,
