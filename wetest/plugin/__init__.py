@@ -13,6 +13,7 @@ pytest_plugins = [
     "wetest.plugin.workers",
     "wetest.plugin.timing",
     "wetest.plugin.stack",
+    "wetest.plugin.locks",
     "wetest.plugin.resources",
     "wetest.plugin.evidence",
     "wetest.plugin.clauses",

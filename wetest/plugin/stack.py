@@ -9,7 +9,6 @@ stops it at the end (``workers.py``). Workers isolate by namespace.
 from __future__ import annotations
 
 import fcntl
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from kubernetes import client
 from wetest.config.settings import Settings
 from wetest.errors import DependencyMissing
 from wetest.kube import clients
-from wetest.plugin import options, session, timing, workers
+from wetest.plugin import options, session, workers
 from wetest.stack import apiaudit, control, processes, state
 from wetest.stack.endpoints import ControllerInfo, Endpoints
 from wetest.supervision import spawning
@@ -91,26 +90,6 @@ def _attach(shared: Path) -> state.StackState:
             verb="was not found",
         )
     return spawning.wait_ready(shared, None)
-
-
-@pytest.fixture(autouse=True)
-def _we_barrier(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Disruptive tests run alone: they take the stack's lock exclusively, others shared.
-
-    A controller restart or a DataStorage outage in one worker must not fail an ordinary
-    test in another; inert for tests that use no stack.
-    """
-    if "we_stack" not in request.fixturenames:
-        yield
-        return
-    shared = workers.shared_dir(request.config)
-    shared.mkdir(parents=True, exist_ok=True)
-    exclusive = request.node.get_closest_marker("we_disruptive") is not None
-    with (shared / "disruptive.lock").open("w") as handle:
-        asked = time.monotonic()
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        request.node.stash[timing.LOCK_WAIT] = time.monotonic() - asked
-        yield
 
 
 @pytest.fixture(scope="session")

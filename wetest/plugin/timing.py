@@ -1,7 +1,7 @@
 """Per-test timing for ``bench/suite_profile.py``: a ``wetest-timing`` user property.
 
 The setup report carries ``{"marks": [...], "lock": s}``: the test's scheduling markers and the
-seconds ``_we_barrier`` waited for the stack's locks (``wetest.plugin.stack``). The call report
+seconds ``_we_barrier`` waited for the stack's locks (``wetest.plugin.locks``). The call report
 carries ``{"waits": {key: s}}``, the seconds inside ``eventually``/``consistently`` by subject
 (``wetest.waiting.timing``). xdist forwards user properties to the controlling process, where
 ``wetest.plugin.results`` merges them into results.jsonl ``timing``. Cheap: two clock reads per
@@ -22,7 +22,7 @@ TALLY = pytest.StashKey[timing.Tally]()
 SCHEDULING = frozenset({"we_long", "we_disruptive"})
 """The markers that shape the schedule, recorded so the profile can name cooldown waits."""
 LOCK_WAIT = pytest.StashKey[float]()
-"""Seconds the test's setup waited for the stack's locks (set by ``stack._we_barrier``)."""
+"""Seconds the test's setup waited for the stack's locks (set by ``locks._we_barrier``)."""
 
 
 @pytest.hookimpl(wrapper=True)
