@@ -72,7 +72,7 @@ def test_deleting_we_without_pipelinerun_completes(we_kube, we_create):
     eventually(objects.Probe(we_kube, ref), ex.is_deleted(), timeout=10)
 
 
-@pytest.mark.we_disruptive
+@pytest.mark.we_disruptive("controller")
 @pytest.mark.we_conformance("deletion", "WE-DEL-001", "WE-FIN-003")
 def test_deletion_while_controller_down_is_finished_after_restart(we_kube, we_stack, we_create):
     """lifecycle_test: should recover orphaned PipelineRuns after controller restart (deletion)."""

@@ -1,8 +1,9 @@
 """Controller restarts and DataStorage outages (DOMAIN WE-DEL-001, WE-STAT-001, WE-COND-004,
 WE-BUF-005, WE-BUF-007, WE-AUD-020/021).
 
-These tests stop or restart stack components, so they are marked ``we_disruptive``: the plugin
-runs them last and one at a time. Each one leaves the component running again.
+These tests stop or restart stack components, so they are marked ``we_disruptive`` with the
+component they disrupt: the plugin runs them late, each holding that component exclusively
+(``wetest.plugin.locks``). Each one leaves the component running again.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def types_of(events: Any) -> list[str]:
     return sorted(e["event_type"] for e in events)
 
 
-@pytest.mark.we_disruptive
+@pytest.mark.we_disruptive("controller")
 @pytest.mark.we_conformance(
     "resilience", "WE-STAT-001", "WE-AUD-020", "WE-AUD-021", "WE-DEL-001", "WE-RUN-013"
 )
@@ -78,7 +79,7 @@ def test_controller_restart_mid_run(we_kube, we_create, we_name, we_target, we_a
         assert types_of(consistently(deleted_audit, ex.count_is(1))) == ["workflow.started"]
 
 
-@pytest.mark.we_disruptive
+@pytest.mark.we_disruptive("controller")
 @pytest.mark.we_conformance("resilience", "WE-RUN-010", "WE-AUD-020", "WE-FIN-001")
 def test_execution_created_while_the_controller_is_down_runs_once_it_is_back(
     we_kube, we_create, we_stack, we_target, we_audit
@@ -111,7 +112,7 @@ def test_execution_created_while_the_controller_is_down_runs_once_it_is_back(
         ]
 
 
-@pytest.mark.we_disruptive
+@pytest.mark.we_disruptive("datastorage")
 @pytest.mark.we_conformance(
     "resilience", "WE-COND-004", "WE-BUF-005", "WE-BUF-007", "WE-AUD-020", "WE-COND-040"
 )

@@ -54,7 +54,7 @@ def all_completed(we_kube: Any, we_create: Any, wes: list[dict[str, Any]]) -> No
     assert [we["status"]["phase"] for we in done] == ["Completed"] * len(wes)
 
 
-@pytest.mark.we_disruptive
+@pytest.mark.we_disruptive("controller")  # the proxy answers every controller write
 @pytest.mark.we_conformance(
     "resilience", "WE-STAT-001", "WE-STAT-003", "WE-STAT-004", "WE-AUD-021", "WE-COND-006"
 )
@@ -73,7 +73,7 @@ def test_lifecycles_complete_under_30_percent_status_conflicts(
         assert we_faults.conflict_counts()["injected"] > 0, "no conflict was injected"
 
 
-@pytest.mark.we_disruptive
+@pytest.mark.we_disruptive  # everything uses the API server
 @pytest.mark.we_conformance("resilience", "WE-RUN-010", "WE-RUN-013", "WE-AUD-021")
 def test_executions_finish_across_an_apiserver_restart(we_kube, we_create, we_name, we_faults):
     """Issue 16's finding: WEs before and after a kube-apiserver restart (etcd kept).
@@ -93,7 +93,7 @@ def test_executions_finish_across_an_apiserver_restart(we_kube, we_create, we_na
         all_completed(we_kube, we_create, after)
 
 
-@pytest.mark.we_disruptive
+@pytest.mark.we_disruptive("controller", "datastorage")
 @pytest.mark.we_conformance(
     "resilience", "WE-RUN-013", "WE-BUF-005", "WE-BUF-007", "WE-AUD-021", "WE-COND-006"
 )

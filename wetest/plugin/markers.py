@@ -1,4 +1,4 @@
-"""Markers: we_conformance(area, *clause_ids), we_disruptive, we_long, we_tekton; we_wait: waits.
+"""Markers: we_conformance, we_disruptive(*components), we_uses(*components), we_long, we_tekton.
 
 Clause IDs are validated against the contract's shape (``WE-PR-001``, ``DS-API-031``) at
 collection, so a typo fails the run instead of silently covering nothing.
@@ -84,8 +84,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "we_disruptive: stops or restarts a stack component (the controller, "
-        "DataStorage); run last and serialised.",
+        "we_disruptive(*components): stops or restarts stack components (apiserver, tekton, "
+        "datastorage, controller; none named: all); holds them exclusively and runs after "
+        "the tests that use them (wetest.plugin.locks).",
+    )
+    config.addinivalue_line(
+        "markers",
+        "we_uses(*components): the stack components a test depends on, when its fixtures "
+        "do not say (wetest.plugin.locks.USES).",
     )
     config.addinivalue_line(
         "markers",
@@ -118,30 +124,43 @@ def profile_of(clauses: list[str]) -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Validate markers; keep the selected profiles; long waits first, disruptive tests last.
+    """Validate markers; keep the selected profiles; long waits first, disruptive tests late.
 
-    Disruptive tests are serialised by the stack's lock (``_we_barrier``), not by an
-    ``xdist_group``: grouping silently stopped working with pytest 9.2 (pytest-xdist#1386).
+    Disruptive tests are serialised by the stack's component locks (``wetest.plugin.locks``),
+    not by an ``xdist_group``: grouping silently stopped working with pytest 9.2
+    (pytest-xdist#1386).
     """
+    from wetest.plugin import locks
+
     _deselect_profiles(config, items)
     _deselect_tiers(config, items)
     for item in items:
         area, clauses = clauses_of(item)
         if item.get_closest_marker("we_conformance") is not None:
             _validate(item, area, clauses)
+        locks.validate(item)
     items.sort(key=_schedule_rank)
 
 
 def _schedule_rank(item: pytest.Item) -> int:
-    """Long waits first, disruptive tests last, the rest in collection order (a stable sort).
+    """Long waits; the rest; disruptive tests; stack tests that leave the controller alone.
 
-    Disruptive tests take the stack exclusively, so they wait for every test in flight: a
-    10 s cooldown test handed out late would hold all of them up. Started first, its wait
-    overlaps everything else.
+    Collection order within each rank (a stable sort).
+    Disruptive tests hold what they disrupt exclusively, so they wait for every test in flight
+    that uses it: a 10 s cooldown test handed out late would hold all of them up, and started
+    first its wait overlaps everything else. The tests handed out after them (the DataStorage
+    API and CRD schema tests) do not use the controller, so the other workers run them while
+    a disruptive test holds it.
     """
+    from wetest.plugin import locks
+
     if item.get_closest_marker("we_disruptive") is not None:
         return 2
-    return 0 if item.get_closest_marker("we_long") is not None else 1
+    if item.get_closest_marker("we_long") is not None:
+        return 0
+    if "we_stack" in getattr(item, "fixturenames", ()) and "controller" not in locks.uses(item):
+        return 3
+    return 1
 
 
 def _validate(item: pytest.Item, area: str, clauses: list[str]) -> None:

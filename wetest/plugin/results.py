@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from wetest.plugin import interrupt, markers, session, workers
+from wetest.plugin import interrupt, markers, session, timing, workers
 from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
 from wetest.plugin.faults import PROPERTY as FAULTS_PROPERTY
 from wetest.plugin.stack import HANDLE_KEY
@@ -94,6 +94,8 @@ def blank_record(nodeid: str, start: str) -> dict[str, Any]:
         "stop": None,
         "rerun": None,
         "faults": [],  # what we_faults injected (kind, seconds, counts), wetest.plugin.faults
+        "phases": {},
+        "timing": {},
     }
 
 
@@ -120,6 +122,8 @@ def _merge(config: pytest.Config, report: pytest.TestReport) -> None:
     rec = _record(config, report)
     info = _info(report)
     rec["duration"] += report.duration
+    rec.setdefault("phases", {})[report.when] = round(report.duration, 3)
+    rec.setdefault("timing", {}).update(timing.of(report))
     rec["stop"] = dt.datetime.fromtimestamp(report.stop, dt.UTC).isoformat()
     for key in ("clauses", "area", "profile", "we"):
         if key in info:

@@ -11,7 +11,6 @@ stops it at the end (``workers.py``). Workers isolate by namespace.
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator
 
 import httpx
@@ -42,24 +41,6 @@ def provide(config: pytest.Config) -> StackHandle:
         )
     config.stash[HANDLE_KEY] = handle
     return handle
-
-
-@pytest.fixture(autouse=True)
-def _we_barrier(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Disruptive tests run alone: they take the stack's lock exclusively, others shared.
-
-    A controller restart or a DataStorage outage in one worker must not fail an ordinary
-    test in another; inert for tests that use no stack.
-    """
-    if "we_stack" not in request.fixturenames:
-        yield
-        return
-    shared = workers.shared_dir(request.config)
-    shared.mkdir(parents=True, exist_ok=True)
-    exclusive = request.node.get_closest_marker("we_disruptive") is not None
-    with (shared / "disruptive.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
 
 
 @pytest.fixture(scope="session")

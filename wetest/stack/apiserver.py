@@ -7,6 +7,7 @@ informers), polled unauthenticated over TLS, then the ``default`` namespace, as 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -50,11 +51,17 @@ def audit_log(work_dir: Path) -> Path:
 
 
 def start(
-    binary: Path, work_dir: Path, etcd_url: str, timeout: float = 60.0, audit: bool = True
+    binary: Path,
+    work_dir: Path,
+    etcd_url: str,
+    timeout: float = 60.0,
+    audit: bool = True,
+    extra: Sequence[str] = (),
 ) -> tuple[processes.ManagedProcess, str, certs.ControlPlaneCerts]:
     """Write certificates, start kube-apiserver, wait for /readyz; return process, URL, certs.
 
-    With audit, the policy goes into work_dir and the log to :func:`audit_log`.
+    With audit, the policy goes into work_dir and the log to :func:`audit_log`. extra: more
+    flags, after the usual ones (bench/apiserver_flags.py measures candidates this way).
     """
     cert = certs.write_control_plane(work_dir / "certs")
     port = ports.reserve()
@@ -66,7 +73,7 @@ def start(
     )
     proc = processes.ManagedProcess(
         "kube-apiserver",
-        [str(binary), *flags(etcd_url, cert, port, audit_flags)],
+        [str(binary), *flags(etcd_url, cert, port, audit_flags), *extra],
         work_dir / "kube-apiserver.log",
     ).start()
     context = ssl.create_default_context(cadata=cert.serving_ca_pem.decode())

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, overload
 
 from wetest.errors import ConsistencyViolated, TerminalStateReached, WaitTimeout
 from wetest.kube.objects import Probe
-from wetest.waiting import describe, observing
+from wetest.waiting import describe, observing, timing
 from wetest.waiting.defaults import WaitDefaults, active, resolve_scale
 from wetest.waiting.expectations import Expectation
 from wetest.waiting.history import History
@@ -54,6 +54,7 @@ def eventually(
 ) -> T: ...
 
 
+@timing.timed("eventually")
 def eventually(
     probe: observing.Source,
     expectation: Expectation,
@@ -115,6 +116,7 @@ def consistently(
 ) -> T: ...
 
 
+@timing.timed("consistently")
 def consistently(
     probe: observing.Source,
     expectation: Expectation,

@@ -67,8 +67,57 @@ class EnvtestBackend:
         s = self.settings
         return [*own, *tekton_crds.crd_documents(s.tekton_version, s.cache_dir)]
 
+    def template(self, paths: dict[str, Path], crd_docs: list[dict[str, object]]) -> Path | None:
+        """The etcd template for these binaries and CRDs (see ``etcd``), kept in the cache.
+
+        None with no_cache, or when the cache holds no assets (a throwaway HOME in a test):
+        building a template nobody reuses would cost a start for nothing.
+        """
+        s = self.settings
+        if s.no_cache or not (s.cache_dir / "assets").is_dir():
+            return None
+        binaries_used = (paths["etcd"], paths["kube-apiserver"])
+        key = etcd.template_key(binaries_used, crd_docs, s.execution_namespace)
+        return etcd.template_dir(s.cache_dir, key)
+
+    def _build_template(
+        self, paths: dict[str, Path], crd_docs: list[dict[str, object]], template: Path
+    ) -> None:
+        """Start etcd and kube-apiserver once, install the CRDs, stop, keep etcd's data."""
+        work = Path(tempfile.mkdtemp(prefix="wetest-etcd-template-", dir=etcd.data_root()))
+        procs: list[processes.ManagedProcess] = []
+        try:
+            with progress.step("Building the etcd template (once per asset version)"):
+                etcd_proc, etcd_url = etcd.start(paths["etcd"], work)
+                procs.append(etcd_proc)
+                api_proc, api_url, cert = apiserver.start(
+                    paths["kube-apiserver"], work, etcd_url, audit=False
+                )
+                procs.append(api_proc)
+                api = clients.api_client(self._kubeconfig_in(work, api_url, cert))
+                applying.install(api, crd_docs)
+                applying.ensure_namespace(api, self.settings.execution_namespace)
+                processes.stop_all([api_proc])  # etcd last, so its store is complete
+                processes.stop_all([etcd_proc])
+                etcd.keep_as_template(work, template)
+        finally:
+            processes.stop_all(procs[::-1])
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _kubeconfig_in(self, work: Path, api_url: str, cert: certs.ControlPlaneCerts) -> str:
+        path = work / "kubeconfig"
+        path.write_text(certs.kubeconfig(api_url, cert.serving_ca_pem, cert.admin))
+        path.chmod(0o600)
+        return str(path)
+
     def _start(self, paths: dict[str, Path], crd_docs: list[dict[str, object]]) -> Endpoints:
         mark = time.monotonic()
+        template = self.template(paths, crd_docs)
+        if template is not None and not template.is_dir():
+            self._build_template(paths, crd_docs, template)
+            mark = self._timed("template", mark)
+        if template is not None:
+            etcd.seed(self.work_dir, template)
         with progress.step("Starting etcd"):
             etcd_proc, etcd_url = etcd.start(paths["etcd"], self.work_dir)
             self.procs.append(etcd_proc)
@@ -94,7 +143,10 @@ class EnvtestBackend:
         )
         with progress.step(f"Installing {len(crd_docs)} CRDs"):
             api = clients.api_client(kubeconfig)
-            applying.install(api, crd_docs)
+            if template is None:
+                applying.install(api, crd_docs)
+            else:  # already stored: kube-apiserver establishes them as it starts
+                applying.wait_ready(api, crd_docs)
             applying.ensure_namespace(api, self.settings.execution_namespace)
         self._timed("crds", mark)
         return Endpoints(

@@ -1,0 +1,74 @@
+"""Per-component stack locks (wetest.plugin.locks): who waits for whom, and the schedule."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from pathlib import Path
+
+import pytest
+
+from wetest import eventually
+from wetest import expectations as ex
+from wetest.plugin import locks
+
+
+def test_disruptive_tests_run_after_the_tests_using_what_they_disrupt(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        "import pytest\n"
+        "@pytest.mark.we_disruptive('controller')\n"
+        "def test_restart(we_target): pass\n"
+        "def test_datastorage_api(we_datastorage): pass\n"
+        "def test_plain(): pass\n"
+        "def test_execution(we_create): pass\n"
+        "@pytest.mark.we_long\n"
+        "def test_cooldown(we_create): pass\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    names = [line.split("::")[-1] for line in result.outlines if "::" in line]
+    assert names == [
+        "test_cooldown",
+        "test_plain",
+        "test_execution",
+        "test_restart",
+        "test_datastorage_api",
+    ]
+
+
+def test_an_unknown_component_fails_collection_naming_the_valid_ones(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        "import pytest\n@pytest.mark.we_disruptive('postgress')\ndef test_x(we_stack): pass\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    assert result.ret != 0
+    assert "names unknown components ['postgress']. Use any of: apiserver," in result.stderr.str()
+
+
+def test_a_waiting_test_holds_none_of_its_locks(tmp_path: Path) -> None:
+    """Waiting for DataStorage, a test must not sit on the controller lock meanwhile."""
+    with (tmp_path / "datastorage").open("w") as outage:
+        fcntl.flock(outage, fcntl.LOCK_EX)
+        with (tmp_path / "controller").open("w") as c, (tmp_path / "datastorage").open("w") as d:
+            waiter = threading.Thread(
+                target=locks._take_all, args=([(c, fcntl.LOCK_SH), (d, fcntl.LOCK_SH)],)
+            )
+            waiter.start()
+            eventually(lambda: free(tmp_path / "controller"), ex.satisfies(bool, "free"), timeout=5)
+            fcntl.flock(outage, fcntl.LOCK_UN)
+            waiter.join(timeout=10)
+            assert not waiter.is_alive()
+            assert not free(tmp_path / "controller")  # now it holds both
+
+
+def free(path: Path) -> bool:
+    """Whether an exclusive lock on path could be taken right now."""
+    with path.open("w") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
