@@ -22,6 +22,7 @@ from wetest.domain import manifests
 from wetest.errors import KubeAPIError
 from wetest.kube import objects
 from wetest.plugin.stack import DataStorage, StackHandle
+from wetest.stack.tekton import bundles, scenarios
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
 SALT_KEY = pytest.StashKey[str]()
@@ -73,6 +74,7 @@ class Creator:
     namespace: str
     name: str
     created: list[dict[str, Any]] = field(default_factory=list)
+    registry: str = ""  # the real Tekton tier's registry; empty on the stand-in tier
 
     def __call__(
         self,
@@ -81,12 +83,24 @@ class Creator:
         namespace: str | None = None,
         target: str | None = None,
         body: dict[str, Any] | None = None,
+        scenario: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
+        """Create a WE; ``scenario`` is the Tekton run its PipelineRun gets (interface 1).
+
+        Stand-in tier: ``spec.parameters.WETEST_SCENARIO``. Real tier (``registry`` set):
+        ``containerImage`` names the scenario's bundle in the stack's registry.
+        """
         name = name or self.name
         namespace = namespace or self.namespace
         target = target or default_target(namespace, name)
         body = body or manifests.workflow_execution(name, namespace, target, **kwargs)
+        if self.registry:
+            bundles.select(body, scenario, self.registry)
+        elif scenario is not None:
+            scenarios.parse(scenario)
+            parameters = body["spec"].setdefault("parameters", {})
+            parameters[scenarios.PARAM] = scenario
         ref = objects.ObjectRef.workflow_execution(namespace, body["metadata"]["name"])
         created = objects.create(self.api, ref.collection(), body)
         self.created.append(created)
@@ -111,10 +125,15 @@ def default_target(namespace: str, name: str) -> str:
 
 @pytest.fixture
 def we_create(
-    request: pytest.FixtureRequest, we_kube: client.ApiClient, we_namespace: str, we_name: str
+    request: pytest.FixtureRequest,
+    we_kube: client.ApiClient,
+    we_stack: StackHandle,
+    we_namespace: str,
+    we_name: str,
 ) -> Creator:
-    """Factory: ``we_create(name=None, target=None, parameters=..., labels=...)``."""
-    creator = Creator(we_kube, we_namespace, we_name)
+    """Factory: ``we_create(name=None, target=None, scenario=..., parameters=..., labels=...)``."""
+    registry = str(getattr(we_stack.endpoints, "registry", "") or "")
+    creator = Creator(we_kube, we_namespace, we_name, registry=registry)
     request.node.stash[CREATED_KEY] = creator.created
     return creator
 

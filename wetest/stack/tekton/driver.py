@@ -193,20 +193,24 @@ class Driver:
     def _finish(self, pr: Body, scenario: scenarios.Scenario, forced: str | None) -> None:
         outcome = forced or _outcome(scenario)
         now, start = _now(), (pr.get("status") or {}).get("startTime") or _now()
-        tasks = 1 if outcome in ("timeout", "cancel") else scenario.tasks
+        ran = 1 if outcome in ("timeout", "cancel") else scenario.failing
+        if outcome == "succeed":
+            ran = scenario.tasks
         children = []
-        for index in range(1, tasks + 1):
-            last = index == tasks
+        for index in range(1, ran + 1):
+            last = index == ran
             task_outcome = outcome if last and outcome != "succeed" else "succeed"
             children.append(
                 self._taskrun(
                     pr, index, lambda n, s, t, o=task_outcome: statuses.tr_done(n, s, t, o), start
                 )
             )
-        state, reason, message = statuses.pr_final(pr["metadata"]["name"], outcome, tasks)
-        self._write_status(
-            pr, "pipelineruns", statuses.pr_done(start, now, children, state, reason, message)
-        )
+        skipped = 0 if outcome in ("timeout", "cancel") else scenario.tasks - ran
+        state, reason, message = statuses.pr_final(pr["metadata"]["name"], outcome, ran, skipped)
+        body = statuses.pr_done(start, now, children, state, reason, message)
+        if skipped:
+            body["skippedTasks"] = statuses.skipped(range(ran + 1, scenario.tasks + 1))
+        self._write_status(pr, "pipelineruns", body)
         self._seen[pr["metadata"]["uid"]] = "done"
 
     def _taskrun(self, pr: Body, index: int, build: Any, start: str) -> Body:

@@ -8,6 +8,7 @@ Pure builders: the stand-in driver decides when, these decide exactly what real 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 Body = dict[str, Any]
@@ -152,8 +153,16 @@ def _tr_outcome(name: str, outcome: str) -> tuple[str, str, int, str]:
     return table[outcome]
 
 
-def pr_final(pr_name: str, outcome: str, tasks: int) -> tuple[str, str, str]:
-    """(status, reason, message) of the PipelineRun's final ``Succeeded`` condition."""
+def skipped(indexes: Iterable[int]) -> list[Body]:
+    """``skippedTasks`` for the tasks after a failed one (TEKTON-STATUS §3.2, §4.3)."""
+    return [{"name": f"task-{i}", "reason": "PipelineRun was stopping"} for i in indexes]
+
+
+def pr_final(pr_name: str, outcome: str, tasks: int, skipped: int = 0) -> tuple[str, str, str]:
+    """(status, reason, message) of the PipelineRun's final ``Succeeded`` condition.
+
+    ``tasks`` is the number of TaskRuns that ran, ``skipped`` the PipelineTasks never started.
+    """
     if outcome == "succeed":
         return "True", "Succeeded", counts(tasks, 0, 0, None, 0)
     if outcome == "timeout":
@@ -161,4 +170,4 @@ def pr_final(pr_name: str, outcome: str, tasks: int) -> tuple[str, str, str]:
         return "False", "PipelineRunTimeout", message
     if outcome == "cancel":
         return "False", "Cancelled", f"PipelineRun {q(pr_name)} was cancelled"
-    return "False", "Failed", counts(tasks, 1, 0, None, 0)
+    return "False", "Failed", counts(tasks, 1, 0, None, skipped)
