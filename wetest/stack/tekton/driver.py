@@ -6,7 +6,9 @@ scenario (``scenarios.py``, docs/tekton-scenarios.md): on first sight it creates
 TaskRun (owned by the PipelineRun) and writes ``Unknown/Running`` with ``startTime`` and
 ``childReferences``; when the scenario's delay has passed it creates the remaining TaskRuns,
 finishes them and writes the final ``Succeeded`` condition with ``completionTime``. A
-PipelineRun whose ``spec.status`` is ``Cancelled`` is cancelled at once, as Tekton does.
+PipelineRun whose ``spec.status`` is ``Cancelled`` is cancelled at once, as Tekton does. At
+start it installs the one admission check of Tekton's webhook the suites meet (unique parameter
+names, ``admission.py``).
 
 Library: ``Driver(api_client, default_delay=0.5).start()`` / ``.stop()`` (threads).
 Program: ``python -m wetest.stack.tekton.driver --kubeconfig K [--default-delay 0.5s]
@@ -34,7 +36,7 @@ from kubernetes.client.exceptions import ApiException
 from wetest.domain import durations
 from wetest.kube import clients
 from wetest.stack import apiaudit
-from wetest.stack.tekton import scenarios, statuses
+from wetest.stack.tekton import admission, scenarios, statuses
 
 log = logging.getLogger("wetest.tekton.driver")
 Body = dict[str, Any]
@@ -55,6 +57,7 @@ class Driver:
         namespace: str = "",
         default_scenario: str = "succeed",
     ) -> None:
+        self.api = api_client
         self.custom: Any = client.CustomObjectsApi(api_client)
         self.default_delay, self.namespace = default_delay, namespace
         self.default_scenario = default_scenario
@@ -71,6 +74,8 @@ class Driver:
         ]
 
     def start(self) -> Driver:
+        """Install the webhook's parameter check (``admission.py``), then watch and act."""
+        admission.install(self.api)
         for thread in self._threads:
             thread.start()
         return self

@@ -1,0 +1,96 @@
+"""The part of Tekton's admission webhook the stand-in tier needs: unique parameter names.
+
+Real Tekton rejects a PipelineRun (or TaskRun) whose ``spec.params`` names a parameter twice
+(``Params.validateDuplicateParameters`` in ``pkg/apis/pipeline/v1/param_types.go``); a
+WorkflowExecution whose ``spec.parameters`` already holds ``TARGET_RESOURCE`` makes exactly such
+a PipelineRun (WE-PR-007). Without a webhook the stand-in tier would run it to Completed, so the
+stand-in installs a ValidatingAdmissionPolicy with the same check and the same words after the
+prefix the API server puts in front:
+
+* real:      ``admission webhook "validation.webhook.pipeline.tekton.dev" denied the request:
+  validation failed: parameter names must be unique, the parameter "TARGET_RESOURCE" is also
+  defined at: spec.params[1].name`` (HTTP 400, reason BadRequest);
+* stand-in:  ``pipelineruns.tekton.dev "<name>" is forbidden: ValidatingAdmissionPolicy
+  'wetest-tekton-unique-params' with binding 'wetest-tekton-unique-params' denied request:
+  validation failed: …`` (HTTP 422, reason Invalid: a policy cannot answer BadRequest).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubernetes import client
+
+from wetest.kube import objects
+
+Body = dict[str, Any]
+NAME = "wetest-tekton-unique-params"
+MANAGER = "wetest-tekton-stand-in"
+GROUP, VERSION = "admissionregistration.k8s.io", "v1"
+
+_NAMES = "has(object.spec.params) ? object.spec.params.map(p, p.name) : []"
+_REPEATED = (
+    "variables.names.filter(n, variables.names.indexOf(n) != variables.names.lastIndexOf(n))"
+)
+_MESSAGE = (
+    "'validation failed: parameter names must be unique, the parameter \"' + "
+    "variables.repeated[0] + '\" is also defined at: spec.params[' + "
+    "string(variables.names.lastIndexOf(variables.repeated[0])) + '].name'"
+)
+
+
+def documents() -> list[Body]:
+    """The policy and its binding (cluster-wide, every namespace)."""
+    policy: Body = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": NAME},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": ["tekton.dev"],
+                        "apiVersions": ["*"],
+                        "operations": ["CREATE", "UPDATE"],
+                        "resources": ["pipelineruns", "taskruns"],
+                    }
+                ]
+            },
+            "variables": [
+                {"name": "names", "expression": _NAMES},
+                {"name": "repeated", "expression": _REPEATED},
+            ],
+            "validations": [
+                {
+                    "expression": "size(variables.repeated) == 0",
+                    "messageExpression": _MESSAGE,
+                    "reason": "Invalid",
+                }
+            ],
+        },
+    }
+    binding: Body = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": NAME},
+        "spec": {"policyName": NAME, "validationActions": ["Deny"]},
+    }
+    return [policy, binding]
+
+
+def install(api: client.ApiClient) -> None:
+    """Server-side apply both documents (idempotent: the stand-in applies them at each start)."""
+    for doc in documents():
+        plural = "validatingadmissionpolicies"
+        if doc["kind"].endswith("Binding"):
+            plural = "validatingadmissionpolicybindings"
+        ref = objects.ObjectRef(GROUP, VERSION, plural, name=doc["metadata"]["name"])
+        objects.request(
+            api,
+            "PATCH",
+            ref.path(),
+            query=[("fieldManager", MANAGER), ("force", "true")],
+            body=doc,
+            content_type="application/apply-patch+yaml",
+        ).read()
