@@ -6,12 +6,17 @@ import gzip
 import io
 import json
 import tarfile
+from typing import Any
 
 import httpx
 import pytest
+from kubernetes import client
 
 from wetest.domain import manifests
-from wetest.stack.tekton import bundles, scenarios
+from wetest.kube import objects
+from wetest.stack.tekton import admission, bundles, scenarios
+from wetest.waiting import expectations as ex
+from wetest.waiting.eventually import eventually
 
 OUTCOME = bundles.PREFIX + "outcome"
 
@@ -132,3 +137,43 @@ def test_select_points_a_we_at_its_bundle_and_keeps_its_parameters(registry: str
             "containerImage"
         ] == bundles.publish(http, registry, "succeed")
     assert bundles.select(own, None, registry)["spec"]["workflowRef"]["containerImage"] == ""
+
+
+def test_a_timeout_scenario_pipelinerun_gets_its_timeout_at_admission(
+    kube_api: client.ApiClient, namespace: str
+) -> None:
+    """The WE controller sets no timeout (WE-PR-009); the real tier's policy reads it from the
+    bundle reference, so ``fail reason=timeout after=1500ms`` times out after 1.5 s."""
+    admission.apply(kube_api, bundles.timeout_policy())
+    timeout = bundles.repository(scenarios.parse("fail reason=timeout after=1500ms"))
+    ref = objects.ObjectRef.pipeline_run(namespace)
+
+    def body(name: str, repository: str) -> dict[str, Any]:
+        bundle = f"127.0.0.1:5000/{repository}@sha256:{'0' * 64}"
+        return {
+            "apiVersion": "tekton.dev/v1",
+            "kind": "PipelineRun",
+            "metadata": {"name": name},
+            "spec": {
+                "pipelineRef": {
+                    "resolver": "bundles",
+                    "params": [
+                        {"name": "bundle", "value": bundle},
+                        {"name": "name", "value": "workflow"},
+                        {"name": "kind", "value": "pipeline"},
+                    ],
+                }
+            },
+        }
+
+    def timeouts() -> object:
+        made = objects.call(
+            kube_api, "POST", ref.path(), query=[("dryRun", "All")], body=body("t", timeout)
+        )
+        return made["spec"].get("timeouts")
+
+    # a new policy takes effect within about a second: wait for it, not a sleep
+    eventually(timeouts, ex.satisfies(bool, "the policy sets spec.timeouts"), timeout=30)
+    assert timeouts() == {"pipeline": "1500ms"}
+    made = objects.create(kube_api, ref, body("other", bundles.REPOSITORY))
+    assert "timeouts" not in made["spec"]

@@ -80,11 +80,15 @@ def documents() -> list[Body]:
 
 
 def install(api: client.ApiClient) -> None:
-    """Server-side apply both documents (idempotent: the stand-in applies them at each start)."""
-    for doc in documents():
-        plural = "validatingadmissionpolicies"
-        if doc["kind"].endswith("Binding"):
-            plural = "validatingadmissionpolicybindings"
+    """Apply the policy and its binding (idempotent: the stand-in applies them at each start)."""
+    apply(api, documents())
+
+
+def apply(api: client.ApiClient, docs: list[Body]) -> None:
+    """Server-side apply admission policies and bindings (``admissionregistration.k8s.io/v1``)."""
+    for doc in docs:
+        kind = doc["kind"].lower()
+        plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
         ref = objects.ObjectRef(GROUP, VERSION, plural, name=doc["metadata"]["name"])
         objects.request(
             api,

@@ -43,6 +43,8 @@ from wetest.stack.tekton import scenarios, statuses
 
 Body = dict[str, Any]
 REPOSITORY = "wetest/scenarios"
+TIMEOUT_REPOSITORY = "wetest/pipeline-timeout"
+TIMEOUT_POLICY = "wetest-scenario-pipeline-timeout"
 PIPELINE = "workflow"  # the name param the WE controller passes (WE-PR-006)
 DEFAULT_DELAY = 0.5  # the stand-in driver's --default-delay
 STEP_IMAGE = "registry.example.com/workflow:latest"
@@ -292,15 +294,78 @@ def _ok(response: httpx.Response, what: str) -> httpx.Response:
     return response
 
 
+def repository(scenario: scenarios.Scenario) -> str:
+    """Where the bundle goes; a timeout scenario's repository carries its pipeline timeout.
+
+    Tekton times a PipelineRun out after ``spec.timeouts.pipeline`` (default 1h), which the WE
+    controller never sets (WE-PR-009) and a bundle cannot carry. The real tier's admission
+    policy (:func:`timeout_policy`) reads it from the bundle reference instead, so the
+    PipelineRun times out after the scenario's ``after``, as on the stand-in.
+    """
+    if _outcome(scenario) != "timeout":
+        return REPOSITORY
+    after = DEFAULT_DELAY if scenario.after is None else scenario.after
+    return f"{TIMEOUT_REPOSITORY}-{max(1, round(after * 1000))}ms"
+
+
 def publish(http: httpx.Client, registry: str, text: str) -> str:
     """Build and push the bundle of one scenario line; return its ``registry/repo@sha256`` ref.
 
     The Pipeline fetches its Tasks from the same bundle by tag, so the tag is part of it.
     """
     scenario = scenarios.parse(text)
-    tag_ = tag(scenario)
-    by_tag = f"{registry}/{REPOSITORY}:{tag_}"
-    return push(http, registry, REPOSITORY, tag_, build(objects(scenario, by_tag)))
+    tag_, repo = tag(scenario), repository(scenario)
+    by_tag = f"{registry}/{repo}:{tag_}"
+    return push(http, registry, repo, tag_, build(objects(scenario, by_tag)))
+
+
+def timeout_policy() -> list[Body]:
+    """The real tier's policy: a timeout scenario's PipelineRun gets its pipeline timeout.
+
+    A MutatingAdmissionPolicy (+ binding) sets ``spec.timeouts.pipeline`` from the bundle
+    reference (``…/pipeline-timeout-<N>ms@…``) when the PipelineRun is created.
+    """
+    bundle = "object.spec.pipelineRef.params.filter(p, p.name == 'bundle')"
+    match = (
+        "has(object.spec.pipelineRef) && has(object.spec.pipelineRef.params) && "
+        f"{bundle}.exists(p, p.value.contains('/{TIMEOUT_REPOSITORY}-'))"
+    )
+    duration = f"{bundle}[0].value.find('{TIMEOUT_REPOSITORY}-[0-9]+ms@')"
+    patch = (
+        '[JSONPatch{op: "add", path: "/spec/timeouts", value: {"pipeline": '
+        f"{duration}.substring({len(TIMEOUT_REPOSITORY) + 1}, {duration}.size() - 1)"
+        "}}]"
+    )
+    group = "admissionregistration.k8s.io/v1"
+    return [
+        {
+            "apiVersion": group,
+            "kind": "MutatingAdmissionPolicy",
+            "metadata": {"name": TIMEOUT_POLICY},
+            "spec": {
+                "matchConstraints": {
+                    "resourceRules": [
+                        {
+                            "apiGroups": ["tekton.dev"],
+                            "apiVersions": ["v1"],
+                            "operations": ["CREATE"],
+                            "resources": ["pipelineruns"],
+                        }
+                    ]
+                },
+                "matchConditions": [{"name": "timeout-scenario", "expression": match}],
+                "failurePolicy": "Fail",
+                "reinvocationPolicy": "Never",
+                "mutations": [{"patchType": "JSONPatch", "jsonPatch": {"expression": patch}}],
+            },
+        },
+        {
+            "apiVersion": group,
+            "kind": "MutatingAdmissionPolicyBinding",
+            "metadata": {"name": TIMEOUT_POLICY},
+            "spec": {"policyName": TIMEOUT_POLICY},
+        },
+    ]
 
 
 def publish_standard(http: httpx.Client, registry: str) -> dict[str, str]:
