@@ -109,10 +109,12 @@ def test_pushed_bundles_read_back_from_a_real_registry(registry: str) -> None:
         refs = bundles.publish_standard(http, registry)
         assert set(refs) == set(bundles.STANDARD)
         for text, ref in refs.items():
-            assert ref.startswith(f"{registry}/{bundles.REPOSITORY}@sha256:")
-            tagged = f"{registry}/{bundles.REPOSITORY}:{bundles.tag(scenarios.parse(text))}"
+            scenario = scenarios.parse(text)
+            repository = bundles.repository(scenario)
+            assert ref.startswith(f"{registry}/{repository}@sha256:")
+            tagged = f"{registry}/{repository}:{bundles.tag(scenario)}"
             pulled = bundles.pull(http, ref)
-            assert [p["object"] for p in pulled] == bundles.objects(scenarios.parse(text), tagged)
+            assert [p["object"] for p in pulled] == bundles.objects(scenario, tagged)
             assert bundles.pull(http, tagged) == pulled  # the Tasks are fetched by this tag
         assert bundles.publish(http, registry, "cancel") == refs["cancel"]
 
