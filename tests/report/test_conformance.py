@@ -195,3 +195,18 @@ def test_an_older_clause_set_hash_in_run_json_is_shown(make_run: Callable[[str],
     builder.info["clause_set_hash"] = "0" * 64
     data = report(builder.write())
     assert data["contract"]["run_clause_set_hash"] == "0" * 64
+
+
+def test_tier_exclusions_are_listed_and_counted_not_skipped(
+    make_run: Callable[[str], Any],
+) -> None:
+    catalogue = clauses.load()
+    builder = make_run("real-tier")
+    builder.info["tekton"] = "real"
+    builder.info["exclusions"] = [{"test": "s.py::shape", "reason": "runs only with stand-in"}]
+    record(builder, "a.py::t", "passed", all_passed(catalogue, "Core"))
+    data = conformance.build(results.read(builder.write()), catalogue, unobservable={})
+    assert data["excluded"] == {
+        "count": 1, "tests": [{"test": "s.py::shape", "reason": "runs only with stand-in"}],
+    }  # fmt: skip
+    assert data["not_run"] == []  # an exclusion is not a skip

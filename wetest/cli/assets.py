@@ -1,5 +1,8 @@
 """`wetest assets install|path|list`: build the control-plane binaries and show where they are.
 
+``install --tekton real`` (the ``tekton`` setting, so also ``WETEST_TEKTON=real``) also builds
+the real Tekton tier: Tekton's controller, webhook and resolvers, a registry and KWOK.
+
 Like setup-envtest: `install` builds into the cache (a no-op when present), `path` prints a
 directory usable as KUBEBUILDER_ASSETS, `list` shows which binary each lookup would use.
 """
@@ -28,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     s = common.load(args)
     if args.action == "install":
         building.install(s.cache_dir, s.kubernetes_version, s.etcd_version, force=args.force)
+        if s.tekton == "real":  # `--tekton real` is the tekton setting
+            building.install_real_tekton(s.cache_dir, s.tekton_version, force=args.force)
         print(building.envtest_dir(s.cache_dir, s.kubernetes_version, s.etcd_version))
         return 0
     if args.action == "path":

@@ -63,11 +63,32 @@ def control_plane(s: Settings) -> list[Check]:
     return out
 
 
+def real_tekton(s: Settings) -> list[Check]:
+    """The real Tekton tier's binaries (build cache only); required with --wetest-tekton real."""
+    dirs = building.real_tekton_bin_dirs(s.cache_dir, s.tekton_version)
+    out = []
+    for tool in building.real_tekton_builds(s.tekton_version):
+        comp = tool.component
+        for program in comp.programs:
+            hit = binaries.find(program, "", dirs, env={})
+            out.append(
+                Check(
+                    f"{comp.name} {program}" if program != comp.name else program,
+                    str(hit.path or ""),
+                    "; ".join(hit.looked),
+                    comp.version if hit.path else "",
+                    "wetest assets install --tekton real",
+                    s.tekton == "real",
+                )
+            )
+    return out
+
+
 def tools(s: Settings) -> list[Check]:
     kind = s.backend == "kind"
     fixes = kind_preflight.INSTALL  # one wording for doctor and `wetest up --backend kind`
     specs = [
-        ("go", "version", building.GO_FIX, s.backend == "envtest"),
+        ("go", "version", building.GO_FIX, s.backend == "envtest" or s.tekton == "real"),
         ("kind", "version", fixes["kind"], kind),
         ("docker", "--version", fixes["docker"], kind),
         ("kubectl", "version --client", fixes["kubectl"], kind),
@@ -111,7 +132,7 @@ def add_parser(
 
 def run(args: argparse.Namespace) -> int:
     s = common.load(args)
-    checks = [*control_plane(s), *tools(s), postgres(s)]
+    checks = [*control_plane(s), *real_tekton(s), *tools(s), postgres(s)]
     if s.backend == "kind":
         checks.append(docker_daemon())
     missing = [c for c in checks if c.required and not c.found]

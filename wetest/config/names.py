@@ -99,6 +99,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Pinned etcd version built from go.etcd.io/etcd/server/v3; "
         "Kubernetes 1.34-1.36 expects etcd 3.6.",
     ),
+    Setting(
+        "tekton",
+        "stand-in",
+        "What runs PipelineRuns on backend envtest: stand-in (a Python driver writing Tekton's "
+        "status shapes, no build) or real (Tekton's controller, webhook and bundles resolver "
+        "built from Go, pods played by KWOK; `wetest assets install --tekton real`).",
+        "choice",
+        ("stand-in", "real"),
+    ),
     Setting("tekton_version", "v1.15.0", "Tekton Pipelines version whose v1 CRDs are installed."),
     Setting(
         "datastorage_url",

@@ -46,6 +46,7 @@ class Settings:
     kind_reuse: bool = False
     kind_keep: bool = False
     tekton_release: str = ""
+    tekton: str = "stand-in"
     audit_log: bool = True
     sources: dict[str, sources.Resolved] = field(default_factory=dict, compare=False)
 
@@ -85,6 +86,7 @@ def from_resolved(resolved: dict[str, sources.Resolved]) -> Settings:
         kind_reuse=sources.as_bool(v["kind_reuse"]),
         kind_keep=sources.as_bool(v["kind_keep"]),
         tekton_release=v["tekton_release"],
+        tekton=v["tekton"],
         audit_log=sources.as_bool(v["audit_log"]),
         stack_dir=v["stack_dir"],
         sources=dict(resolved),

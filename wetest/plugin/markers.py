@@ -1,4 +1,4 @@
-"""Markers: we_conformance(area, *clause_ids), we_disruptive, we_long, we_wait(timeout=, ...).
+"""Markers: we_conformance(area, *clause_ids), we_disruptive, we_long, we_wait, we_tekton.
 
 Clause IDs are validated against the contract's shape (``WE-PR-001``, ``DS-API-031``) at
 collection, so a typo fails the run instead of silently covering nothing.
@@ -7,6 +7,9 @@ collection, so a typo fails the run instead of silently covering nothing.
 from __future__ import annotations
 
 import functools
+import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +28,11 @@ AREAS = (
     "pipelinerun",
     "failure",
 )
+TEKTON_TIERS = ("stand-in", "real")
+EXCLUSIONS_FILE = "exclusions.json"
+"""Written into the results folder at collection (every xdist worker collects; the controller
+process, which writes run.json, does not), read back into run.json's ``exclusions``."""
+
 PROFILE_OPTIONS = {
     "Core": "core",
     "Cond": "conditions",
@@ -87,6 +95,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "we_wait(timeout=None, interval=None): per-test defaults for eventually."
     )
+    config.addinivalue_line(
+        "markers",
+        "we_tekton(*tiers): runs only on these Tekton tiers (stand-in, real); on another tier "
+        "the test is deselected and listed in run.json's exclusions with the reason.",
+    )
 
 
 def clauses_of(item: pytest.Item) -> tuple[str, list[str]]:
@@ -114,6 +127,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ``xdist_group``: grouping silently stopped working with pytest 9.2 (pytest-xdist#1386).
     """
     _deselect_profiles(config, items)
+    _deselect_tiers(config, items)
     for item in items:
         area, clauses = clauses_of(item)
         if item.get_closest_marker("we_conformance") is not None:
@@ -170,3 +184,76 @@ def _deselect_profiles(config: pytest.Config, items: list[pytest.Item]) -> None:
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def tiers_of(item: pytest.Item) -> tuple[str, ...]:
+    """The Tekton tiers a test runs on (its we_tekton marker), or every tier without one."""
+    marker = item.get_closest_marker("we_tekton")
+    if marker is None:
+        return TEKTON_TIERS
+    tiers = tuple(str(a) for a in marker.args)
+    unknown = [t for t in tiers if t not in TEKTON_TIERS]
+    if not tiers or unknown:
+        raise pytest.UsageError(
+            f"{item.nodeid}: we_tekton needs tiers among {', '.join(TEKTON_TIERS)}; "
+            f"got {unknown or 'none'}. Fix the marker."
+        )
+    return tiers
+
+
+def _deselect_tiers(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop tests that do not apply to this run's Tekton tier; list each with the reason.
+
+    An exclusion, not a skip: the test never starts, and run.json (``exclusions``) and the
+    conformance report (``excluded``) name it and say why, so the count is visible.
+    """
+    from wetest.plugin import session
+
+    tier = session.get(config).tekton
+    keep: list[pytest.Item] = []
+    excluded: list[dict[str, str]] = []
+    for item in items:
+        tiers = tiers_of(item)
+        if tier in tiers:
+            keep.append(item)
+            continue
+        excluded.append(
+            {
+                "test": item.nodeid,
+                "reason": f"runs only with Tekton tier {' or '.join(tiers)}; "
+                f"this run uses {tier} (--wetest-tekton)",
+            }
+        )
+    _record_exclusions(config, excluded)
+    if excluded:
+        drop = [i for i in items if i not in keep]
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _record_exclusions(config: pytest.Config, excluded: list[dict[str, str]]) -> None:
+    """Write the exclusions for run.json (atomically: every worker writes the same list).
+
+    Without exclusions nothing is created (a plain pytest run leaves no folder behind); a
+    stale list from an earlier run into the same folder is removed.
+    """
+    from wetest.plugin import session
+
+    out = session.get(config).results_dir.resolve()
+    if not excluded:
+        if out.is_dir():
+            (out / EXCLUSIONS_FILE).unlink(missing_ok=True)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".{EXCLUSIONS_FILE}.{os.getpid()}"
+    tmp.write_text(json.dumps(excluded, indent=2))
+    tmp.replace(out / EXCLUSIONS_FILE)
+
+
+def recorded_exclusions(results_dir: Path) -> list[dict[str, str]]:
+    """The exclusions written at collection, or none (a run that collected nothing)."""
+    try:
+        found = json.loads((results_dir / EXCLUSIONS_FILE).read_text())
+    except (OSError, ValueError):
+        return []
+    return [dict(e) for e in found if isinstance(e, dict)]

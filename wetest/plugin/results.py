@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from wetest.plugin import interrupt, session, workers
+from wetest.plugin import interrupt, markers, session, workers
 from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
 from wetest.plugin.stack import HANDLE_KEY
 from wetest.report import build
@@ -201,6 +201,8 @@ def run_info(config: pytest.Config, exitstatus: int) -> dict[str, Any]:
         "settings": {k: {"value": r.value, "source": r.source} for k, r in s.sources.items()},
         "endpoints": json.loads(record.endpoints.to_json()) if record else {},
         "session_error": sess.shouldfail if sess and isinstance(sess.shouldfail, str) else None,
+        "tekton": s.tekton,
+        "exclusions": markers.recorded_exclusions(session_results_dir(config)),
         "api_call_evidence": apiaudit.run_status(
             s.backend, s.audit_log, _recorded_evidence(config)
         ),

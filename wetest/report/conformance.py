@@ -74,6 +74,7 @@ def build(
             c: e["reason"] for c, e in entries.items() if e["result"] == "unobservable"
         },
         "not_run": not_run(run),
+        "excluded": {"count": len(run.info.exclusions), "tests": list(run.info.exclusions)},
     }
 
 

@@ -46,6 +46,8 @@ class RunInfo:
     session_error: str | None = None
     interrupted: dict[str, str] | None = None
     api_call_evidence: str = ""
+    tekton: str = ""
+    exclusions: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,12 @@ def info_from(raw: dict[str, Any]) -> RunInfo:
         session_error=raw.get("session_error") or None,
         interrupted=_interrupted(raw.get("interrupted")),
         api_call_evidence=str(raw.get("api_call_evidence") or ""),
+        tekton=str(raw.get("tekton") or ""),
+        exclusions=tuple(
+            {"test": str(e.get("test", "")), "reason": str(e.get("reason", ""))}
+            for e in raw.get("exclusions") or ()
+            if isinstance(e, dict)
+        ),
     )
 
 

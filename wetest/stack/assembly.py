@@ -26,6 +26,7 @@ from wetest.stack.endpoints import Endpoints
 
 if TYPE_CHECKING:
     from wetest.stack.datastorage import AuditStack
+    from wetest.stack.tekton.real.tier import RealTekton
 
 ALL = ("cluster", "tekton", "datastorage")
 
@@ -67,6 +68,7 @@ class Stack:
         self._background: list[_Beside] = []
         self._warmer: _Beside | None = None
         self._tekton_proc: processes.ManagedProcess | None = None
+        self._real_tekton: RealTekton | None = None
 
     def __enter__(self) -> Stack:
         self.start()
@@ -87,8 +89,11 @@ class Stack:
                 raise error
             self._merge_datastorage()
             if "tekton" in self.components and self.settings.backend != "kind":
-                self._start_tekton_driver()
-                self._warm_tekton_writes()
+                if self.settings.tekton == "real":
+                    self._start_real_tekton()
+                else:
+                    self._start_tekton_driver()
+                    self._warm_tekton_writes()
         except BaseException:
             if beside is not None:
                 beside.outcome()  # what it started is stopped below, not left behind
@@ -208,6 +213,21 @@ class Stack:
         self.endpoints.pids[proc.name] = proc.pid
         self.endpoints.logs[proc.name] = str(proc.log_path)
 
+    def _start_real_tekton(self) -> None:
+        """Tekton's own controller, webhook and resolvers, KWOK and a registry (tekton.real)."""
+        from wetest.stack.tekton.real.tier import RealTekton
+
+        if self.settings.backend != "envtest":
+            raise ConfigError(
+                f"The real Tekton tier runs on backend envtest only, not "
+                f"'{self.settings.backend}' (kind installs Tekton's release itself). "
+                "Use --wetest-backend envtest, or --wetest-tekton stand-in."
+            )
+        real = RealTekton(self.settings, self.log_dir)
+        self._real_tekton = real
+        self._stoppers.append(real.stop)
+        real.start(self.endpoints)
+
     def stop(self) -> None:
         """Stop every component at once; report but survive individual stop failures.
 
@@ -238,6 +258,8 @@ class Stack:
         procs: list[processes.ManagedProcess] = list(getattr(self.backend, "procs", []))
         if self._tekton_proc is not None:
             procs.append(self._tekton_proc)
+        if self._real_tekton is not None:
+            procs.extend(self._real_tekton.procs)
         if self.audit is not None and self.audit.datastorage.process is not None:
             procs.append(self.audit.datastorage.process)
         return {p.name: process_status(p) for p in procs}

@@ -35,7 +35,8 @@ class Endpoints:
     postgres: str = ""
     execution_namespace: str = "kubernaut-workflows"
     controller: ControllerInfo | None = None
-    tekton: str = ""
+    tekton: str = ""  # "stand-in" | "real" (the tier that runs PipelineRuns)
+    registry: str = ""  # the real tier's loopback OCI registry, "127.0.0.1:<port>"
     pids: dict[str, int] = field(default_factory=dict)
     logs: dict[str, str] = field(default_factory=dict)
     # one kubeconfig per component identity (apiaudit.USERS): controller, harness, tekton, ...
