@@ -1,43 +1,55 @@
 """Differential test: each scenario through real Tekton and through the stand-in, statuses compared.
 
-Both run on one API server: real Tekton v1.15 (controller, webhook, resolvers, KWOK pods) takes
-the PipelineRuns it manages, the stand-in driver takes those whose ``spec.managedBy`` names it
-(each ignores the other's, as Tekton's own filter does). The real PipelineRun is what a WE
-controller creates (WE-PR-006: a ``bundles`` pipelineRef to the scenario's bundle); the
-stand-in's names the same scenario by annotation. Once both are done, the PipelineRun and
-TaskRun statuses are compared field by field, modulo names, uids and times; every difference
-must be listed in ``EXPLAINED`` with its reason (docs/tekton-scenarios.md has the table).
+Real Tekton v1.15 (controller, webhook, bundles resolver, KWOK pods) runs on a control plane
+of its own, the stand-in on the session's. Each side gets the same PipelineRun, shaped as a WE
+controller makes it (WE-PR-006: a ``bundles`` pipelineRef to the scenario's bundle, which the
+stand-in reads its scenario from too, as it does on the stand-in tier from the annotation).
+Once both are done, the PipelineRun and TaskRun statuses are compared field by field, modulo
+names, uids, times and digests; every difference must be listed in ``EXPLAINED`` with its
+reason (docs/tekton-scenarios.md has the table). All scenarios run at once: about 10 s after
+the real tier's start.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from kubernetes import client
 
-from wetest.kube import objects
-from wetest.stack.tekton import bundles, driver, scenarios
+from wetest.config import settings
+from wetest.kube import clients, objects
+from wetest.stack import building
+from wetest.stack.backends import envtest
+from wetest.stack.tekton import admission, bundles, driver, scenarios
+from wetest.stack.tekton.real import tier
 from wetest.waiting import expectations as ex
 from wetest.waiting.eventually import eventually
 
 Body = dict[str, Any]
-STANDIN = "wetest.kubernaut.ai/stand-in"
 TIMES = {"startTime", "completionTime", "lastTransitionTime", "startedAt", "finishedAt"}
 IDS = {"imageID", "containerID", "uid"}
 
 # scenario id → scenario line (short durations: the whole test stays cheap)
 SCENARIOS = {
+    "timeout": "fail reason=timeout after=10s",  # past resolution: a TaskRun runs when it fires
     "succeed": "succeed after=300ms",
     "succeed-3-tasks": "succeed tasks=3 after=600ms",
     "task-failure": "fail reason=task after=300ms",
     "oom": "fail reason=oom after=300ms",
     "image-pull": "fail reason=image-pull after=300ms",
     "failing-task-in-the-middle": "fail reason=task tasks=3 at=2 after=600ms",
-    "cancelled": "cancel",
+    "cancelled": "run-forever",  # cancelled (spec.status) once its pod runs
 }
+
+CANCELLED = ("cancelled",)
 
 # path pattern (regex over the flattened path) → why the stand-in differs there
 EXPLAINED: dict[str, str] = {}
@@ -56,7 +68,10 @@ def flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def normalize(value: Any, names: dict[str, str]) -> Any:
-    """Times, ids and digests become placeholders; run names and the registry become tokens."""
+    """Times, ids and digests become placeholders; ``names`` (the registry) become tokens.
+
+    Both sides name their runs alike (``<case>``, ``<case>-task-<i>``) on their own API server.
+    """
     if isinstance(value, dict):
         return {
             k: ("<time>" if k in TIMES and v else "<id>" if k in IDS and v else normalize(v, names))
@@ -67,7 +82,7 @@ def normalize(value: Any, names: dict[str, str]) -> Any:
     if isinstance(value, str):
         for old, new in names.items():
             value = value.replace(old, new)
-        return re.sub(r"sha256:[0-9a-f]{64}", "sha256:<digest>", value)
+        return re.sub(r"\b[0-9a-f]{64}\b", "<digest>", value)
     return value
 
 
@@ -82,7 +97,8 @@ def observed(api: client.ApiClient, ref: objects.ObjectRef, names: dict[str, str
     by_task = {
         tr["metadata"]["labels"]["tekton.dev/pipelineTask"]: tr.get("status", {}) for tr in taskruns
     }
-    return normalize({"pipelinerun": pr.get("status", {}), "taskruns": by_task}, names)
+    normalized: Body = normalize({"pipelinerun": pr.get("status", {}), "taskruns": by_task}, names)
+    return normalized
 
 
 def differences(real: Body, standin: Body) -> list[tuple[str, Any, Any]]:
@@ -99,7 +115,7 @@ def differences(real: Body, standin: Body) -> list[tuple[str, Any, Any]]:
     return rows
 
 
-def pipelinerun(name: str, scenario: str, bundle: str, managed_by: str = "") -> Body:
+def pipelinerun(name: str, scenario: str, bundle: str) -> Body:
     """A PipelineRun shaped as the WE controller makes it (DOMAIN §2.3)."""
     spec: Body = {
         "pipelineRef": {
@@ -113,8 +129,6 @@ def pipelinerun(name: str, scenario: str, bundle: str, managed_by: str = "") -> 
         "params": [{"name": "TARGET_RESOURCE", "value": "default/deployment/app"}],
         "taskRunTemplate": {"serviceAccountName": "default"},
     }
-    if managed_by:
-        spec["managedBy"] = managed_by
     return {
         "apiVersion": "tekton.dev/v1",
         "kind": "PipelineRun",
@@ -130,42 +144,143 @@ def _done(state: Any) -> bool:
     )
 
 
-def _has_child(state: Any) -> bool:
-    return bool((state.get("status") or {}).get("childReferences"))
+def _running(state: Any) -> bool:
+    """A TaskRun whose pod runs (cancelled earlier, its message would name the Pending state)."""
+    return any(
+        c.get("type") == "Succeeded" and c.get("reason") == "Running"
+        for c in ((state or {}).get("status") or {}).get("conditions") or []
+    )
+
+
+@dataclass(frozen=True)
+class RealTekton:
+    """A control plane of its own running real Tekton (its webhook admits every Tekton write)."""
+
+    api: client.ApiClient
+    registry: str
+    namespace: str  # the execution namespace: Tekton's service accounts live there
 
 
 @pytest.fixture(scope="module")
-def standin(kube_api: client.ApiClient) -> Iterator[driver.Driver]:
-    """The stand-in beside real Tekton, on the runs whose ``spec.managedBy`` names it."""
-    played = driver.Driver(kube_api, default_delay=0.3, managed_by=STANDIN).start()
-    yield played
-    played.stop()
+def real_tekton() -> Iterator[RealTekton]:
+    """envtest + the real tier, apart from the session's envtest (which the stand-in plays)."""
+    s = settings.load({})
+    building.install_real_tekton(s.cache_dir, s.tekton_version)  # built once, then cached
+    backend = envtest.create(s)
+    endpoints = backend.start()
+    tekton = tier.RealTekton(s, Path(tempfile.mkdtemp(prefix="wetest-real-tekton-")))
+    try:
+        tekton.start(endpoints)
+        with clients.api_client(endpoints.kubeconfig) as api:
+            yield RealTekton(api, tekton.registry, endpoints.execution_namespace)
+    finally:
+        tekton.stop()
+        backend.stop()
+
+
+@dataclass(frozen=True)
+class Observed:
+    real: Body
+    standin: Body
+    seconds: float  # from creation until both PipelineRuns were done
+
+
+@pytest.fixture(scope="module")
+def observed_runs(
+    kube_api: client.ApiClient, real_tekton: RealTekton
+) -> Iterator[dict[str, Observed]]:
+    """Every scenario at once on both sides; each side's statuses once all its runs are done.
+
+    The stand-in plays the session's envtest, real Tekton a control plane of its own (the two
+    cannot share one: Tekton reconciles any PipelineRun whose TaskRuns it sees change, whatever
+    its ``spec.managedBy``). Both get the real tier's timeout policy, so a timeout scenario's
+    PipelineRun carries the same ``spec.timeouts.pipeline`` on both.
+    """
+    real_api, standin_api = real_tekton.api, kube_api
+    namespace = real_tekton.namespace
+    objects.create(
+        standin_api, objects.ObjectRef.core("namespaces"), {"metadata": {"name": "diff"}}
+    )
+    admission.apply(standin_api, bundles.timeout_policy())
+    played = driver.Driver(standin_api, default_delay=0.3).start()
+    try:
+        # a new policy takes effect within about a second: wait for it, not a sleep
+        eventually(
+            lambda: _timeouts(standin_api, real_tekton.registry),
+            ex.satisfies(bool, "the timeout policy applies"),
+            timeout=30,
+        )
+        yield _run_all(real_api, namespace, standin_api, "diff", real_tekton.registry)
+    finally:
+        played.stop()
+
+
+def _run_all(
+    real_api: client.ApiClient,
+    real_ns: str,
+    standin_api: client.ApiClient,
+    standin_ns: str,
+    registry: str,
+) -> dict[str, Observed]:
+    started = time.monotonic()
+    sides = ((real_api, real_ns), (standin_api, standin_ns))
+    with httpx.Client(timeout=10) as http:
+        bundle = {case: bundles.publish(http, registry, text) for case, text in SCENARIOS.items()}
+    for case, text in SCENARIOS.items():  # the timeout first: its clock starts at creation
+        for api, ns in sides:
+            objects.create(api, _run(ns, case), pipelinerun(case, text, bundle[case]))
+    for case in CANCELLED:
+        for api, ns in sides:
+            child = objects.ObjectRef("tekton.dev", "v1", "taskruns", ns, f"{case}-task-1")
+            eventually(
+                objects.Probe(api, child), ex.satisfies(_running, "its pod runs"), timeout=60
+            )
+            objects.patch(api, _run(ns, case), {"spec": {"status": "Cancelled"}})
+    out = {}
+    for case in SCENARIOS:
+        statuses = []
+        for api, ns in sides:
+            eventually(objects.Probe(api, _run(ns, case)), ex.satisfies(_done, "done"), timeout=90)
+            # a cancel or a timeout finishes the PipelineRun first, its TaskRuns a moment later
+            eventually(
+                _taskruns(api, ns, case),
+                ex.satisfies(lambda trs: all(_done(tr) for tr in trs), "every TaskRun done"),
+                timeout=30,
+            )
+            statuses.append(observed(api, _run(ns, case), {registry: "<registry>"}))
+        out[case] = Observed(statuses[0], statuses[1], time.monotonic() - started)
+    return out
+
+
+def _run(namespace: str, case: str) -> objects.ObjectRef:
+    return objects.ObjectRef.pipeline_run(namespace, case)
+
+
+def _taskruns(api: client.ApiClient, namespace: str, case: str) -> Callable[[], list[Body]]:
+    """A probe: the run's TaskRuns."""
+    collection = objects.ObjectRef("tekton.dev", "v1", "taskruns", namespace)
+    return lambda: objects.items(api, collection, label_selector=f"tekton.dev/pipelineRun={case}")
+
+
+def _timeouts(api: client.ApiClient, registry: str) -> object:
+    text = SCENARIOS["timeout"]
+    repository = bundles.repository(scenarios.parse(text))
+    body = pipelinerun("probe", text, f"{registry}/{repository}@sha256:{'0' * 64}")
+    made = objects.call(api, "POST", _run("diff", "").path(), query=[("dryRun", "All")], body=body)
+    return made["spec"].get("timeouts")
 
 
 @pytest.mark.parametrize("case", list(SCENARIOS))
 def test_standin_writes_what_real_tekton_writes(
-    case: str,
-    kube_api: client.ApiClient,
-    real_tekton: str,
-    standin: driver.Driver,
-    execution_namespace: str,
+    case: str, observed_runs: dict[str, Observed]
 ) -> None:
-    text = SCENARIOS[case]
-    with __import__("httpx").Client(timeout=10) as http:
-        bundle = bundles.publish(http, real_tekton, text)
-    runs = objects.ObjectRef.pipeline_run(execution_namespace)
-    real = runs.named(f"r-{case}"[:40])
-    fake = runs.named(f"s-{case}"[:40])
-    objects.create(kube_api, real, pipelinerun(real.name, text, bundle))
-    objects.create(kube_api, fake, pipelinerun(fake.name, text, bundle, STANDIN))
-    if text.startswith("cancel"):
-        for ref in (real, fake):
-            eventually(objects.Probe(kube_api, ref), ex.satisfies(_has_child, "a TaskRun"))
-            objects.patch(kube_api, ref, {"spec": {"status": "Cancelled"}})
-    for ref in (real, fake):
-        eventually(objects.Probe(kube_api, ref), ex.satisfies(_done, "done"), timeout=60)
-    names = {real.name: "<pr>", fake.name: "<pr>", real_tekton: "<registry>"}
-    rows = differences(observed(kube_api, real, names), observed(kube_api, fake, names))
+    """PipelineRun and TaskRun statuses: conditions, reasons, messages, childReferences,
+    skippedTasks, steps, specs, provenance and which fields are present at all."""
+    seen = observed_runs[case]
+    rows = differences(seen.real, seen.standin)
     unexplained = [r for r in rows if not any(re.search(p, r[0]) for p in EXPLAINED)]
     table = "\n".join(f"{p}: real={a!r} stand-in={b!r}" for p, a, b in unexplained)
     assert not unexplained, f"{case}: the stand-in differs from real Tekton:\n{table}"
+    assert seen.real["taskruns"], (
+        f"{case}: real Tekton created no TaskRun; the scenario proves nothing"
+    )

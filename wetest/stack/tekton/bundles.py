@@ -17,7 +17,8 @@ Task's metadata: Tekton merges Task annotations into the TaskRun and copies the 
 the pod (``pkg/pod/pod.go``), where the simulator's KWOK Stages read them:
 ``wetest.kubernaut.ai/outcome`` (succeed|fail|run-forever|image-pull), ``…/exit-code``,
 ``…/reason`` (Completed|Error|OOMKilled), ``…/after`` (Go duration) and
-``…/termination-message`` (the step's JSON results, ``[{"key","value","type":1}]``).
+``…/termination-message`` (the step's JSON results, ``[{"key","value","type":1}]``; ``[]``
+without results, since a real step always has a termination message).
 
 Layers are gzip with a zero mtime and tars with zeroed headers, so a scenario pushed to the
 same registry address always has the same digest.
@@ -79,7 +80,9 @@ class PodOutcome:
     after: float
     exit_code: int = 0
     reason: str = "Completed"  # the kubelet's terminated.reason
-    termination_message: str = ""
+    # Tekton's entrypoint always leaves a termination message, and Tekton sets a step's
+    # terminationReason only when there is one: "[]" (no results) plays that part
+    termination_message: str = "[]"
 
     def annotations(self) -> dict[str, str]:
         notes = {
@@ -138,6 +141,51 @@ def _failure(reason: str, after: float) -> PodOutcome:
     if reason == "image-pull":
         return PodOutcome("image-pull", after, 1, "Error")
     return PodOutcome("fail", after, 1, "Error")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What Tekton's bundles resolver hands its controller for a scenario's PipelineRun.
+
+    The stand-in writes it where Tekton does: ``pipelineSpec`` and ``provenance`` on the
+    PipelineRun, ``taskSpec`` and ``provenance`` on each TaskRun.
+    """
+
+    pipeline_spec: Body
+    task_specs: list[Body]
+    uri: str  # the bundle's repository (go-containerregistry's Context().Name())
+    task_uri: str
+    digest: str  # hex, without "sha256:"; "" when the reference names no digest
+
+    def pipeline_provenance(self) -> Body:
+        return statuses.provenance(self.uri, self.digest, PIPELINE)
+
+    def task_provenance(self, index: int) -> Body:
+        return statuses.provenance(self.task_uri, self.digest, f"task-{index}")
+
+
+def resolution(bundle: str, scenario: scenarios.Scenario) -> Resolution:
+    """The resolution of ``bundle`` (a PipelineRun's ``bundle`` param) playing ``scenario``.
+
+    Task specs carry the defaults Tekton adds (``computeResources: {}`` on each step).
+    """
+    name, _, digest = bundle.partition("@")
+    registry, _, path = name.partition("/")
+    if ":" in path.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    task_ref = f"{registry}/{repository(scenario)}:{tag(scenario)}"
+    objs = objects(scenario, task_ref)
+    tasks = [
+        {**o["spec"], "steps": [{**step, "computeResources": {}} for step in o["spec"]["steps"]]}
+        for o in objs[1:]
+    ]
+    return Resolution(
+        objs[0]["spec"],
+        tasks,
+        name,
+        task_ref.rsplit(":", 1)[0],
+        digest.removeprefix("sha256:"),
+    )
 
 
 def tag(scenario: scenarios.Scenario) -> str:
