@@ -1,18 +1,20 @@
 """The part of Tekton's admission webhook the stand-in tier needs: unique parameter names.
 
-Real Tekton rejects a PipelineRun (or TaskRun) whose ``spec.params`` names a parameter twice
-(``Params.validateDuplicateParameters`` in ``pkg/apis/pipeline/v1/param_types.go``); a
-WorkflowExecution whose ``spec.parameters`` already holds ``TARGET_RESOURCE`` makes exactly such
-a PipelineRun (WE-PR-007). Without a webhook the stand-in tier would run it to Completed, so the
-stand-in installs a ValidatingAdmissionPolicy with the same check and the same words after the
-prefix the API server puts in front:
+Real Tekton refuses a PipelineRun (or TaskRun) whose ``spec.params`` names a parameter twice,
+names compared without case (``validateNoDuplicateNames`` in
+``pkg/apis/pipeline/v1/taskrun_validation.go``). A WorkflowExecution whose ``spec.parameters``
+already holds ``TARGET_RESOURCE`` makes exactly such a PipelineRun (WE-PR-007). Without a
+webhook the stand-in tier would run it to Completed, so the stand-in installs a
+ValidatingAdmissionPolicy with the same check and the same words after the prefix the API
+server puts in front:
 
 * real:      ``admission webhook "validation.webhook.pipeline.tekton.dev" denied the request:
-  validation failed: parameter names must be unique, the parameter "TARGET_RESOURCE" is also
-  defined at: spec.params[1].name`` (HTTP 400, reason BadRequest);
+  validation failed: expected exactly one, got both: spec.params[TARGET_RESOURCE].name``
+  (HTTP 400, reason BadRequest);
 * stand-in:  ``pipelineruns.tekton.dev "<name>" is forbidden: ValidatingAdmissionPolicy
   'wetest-tekton-unique-params' with binding 'wetest-tekton-unique-params' denied request:
-  validation failed: …`` (HTTP 422, reason Invalid: a policy cannot answer BadRequest).
+  validation failed: expected exactly one, got both: spec.params[TARGET_RESOURCE].name``
+  (HTTP 422, reason Invalid: a policy cannot answer BadRequest).
 """
 
 from __future__ import annotations
@@ -28,14 +30,13 @@ NAME = "wetest-tekton-unique-params"
 MANAGER = "wetest-tekton-stand-in"
 GROUP, VERSION = "admissionregistration.k8s.io", "v1"
 
-_NAMES = "has(object.spec.params) ? object.spec.params.map(p, p.name) : []"
+_NAMES = "has(object.spec.params) ? object.spec.params.map(p, p.name.lowerAscii()) : []"
 _REPEATED = (
     "variables.names.filter(n, variables.names.indexOf(n) != variables.names.lastIndexOf(n))"
 )
 _MESSAGE = (
-    "'validation failed: parameter names must be unique, the parameter \"' + "
-    "variables.repeated[0] + '\" is also defined at: spec.params[' + "
-    "string(variables.names.lastIndexOf(variables.repeated[0])) + '].name'"
+    "'validation failed: expected exactly one, got both: spec.params[' + "
+    "object.spec.params[variables.names.lastIndexOf(variables.repeated[0])].name + '].name'"
 )
 
 
