@@ -145,7 +145,7 @@ def test_a_timeout_scenario_pipelinerun_gets_its_timeout_at_admission(
     kube_api: client.ApiClient, namespace: str
 ) -> None:
     """The WE controller sets no timeout (WE-PR-009); the real tier's policy reads it from the
-    bundle reference, so ``fail reason=timeout after=1500ms`` times out after 1.5 s."""
+    bundle reference: ``fail reason=timeout after=1500ms`` times out 1.5 s after resolution."""
     admission.apply(kube_api, bundles.timeout_policy())
     timeout = bundles.repository(scenarios.parse("fail reason=timeout after=1500ms"))
     ref = objects.ObjectRef.pipeline_run(namespace)
@@ -176,6 +176,6 @@ def test_a_timeout_scenario_pipelinerun_gets_its_timeout_at_admission(
 
     # a new policy takes effect within about a second: wait for it, not a sleep
     eventually(timeouts, ex.satisfies(bool, "the policy sets spec.timeouts"), timeout=30)
-    assert timeouts() == {"pipeline": "1500ms"}
+    assert timeouts() == {"pipeline": f"{round(1500 + bundles.RESOLUTION_ALLOWANCE * 1000)}ms"}
     made = objects.create(kube_api, ref, body("other", bundles.REPOSITORY))
     assert "timeouts" not in made["spec"]

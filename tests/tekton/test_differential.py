@@ -39,7 +39,7 @@ IDS = {"imageID", "containerID", "uid"}
 
 # scenario id → scenario line (short durations: the whole test stays cheap)
 SCENARIOS = {
-    "timeout": "fail reason=timeout after=10s",  # past resolution: a TaskRun runs when it fires
+    "timeout": "fail reason=timeout after=2s",  # fires 2 s + the resolution allowance in
     "succeed": "succeed after=300ms",
     "succeed-3-tasks": "succeed tasks=3 after=600ms",
     "task-failure": "fail reason=task after=300ms",

@@ -46,6 +46,7 @@ Body = dict[str, Any]
 REPOSITORY = "wetest/scenarios"
 TIMEOUT_REPOSITORY = "wetest/pipeline-timeout"
 TIMEOUT_POLICY = "wetest-scenario-pipeline-timeout"
+RESOLUTION_ALLOWANCE = 5.0  # seconds: resolution + pod start on a loaded 2-core machine
 PIPELINE = "workflow"  # the name param the WE controller passes (WE-PR-006)
 DEFAULT_DELAY = 0.5  # the stand-in driver's --default-delay
 STEP_IMAGE = "registry.example.com/workflow:latest"
@@ -347,13 +348,16 @@ def repository(scenario: scenarios.Scenario) -> str:
 
     Tekton times a PipelineRun out after ``spec.timeouts.pipeline`` (default 1h), which the WE
     controller never sets (WE-PR-009) and a bundle cannot carry. The real tier's admission
-    policy (:func:`timeout_policy`) reads it from the bundle reference instead, so the
-    PipelineRun times out after the scenario's ``after``, as on the stand-in.
+    policy (:func:`timeout_policy`) reads it from the bundle reference instead. Tekton's clock
+    starts with the PipelineRun, before the bundle and its Task are resolved and the pod
+    starts; :data:`RESOLUTION_ALLOWANCE` is added so that, as on the stand-in, task 1 has run
+    for about ``after`` when the timeout fires (with ``after=1s`` alone it would fire before
+    any TaskRun exists).
     """
     if _outcome(scenario) != "timeout":
         return REPOSITORY
     after = DEFAULT_DELAY if scenario.after is None else scenario.after
-    return f"{TIMEOUT_REPOSITORY}-{max(1, round(after * 1000))}ms"
+    return f"{TIMEOUT_REPOSITORY}-{round((after + RESOLUTION_ALLOWANCE) * 1000)}ms"
 
 
 def publish(http: httpx.Client, registry: str, text: str) -> str:
