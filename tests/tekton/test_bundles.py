@@ -139,6 +139,8 @@ def test_select_points_a_we_at_its_bundle_and_keeps_its_parameters(registry: str
             "containerImage"
         ] == bundles.publish(http, registry, "succeed")
     assert bundles.select(own, None, registry)["spec"]["workflowRef"]["containerImage"] == ""
+    no_spec = {"metadata": {"name": "w"}}  # a schema test's manifest
+    assert bundles.select(no_spec, None, registry) == {"metadata": {"name": "w"}}
 
 
 def test_a_timeout_scenario_pipelinerun_gets_its_timeout_at_admission(

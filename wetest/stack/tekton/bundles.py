@@ -460,12 +460,14 @@ def select(body: Body, scenario: str | None, registry: str, default: str = "succ
     ``containerImage`` becomes the bundle's digest reference in ``registry``; parameters stay.
     Without ``scenario``: a ``WETEST_SCENARIO`` parameter names it (suites written for the
     stand-in), else a WE still carrying the harness's placeholder image gets ``default`` (the
-    stand-in's default too). A WE whose image a test chose itself is left as written.
+    stand-in's default too). A WE whose image a test chose itself is left as written, and so
+    is one without ``spec.workflowRef`` (a schema test's manifest).
     """
-    spec = body["spec"]
-    workflow = spec.setdefault("workflowRef", {})
+    workflow = (body.get("spec") or {}).get("workflowRef")
+    if not isinstance(workflow, dict):
+        return body
     if scenario is None:
-        scenario = (spec.get("parameters") or {}).get(scenarios.PARAM)
+        scenario = (body["spec"].get("parameters") or {}).get(scenarios.PARAM)
     if scenario is None and workflow.get("containerImage") == manifests.CONTAINER_IMAGE:
         scenario = default
     if scenario is not None:
