@@ -145,7 +145,10 @@ def _done(state: Any) -> bool:
 
 
 def _running(state: Any) -> bool:
-    """A TaskRun whose pod runs (cancelled earlier, its message would name the Pending state)."""
+    """Unknown/Running: a TaskRun whose pod runs, a PipelineRun past resolution.
+
+    (Cancelled while its pod is Pending, a TaskRun's message would name that state.)
+    """
     return any(
         c.get("type") == "Succeeded" and c.get("reason") == "Running"
         for c in ((state or {}).get("status") or {}).get("conditions") or []
@@ -229,14 +232,16 @@ def _run_all(
     for case, text in SCENARIOS.items():  # the timeout first: its clock starts at creation
         for api, ns in sides:
             objects.create(api, _run(ns, case), pipelinerun(case, text, bundle[case]))
+    out = {}
     for case in CANCELLED:
+        running = []
         for api, ns in sides:
             child = objects.ObjectRef("tekton.dev", "v1", "taskruns", ns, f"{case}-task-1")
-            eventually(
-                objects.Probe(api, child), ex.satisfies(_running, "its pod runs"), timeout=60
-            )
+            for ref in (child, _run(ns, case)):
+                eventually(objects.Probe(api, ref), ex.satisfies(_running, "running"), timeout=60)
+            running.append(observed(api, _run(ns, case), {registry: "<registry>"}))
             objects.patch(api, _run(ns, case), {"spec": {"status": "Cancelled"}})
-    out = {}
+        out[f"{case}:running"] = Observed(running[0], running[1], time.monotonic() - started)
     for case in SCENARIOS:
         statuses = []
         for api, ns in sides:
@@ -284,3 +289,15 @@ def test_standin_writes_what_real_tekton_writes(
     assert seen.real["taskruns"], (
         f"{case}: real Tekton created no TaskRun; the scenario proves nothing"
     )
+
+
+def test_a_running_run_looks_the_same_before_it_is_cancelled(
+    observed_runs: dict[str, Observed],
+) -> None:
+    """The state a WE controller mirrors while Running (WE-RUN-020): PipelineRun Running with
+    its first child, TaskRun Running with its step running."""
+    seen = observed_runs["cancelled:running"]
+    rows = differences(seen.real, seen.standin)
+    unexplained = [r for r in rows if not any(re.search(p, r[0]) for p in EXPLAINED)]
+    table = "\n".join(f"{p}: real={a!r} stand-in={b!r}" for p, a, b in unexplained)
+    assert not unexplained, f"running: the stand-in differs from real Tekton:\n{table}"
