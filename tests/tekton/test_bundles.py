@@ -181,3 +181,38 @@ def test_a_timeout_scenario_pipelinerun_gets_its_timeout_at_admission(
     assert timeouts() == {"pipeline": f"{round(1500 + bundles.RESOLUTION_ALLOWANCE * 1000)}ms"}
     made = objects.create(kube_api, ref, body("other", bundles.REPOSITORY))
     assert "timeouts" not in made["spec"]
+
+
+@pytest.mark.parametrize(
+    ("bundle", "uri", "digest"),
+    [
+        (
+            f"127.0.0.1:5000/wetest/scenarios@sha256:{'a' * 64}",
+            "127.0.0.1:5000/wetest/scenarios",
+            "a" * 64,
+        ),
+        ("127.0.0.1:5000/wetest/scenarios:succeed", "127.0.0.1:5000/wetest/scenarios", ""),
+        (
+            "ghcr.io/kubernaut/workflows/test@sha256:abc123",
+            "ghcr.io/kubernaut/workflows/test",
+            "abc123",
+        ),
+    ],
+)
+def test_the_standin_resolves_a_bundle_reference_as_tekton_does(
+    bundle: str, uri: str, digest: str
+) -> None:
+    """refSource.uri is the repository without tag or digest (go-containerregistry's
+    Context().Name()); the Tasks come from the scenario's tag in the same registry."""
+    scenario = scenarios.parse("fail reason=task tasks=2")
+    resolved = bundles.resolution(bundle, scenario)
+    registry = bundle.split("/", 1)[0]
+    assert resolved.pipeline_provenance()["refSource"] == {
+        "uri": uri,
+        "entryPoint": "workflow",
+        **({"digest": {"sha256": digest}} if digest else {}),
+    }
+    assert resolved.task_provenance(2)["refSource"]["uri"] == f"{registry}/{bundles.REPOSITORY}"
+    assert resolved.task_provenance(2)["refSource"]["entryPoint"] == "task-2"
+    assert resolved.pipeline_spec["tasks"][1]["runAfter"] == ["task-1"]
+    assert [t["steps"][0]["computeResources"] for t in resolved.task_specs] == [{}, {}]

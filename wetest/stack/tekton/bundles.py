@@ -114,8 +114,8 @@ def pod_outcomes(scenario: scenarios.Scenario) -> list[PodOutcome]:
 
     The stand-in keeps task 1 running for ``after`` and then finishes every task; pods run one
     after the other, so each gets ``after / tasks``. A failing task is the last one (or ``at``);
-    the tasks after it are never created. Timeout and cancel keep their single pod running:
-    the PipelineRun's timeout or a cancel ends it, not the pod.
+    the tasks after it are never created. Timeout and cancel keep task 1's pod running: the
+    PipelineRun's timeout or a cancel ends it, not the pod, and the tasks after it never start.
     """
     after = DEFAULT_DELAY if scenario.after is None else scenario.after
     share = after / scenario.tasks
