@@ -36,7 +36,7 @@ def test_the_other_tiers_tests_are_deselected_and_listed_with_the_reason(
     result.assert_outcomes(passed=runs, deselected=1)  # deselected: never a skip
     listed = json.loads((pytester.path / "wetest-results" / "exclusions.json").read_text())
     assert [e["test"].split("::")[1] for e in listed] == [excluded]
-    assert f"this run uses {tier} (--wetest-tekton)" in listed[0]["reason"]
+    assert f"this run uses {tier} (--wetest-tekton" in listed[0]["reason"]
 
 
 def test_an_unknown_tier_fails_collection(pytester: pytest.Pytester) -> None:

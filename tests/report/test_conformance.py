@@ -210,3 +210,16 @@ def test_tier_exclusions_are_listed_and_counted_not_skipped(
         "count": 1, "tests": [{"test": "s.py::shape", "reason": "runs only with stand-in"}],
     }  # fmt: skip
     assert data["not_run"] == []  # an exclusion is not a skip
+
+
+def test_triage_summary_names_the_tier_and_lists_exclusions(
+    make_run: Callable[[str], Any],
+) -> None:
+    from wetest.report import triage
+
+    builder = make_run("real-tier-summary")
+    builder.info["tekton"] = "real"
+    builder.info["exclusions"] = [{"test": "s.py::shape", "reason": "runs only with stand-in"}]
+    lines = triage.summary(results.read(builder.write()), [])
+    assert lines["Tekton"] == "real"
+    assert lines["Excluded"] == "1: s.py::shape (runs only with stand-in)"

@@ -132,3 +132,9 @@ def test_doctor_requires_the_real_tier_only_when_it_is_selected(tmp_path: Path) 
     assert not any(c.required for c in stand_in)
     assert all(c.required and not c.found for c in real)
     assert {c.fix for c in real} == {"wetest assets install --tekton real"}
+
+
+def test_backend_kind_always_runs_real_tekton() -> None:
+    assert settings.load({"backend": "kind"}).tekton_tier == "real"
+    assert settings.load({}).tekton_tier == "stand-in"
+    assert settings.load({"tekton": "real"}).tekton_tier == "real"

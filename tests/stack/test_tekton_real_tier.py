@@ -132,3 +132,45 @@ def test_a_bundle_outside_loopback_is_refused_not_fetched(
     )
     message = str(done)
     assert "proxyconnect" in message, message
+
+
+OUTCOMES: dict[str, tuple[dict[str, str], str]] = {
+    # name: (the task's annotations, interface 2; the TaskRun reason real Tekton writes)
+    "ok": ({}, "Succeeded"),
+    "exit2": ({"outcome": "fail", "exit-code": "2"}, "StepFailed"),
+    "oom": ({"outcome": "fail", "exit-code": "137", "reason": "OOMKilled"}, "StepOOM"),
+    "pull": ({"outcome": "image-pull"}, "TaskRunImagePullFailed"),
+    "forever": ({"outcome": "run-forever"}, "TaskRunCancelled"),  # by the pipeline timeout
+    "results": (
+        {"termination-message": '[{"key":"out","value":"v1","type":1}]', "after": "1s"},
+        "Succeeded",
+    ),
+}
+
+
+def test_kwok_plays_each_pod_outcome_the_annotations_declare(
+    real: tuple[Endpoints, lifecycle.Running], api: client.ApiClient
+) -> None:
+    namespace = real[0].execution_namespace
+    for name, (declared, _) in OUTCOMES.items():
+        task: dict[str, Any] = {
+            "steps": [{"name": "s", "image": "wetest.invalid/step", "script": "true"}],
+            "results": [{"name": "out"}],
+            "metadata": {"annotations": {f"{kwok.PREFIX}{k}": v for k, v in declared.items()}},
+        }
+        spec: dict[str, Any] = {"pipelineSpec": {"tasks": [{"name": "t", "taskSpec": task}]}}
+        if name == "forever":
+            spec["timeouts"] = {"pipeline": "3s"}
+        body: dict[str, Any] = {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun"}
+        body |= {"metadata": {"name": f"outcome-{name}"}, "spec": spec}
+        objects.create(api, objects.ObjectRef.pipeline_run(namespace), body)
+    taskruns = objects.ObjectRef("tekton.dev", "v1", "taskruns", namespace)
+    for name, (_, reason) in OUTCOMES.items():
+        done = eventually(
+            objects.Probe(api, taskruns.named(f"outcome-{name}-t")),
+            ex.has_condition("Succeeded", reason=reason),
+            timeout=60,
+        )
+        if name == "results":
+            assert isinstance(done, dict)
+            assert done["status"]["results"] == [{"name": "out", "type": "string", "value": "v1"}]

@@ -50,6 +50,11 @@ class Settings:
     audit_log: bool = True
     sources: dict[str, sources.Resolved] = field(default_factory=dict, compare=False)
 
+    @property
+    def tekton_tier(self) -> str:
+        """What really runs PipelineRuns: backend kind installs Tekton's release, so "real"."""
+        return "real" if self.backend == "kind" else self.tekton
+
     def source_of(self, key: str) -> str:
         """Where a value came from, for messages: 'env WETEST_BACKEND', 'default', ..."""
         return self.sources[key].source if key in self.sources else "default"

@@ -209,7 +209,7 @@ def _deselect_tiers(config: pytest.Config, items: list[pytest.Item]) -> None:
     """
     from wetest.plugin import session
 
-    tier = session.get(config).tekton
+    tier = session.get(config).tekton_tier
     keep: list[pytest.Item] = []
     excluded: list[dict[str, str]] = []
     for item in items:
@@ -221,7 +221,7 @@ def _deselect_tiers(config: pytest.Config, items: list[pytest.Item]) -> None:
             {
                 "test": item.nodeid,
                 "reason": f"runs only with Tekton tier {' or '.join(tiers)}; "
-                f"this run uses {tier} (--wetest-tekton)",
+                f"this run uses {tier} (--wetest-tekton; backend kind is always real)",
             }
         )
     _record_exclusions(config, excluded)

@@ -132,7 +132,7 @@ def we_create(
     we_name: str,
 ) -> Creator:
     """Factory: ``we_create(name=None, target=None, scenario=..., parameters=..., labels=...)``."""
-    registry = we_stack.endpoints.registry if we_stack.endpoints.tekton == "real" else ""
+    registry = we_stack.endpoints.registry  # set only where the real tier's registry runs
     creator = Creator(we_kube, we_namespace, we_name, registry=registry)
     request.node.stash[CREATED_KEY] = creator.created
     return creator

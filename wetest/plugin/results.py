@@ -201,7 +201,7 @@ def run_info(config: pytest.Config, exitstatus: int) -> dict[str, Any]:
         "settings": {k: {"value": r.value, "source": r.source} for k, r in s.sources.items()},
         "endpoints": json.loads(record.endpoints.to_json()) if record else {},
         "session_error": sess.shouldfail if sess and isinstance(sess.shouldfail, str) else None,
-        "tekton": s.tekton,
+        "tekton": s.tekton_tier,
         "exclusions": markers.recorded_exclusions(session_results_dir(config)),
         "api_call_evidence": apiaudit.run_status(
             s.backend, s.audit_log, _recorded_evidence(config)

@@ -29,6 +29,6 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if SETTINGS_KEY not in config.stash:
         return None
     s = get(config)
-    shown = ("backend", "target", "datastorage_url", "timeout_scale")
+    shown = ("backend", "tekton", "target", "datastorage_url", "timeout_scale")
     parts = [f"{k}={getattr(s, k) or '(bundled)'} ({s.source_of(k)})" for k in shown]
     return "wetest: " + ", ".join(parts)

@@ -91,6 +91,12 @@ def summary(run: Run, pairs: list[tuple[TestResult, Finding]]) -> dict[str, str]
         "Started": info.started or "unknown",
         "Finished": info.finished or "unknown",
     }
+    if info.tekton:
+        lines["Tekton"] = info.tekton
+    if info.exclusions:  # deselected for this Tekton tier: listed, never counted as skipped
+        lines["Excluded"] = f"{len(info.exclusions)}: " + "; ".join(
+            f"{e['test']} ({e['reason']})" for e in info.exclusions
+        )
     if info.interrupted:
         lines["Interrupted"] = (
             f"by {info.interrupted.get('signal', 'a signal')} at {info.interrupted.get('at', '?')}"

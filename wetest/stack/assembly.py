@@ -68,7 +68,7 @@ class Stack:
         self._background: list[_Beside] = []
         self._warmer: _Beside | None = None
         self._tekton_proc: processes.ManagedProcess | None = None
-        self._real_tekton: RealTekton | None = None
+        self.real_tekton: RealTekton | None = None
 
     def __enter__(self) -> Stack:
         self.start()
@@ -224,7 +224,7 @@ class Stack:
                 "Use --wetest-backend envtest, or --wetest-tekton stand-in."
             )
         real = RealTekton(self.settings, self.log_dir)
-        self._real_tekton = real
+        self.real_tekton = real
         self._stoppers.append(real.stop)
         real.start(self.endpoints)
 
@@ -258,8 +258,8 @@ class Stack:
         procs: list[processes.ManagedProcess] = list(getattr(self.backend, "procs", []))
         if self._tekton_proc is not None:
             procs.append(self._tekton_proc)
-        if self._real_tekton is not None:
-            procs.extend(self._real_tekton.procs)
+        if self.real_tekton is not None:
+            procs.extend(self.real_tekton.procs)
         if self.audit is not None and self.audit.datastorage.process is not None:
             procs.append(self.audit.datastorage.process)
         return {p.name: process_status(p) for p in procs}

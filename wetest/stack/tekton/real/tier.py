@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+import time
 from pathlib import Path
 
 import httpx
@@ -74,9 +75,11 @@ class RealTekton:
         self.work = log_dir / "tekton-real"
         self.procs: list[processes.ManagedProcess] = []
         self.registry = ""
+        self.start_seconds = 0.0  # this tier's own start, after the cluster (bench/tekton_real.py)
         self._nowhere = ports.reserve()  # reserved, never listened on: connections are refused
 
     def start(self, endpoints: Endpoints) -> None:
+        began = time.monotonic()
         paths = binary_paths(self.settings)  # fail fast, before anything starts
         self.work.mkdir(parents=True, exist_ok=True)
         api = clients.api_client(endpoints.kubeconfig)
@@ -157,6 +160,7 @@ class RealTekton:
                 bundles.publish_standard(http, self.registry)
         endpoints.tekton = "real"
         endpoints.registry = self.registry
+        self.start_seconds = time.monotonic() - began
         for proc in self.procs:
             endpoints.pids[proc.name] = proc.pid
             endpoints.logs[proc.name] = str(proc.log_path)
