@@ -23,6 +23,27 @@ def go_duration(seconds: float) -> str:
     return f"{sign}{secs}s"
 
 
+def go_string(seconds: float) -> str:
+    """Go's ``time.Duration.String()`` to the millisecond: ``500ms``, ``1.5s``, ``1h0m0s``.
+
+    For durations Tekton prints from a user's spec (``spec.timeouts.pipeline: 1500ms``).
+    """
+    millis = round(seconds * 1000)
+    if millis == 0:
+        return "0s"
+    if abs(millis) < 1000:
+        return f"{millis}ms"
+    sign, millis = ("-" if millis < 0 else ""), abs(millis)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs = f"{rest // 1000}.{rest % 1000:03d}".rstrip("0").rstrip(".")
+    if hours:
+        return f"{sign}{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{sign}{minutes}m{secs}s"
+    return f"{sign}{secs}s"
+
+
 def between(start: datetime, end: datetime) -> str:
     """Go duration of end - start, rounded to seconds."""
     return go_duration((end - start).total_seconds())

@@ -100,8 +100,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "we_tekton(*tiers): runs only on these Tekton tiers (stand-in, real); on another tier "
-        "the test is deselected and listed in run.json's exclusions with the reason.",
+        "we_tekton(*tiers, reason=''): runs only on these Tekton tiers (stand-in, real); on "
+        "another tier the test is deselected and listed in run.json's exclusions with the reason.",
     )
 
 
@@ -233,11 +233,14 @@ def _deselect_tiers(config: pytest.Config, items: list[pytest.Item]) -> None:
         if tier in tiers:
             keep.append(item)
             continue
+        marker = item.get_closest_marker("we_tekton")
+        why = str(marker.kwargs.get("reason", "")) if marker is not None else ""
         excluded.append(
             {
                 "test": item.nodeid,
-                "reason": f"runs only with Tekton tier {' or '.join(tiers)}; "
-                f"this run uses {tier} (--wetest-tekton; backend kind is always real)",
+                "reason": f"runs only with Tekton tier {' or '.join(tiers)}"
+                + (f" ({why})" if why else "")
+                + f"; this run uses {tier} (--wetest-tekton; backend kind is always real)",
             }
         )
     _record_exclusions(config, excluded)

@@ -25,7 +25,7 @@ from kubernetes import client
 from wetest.config.settings import Settings
 from wetest.domain import manifests
 from wetest.kube import objects
-from wetest.stack.tekton import scenarios, statuses
+from wetest.stack.tekton import bundles, scenarios, statuses
 from wetest.supervision.handle import DataStorage, StackHandle
 from wetest.waiting import expectations as ex
 from wetest.waiting.eventually import eventually
@@ -81,6 +81,7 @@ class Creator:
     name: str
     execution_namespace: str = "kubernaut-workflows"
     created: list[dict[str, Any]] = field(default_factory=list)
+    registry: str = ""  # the real Tekton tier's registry; empty on the stand-in tier
 
     def __call__(
         self,
@@ -92,32 +93,39 @@ class Creator:
         scenario: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Create a WE; ``scenario`` is what the Tekton stand-in plays for its PipelineRun.
+        """Create a WE; ``scenario`` is the Tekton run its PipelineRun gets (interface 1).
 
-        The scenario travels as ``spec.parameters.WETEST_SCENARIO`` (next to any other
-        parameters), which the WE hands to its PipelineRun (docs/tekton-scenarios.md).
+        Stand-in tier: ``spec.parameters.WETEST_SCENARIO``. Real tier (``registry`` set):
+        ``containerImage`` names the scenario's bundle in the stack's registry.
         """
         name = name or self.name
         namespace = namespace or self.namespace
         target = target or default_target(namespace, name)
         body = body or manifests.workflow_execution(name, namespace, target, **kwargs)
-        if scenario is not None:
+        if scenario is not None or self.registry:
             self.play(body, scenario)
         ref = objects.ObjectRef.workflow_execution(namespace, body["metadata"]["name"])
         created = objects.create(self.api, ref.collection(), body)
         self.created.append(created)
         return created
 
-    def play(self, body: dict[str, Any], scenario: str) -> None:
+    def play(self, body: dict[str, Any], scenario: str | None) -> None:
         """Make the WE's PipelineRun play ``scenario`` (the one place that knows how).
 
         The stand-in tier reads ``spec.parameters.WETEST_SCENARIO`` (kept next to the WE's
-        other parameters); a real-Tekton tier would point the WE at the scenario's bundle here.
+        other parameters). On the real tier (``registry`` set) ``containerImage`` names the
+        scenario's bundle in the stack's registry (``bundles.select``; without a scenario, a
+        WETEST_SCENARIO parameter or the placeholder image still picks one).
         """
-        body["spec"]["parameters"] = {
-            **(body["spec"].get("parameters") or {}),
-            scenarios.PARAM: checked_scenario(scenario),
-        }
+        if scenario is not None:
+            checked_scenario(scenario)
+        if self.registry:
+            bundles.select(body, scenario, self.registry)
+        elif scenario is not None:
+            body["spec"]["parameters"] = {
+                **(body["spec"].get("parameters") or {}),
+                scenarios.PARAM: scenario,
+            }
 
     def running(
         self,
@@ -240,6 +248,7 @@ def default_target(namespace: str, name: str) -> str:
 def we_create(
     request: pytest.FixtureRequest,
     we_kube: client.ApiClient,
+    we_stack: StackHandle,
     we_settings: Settings,
     we_namespace: str,
     we_name: str,
@@ -249,7 +258,10 @@ def we_create(
     Also ``we_create.running(...)``, ``we_create.finish(pipelinerun, scenario)`` and
     ``we_create.execution_namespace`` (the setting, where the PipelineRuns live).
     """
-    creator = Creator(we_kube, we_namespace, we_name, we_settings.execution_namespace)
+    registry = we_stack.endpoints.registry  # set only where the real tier's registry runs
+    creator = Creator(
+        we_kube, we_namespace, we_name, we_settings.execution_namespace, registry=registry
+    )
     request.node.stash[CREATED_KEY] = creator.created
     return creator
 

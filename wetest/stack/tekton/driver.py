@@ -6,7 +6,9 @@ scenario (``scenarios.py``, docs/tekton-scenarios.md): on first sight it creates
 TaskRun (owned by the PipelineRun) and writes ``Unknown/Running`` with ``startTime`` and
 ``childReferences``; when the scenario's delay has passed it creates the remaining TaskRuns,
 finishes them and writes the final ``Succeeded`` condition with ``completionTime``. A
-PipelineRun whose ``spec.status`` is ``Cancelled`` is cancelled at once, as Tekton does.
+PipelineRun whose ``spec.status`` is ``Cancelled`` is cancelled at once, as Tekton does. At
+start it installs the one admission check of Tekton's webhook the suites meet (unique parameter
+names, ``admission.py``).
 
 Library: ``Driver(api_client, default_delay=0.5).start()`` / ``.stop()`` (threads).
 Program: ``python -m wetest.stack.tekton.driver --kubeconfig K [--default-delay 0.5s]
@@ -34,13 +36,14 @@ from kubernetes.client.exceptions import ApiException
 from wetest.domain import durations
 from wetest.kube import clients
 from wetest.stack import apiaudit
-from wetest.stack.tekton import scenarios, statuses
+from wetest.stack.tekton import admission, bundles, scenarios, statuses
 
 log = logging.getLogger("wetest.tekton.driver")
 Body = dict[str, Any]
 G, V = "tekton.dev", "v1"
 LIST_TIMEOUT = 30.0  # seconds; a list sent to an API server that is starting must not hang
 RETRY_FIRST, RETRY_CAP = 0.5, 5.0  # backoff while the API server is unreachable
+TEKTON = "tekton.dev/pipeline"  # spec.managedBy of the runs Tekton's controller takes
 
 
 def _now() -> str:
@@ -57,6 +60,7 @@ class Driver:
         namespace: str = "",
         default_scenario: str = "succeed",
     ) -> None:
+        self.api = api_client
         self.custom: Any = client.CustomObjectsApi(api_client)
         self.default_delay, self.namespace = default_delay, namespace
         self.default_scenario = default_scenario
@@ -80,6 +84,8 @@ class Driver:
         ]
 
     def start(self) -> Driver:
+        """Install the webhook's parameter check (``admission.py``), then watch and act."""
+        admission.install(self.api)
         for thread in self._threads:
             thread.start()
         return self
@@ -168,11 +174,7 @@ class Driver:
     def _observe(self, pr: Body) -> None:
         """Schedule a PipelineRun the first time it is seen non-terminal; honour cancel."""
         meta, status = pr["metadata"], pr.get("status") or {}
-        if (
-            _terminal(status)
-            or (pr.get("spec") or {}).get("managedBy", "tekton.dev/pipeline")
-            != "tekton.dev/pipeline"
-        ):
+        if _terminal(status) or (pr.get("spec") or {}).get("managedBy", TEKTON) != TEKTON:
             return
         key = (meta["namespace"], meta["name"], meta["uid"])
         if (pr.get("spec") or {}).get("status") == "Cancelled":
@@ -244,9 +246,9 @@ class Driver:
 
     def _start(self, pr: Body, scenario: scenarios.Scenario) -> None:
         now = _now()
-        first = self._taskrun(pr, 1, statuses.tr_running, now)
+        first = self._taskrun(pr, 1, statuses.tr_running, now, scenario)
         status = statuses.pr_running(now, now, [first], scenario.tasks)
-        self._write_status(pr, "pipelineruns", status)
+        self._write_status(pr, "pipelineruns", {**status, **_resolved_pipeline(pr, scenario)})
         if scenario.finishes:
             delay = self.default_delay if scenario.after is None else scenario.after
             meta = pr["metadata"]
@@ -255,28 +257,46 @@ class Driver:
     def _finish(self, pr: Body, scenario: scenarios.Scenario, forced: str | None) -> None:
         outcome = forced or _outcome(scenario)
         now, start = _now(), (pr.get("status") or {}).get("startTime") or _now()
-        tasks = 1 if outcome in ("timeout", "cancel") else scenario.tasks
+        ran = 1 if outcome in ("timeout", "cancel") else scenario.failing
+        if outcome == "succeed":
+            ran = scenario.tasks
         children = []
-        for index in range(1, tasks + 1):
-            last = index == tasks
+        for index in range(1, ran + 1):
+            last = index == ran
             task_outcome = outcome if last and outcome != "succeed" else "succeed"
             children.append(
                 self._taskrun(
-                    pr, index, lambda n, s, t, o=task_outcome: statuses.tr_done(n, s, t, o), start
+                    pr,
+                    index,
+                    lambda n, s, t, o=task_outcome: statuses.tr_done(n, s, t, o),
+                    start,
+                    scenario,
                 )
             )
-        state, reason, message = statuses.pr_final(pr["metadata"]["name"], outcome, tasks)
-        self._write_status(
-            pr, "pipelineruns", statuses.pr_done(start, now, children, state, reason, message)
+        skipped = 0 if outcome in ("timeout", "cancel") else scenario.tasks - ran
+        state, reason, message = statuses.pr_final(
+            pr["metadata"]["name"], outcome, ran, skipped, _pipeline_timeout(pr)
         )
+        body = statuses.pr_done(start, now, children, state, reason, message)
+        body.update(_resolved_pipeline(pr, scenario))
+        if skipped:
+            body["skippedTasks"] = statuses.skipped(range(ran + 1, scenario.tasks + 1))
+        self._write_status(pr, "pipelineruns", body)
         self._seen[pr["metadata"]["uid"]] = "done"
 
-    def _taskrun(self, pr: Body, index: int, build: Any, start: str) -> Body:
+    def _taskrun(
+        self, pr: Body, index: int, build: Any, start: str, scenario: scenarios.Scenario
+    ) -> Body:
         """Create (or reuse) TaskRun ``<pr>-task-<i>`` and write its status; return the ref."""
         name, task = f"{pr['metadata']['name']}-task-{index}", f"task-{index}"
         ns = pr["metadata"]["namespace"]
         tr = self._get(ns, "taskruns", name) or self._create_taskrun(pr, name, task)
-        self._write_status(tr, "taskruns", build(name, start, _now()))
+        status = build(name, start, _now())
+        resolved = _resolution(pr, scenario)
+        if resolved is not None:
+            status["taskSpec"] = resolved.task_specs[index - 1]
+            status["provenance"] = resolved.task_provenance(index)
+        self._write_status(tr, "taskruns", status)
         return statuses.child(name, task)
 
     def _create_taskrun(self, pr: Body, name: str, task: str) -> Body:
@@ -344,6 +364,30 @@ class Driver:
                 if fresh is None or _terminal(fresh.get("status") or {}):
                     return  # gone, or finished by someone else: Tekton never reopens a run
                 obj = fresh
+
+
+def _resolution(pr: Body, scenario: scenarios.Scenario) -> bundles.Resolution | None:
+    """What the bundles resolver would give for the PipelineRun's ``bundle`` param, if any."""
+    ref = (pr.get("spec") or {}).get("pipelineRef") or {}
+    if ref.get("resolver") != "bundles":
+        return None
+    params = {p.get("name"): p.get("value") for p in ref.get("params") or []}
+    bundle = params.get("bundle")
+    return bundles.resolution(bundle, scenario) if isinstance(bundle, str) and bundle else None
+
+
+def _resolved_pipeline(pr: Body, scenario: scenarios.Scenario) -> Body:
+    """``pipelineSpec`` and ``provenance`` as Tekton writes them once the Pipeline resolved."""
+    resolved = _resolution(pr, scenario)
+    if resolved is None:
+        return {}
+    return {"pipelineSpec": resolved.pipeline_spec, "provenance": resolved.pipeline_provenance()}
+
+
+def _pipeline_timeout(pr: Body) -> str:
+    """``spec.timeouts.pipeline`` as Tekton prints it; its default when unset (WE-PR-009)."""
+    value = ((pr.get("spec") or {}).get("timeouts") or {}).get("pipeline")
+    return durations.go_string(durations.parse_go_duration(value)) if value else "1h0m0s"
 
 
 def _terminal(status: Body) -> bool:

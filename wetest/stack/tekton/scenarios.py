@@ -3,13 +3,16 @@
 A scenario is one line: a verb, then ``key=value`` options::
 
     succeed [after=DUR] [tasks=N]
-    fail [reason=task|oom|timeout|image-pull|forbidden] [after=DUR] [tasks=N]
+    fail [reason=task|oom|timeout|image-pull|forbidden] [after=DUR] [tasks=N] [at=I]
     cancel [after=DUR] [tasks=N]
     run-forever [tasks=N]
 
-``DUR`` is a Go duration (``500ms``, ``2s``, ``1m30s``). A PipelineRun's scenario comes from its
-annotation ``wetest.kubernaut.ai/scenario``, else from its param ``WETEST_SCENARIO`` (which a
-WorkflowExecution sets through ``spec.parameters``), else the driver's default (``succeed``).
+``DUR`` is a Go duration (``500ms``, ``2s``, ``1m30s``). ``at=I`` makes task ``I`` of ``N`` fail
+(default: the last); the tasks after it never run and are listed in ``skippedTasks``.
+
+A PipelineRun's scenario comes from its annotation ``wetest.kubernaut.ai/scenario``, else from
+its param ``WETEST_SCENARIO`` (which a WorkflowExecution sets through ``spec.parameters``),
+else the driver's default (``succeed``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ class Scenario:
     after: float | None = None  # None: the driver's default delay
     tasks: int = 1
     reason: str = "task"
+    at: int = 0  # the failing task (1-based); 0: the last
+
+    @property
+    def failing(self) -> int:
+        return self.at or self.tasks
 
     @property
     def finishes(self) -> bool:
@@ -49,7 +57,10 @@ def parse(text: str) -> Scenario:
         if not sep:
             raise ValueError(f"scenario {text!r}: {word!r} is not key=value")
         opts.update(_option(text, key, value))
-    return Scenario(**opts)
+    scenario = Scenario(**opts)
+    if scenario.at > scenario.tasks:
+        raise ValueError(f"scenario {text!r}: at={scenario.at} is past tasks={scenario.tasks}")
+    return scenario
 
 
 def _option(text: str, key: str, value: str) -> dict[str, Any]:
@@ -57,11 +68,13 @@ def _option(text: str, key: str, value: str) -> dict[str, Any]:
         return {"after": durations.parse_go_duration(value)}
     if key == "tasks" and value.isdigit() and int(value) >= 1:
         return {"tasks": int(value)}
+    if key == "at" and value.isdigit() and int(value) >= 1:
+        return {"at": int(value)}
     if key == "reason" and value in FAIL_REASONS:
         return {"reason": value}
     raise ValueError(
         f"scenario {text!r}: bad option {key}={value} "
-        f"(after=DUR, tasks=N>=1, reason={'|'.join(FAIL_REASONS)})"
+        f"(after=DUR, tasks=N>=1, at=I>=1, reason={'|'.join(FAIL_REASONS)})"
     )
 
 

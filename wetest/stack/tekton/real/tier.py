@@ -21,6 +21,7 @@ import ssl
 import time
 from pathlib import Path
 
+import httpx
 import yaml
 from kubernetes import client
 
@@ -30,6 +31,7 @@ from wetest.errors import DependencyMissing
 from wetest.kube import clients, objects
 from wetest.stack import binaries, building, certs, ports, processes
 from wetest.stack.endpoints import Endpoints
+from wetest.stack.tekton import bundles
 from wetest.stack.tekton.real import kwok, manifests
 
 SERVICE_ACCOUNTS = ("default", "kubernaut-workflow-runner")
@@ -91,13 +93,14 @@ class RealTekton:
                     *manifests.accounts(endpoints.execution_namespace, SERVICE_ACCOUNTS),
                     manifests.webhook_secret(ca),
                     *kwok.binding_policy(),
+                    *bundles.timeout_policy(),
                     kwok.node(),
                 ],
             )
         kubeconfig = endpoints.kubeconfig_of("tekton")
         registry_port = ports.reserve()
         self.registry = f"127.0.0.1:{registry_port}"
-        self._start(
+        registry = self._start(
             "tekton-registry",
             [str(paths["registry"]), f"-port={registry_port}"],
         )
@@ -151,6 +154,10 @@ class RealTekton:
             manifests.apply(api, manifests.webhook_configurations(webhook_port, ca.pair.cert_pem))
         with progress.step("Waiting until Tekton admits a dry-run TaskRun"):
             webhook.wait_ready(lambda: _admits(api, endpoints.execution_namespace), timeout)
+        with progress.step("Pushing the scenario bundles"):
+            registry.wait_ready(lambda: _registry_answers(self.registry), timeout)
+            with httpx.Client(timeout=10.0) as http:
+                bundles.publish_standard(http, self.registry)
         endpoints.tekton = "real"
         endpoints.registry = self.registry
         self.start_seconds = time.monotonic() - began
@@ -184,6 +191,11 @@ class RealTekton:
     def stop(self) -> None:
         """TERM all together, then wait (see ``processes.stop_all``)."""
         processes.stop_all(self.procs[::-1])
+
+
+def _registry_answers(address: str) -> bool:
+    """The OCI distribution API's version check answers 200."""
+    return httpx.get(f"http://{address}/v2/", timeout=1.0).status_code == 200
 
 
 def _serves_tls(port: int) -> bool:

@@ -1,0 +1,101 @@
+"""The part of Tekton's admission webhook the stand-in tier needs: unique parameter names.
+
+Real Tekton refuses a PipelineRun (or TaskRun) whose ``spec.params`` names a parameter twice,
+names compared without case (``validateNoDuplicateNames`` in
+``pkg/apis/pipeline/v1/taskrun_validation.go``). A WorkflowExecution whose ``spec.parameters``
+already holds ``TARGET_RESOURCE`` makes exactly such a PipelineRun (WE-PR-007). Without a
+webhook the stand-in tier would run it to Completed, so the stand-in installs a
+ValidatingAdmissionPolicy with the same check and the same words after the prefix the API
+server puts in front:
+
+* real:      ``admission webhook "validation.webhook.pipeline.tekton.dev" denied the request:
+  validation failed: expected exactly one, got both: spec.params[TARGET_RESOURCE].name``
+  (HTTP 400, reason BadRequest);
+* stand-in:  ``pipelineruns.tekton.dev "<name>" is forbidden: ValidatingAdmissionPolicy
+  'wetest-tekton-unique-params' with binding 'wetest-tekton-unique-params' denied request:
+  validation failed: expected exactly one, got both: spec.params[TARGET_RESOURCE].name``
+  (HTTP 422, reason Invalid: a policy cannot answer BadRequest).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubernetes import client
+
+from wetest.kube import objects
+
+Body = dict[str, Any]
+NAME = "wetest-tekton-unique-params"
+MANAGER = "wetest-tekton-stand-in"
+GROUP, VERSION = "admissionregistration.k8s.io", "v1"
+
+_NAMES = "has(object.spec.params) ? object.spec.params.map(p, p.name.lowerAscii()) : []"
+_REPEATED = (
+    "variables.names.filter(n, variables.names.indexOf(n) != variables.names.lastIndexOf(n))"
+)
+_MESSAGE = (
+    "'validation failed: expected exactly one, got both: spec.params[' + "
+    "object.spec.params[variables.names.lastIndexOf(variables.repeated[0])].name + '].name'"
+)
+
+
+def documents() -> list[Body]:
+    """The policy and its binding (cluster-wide, every namespace)."""
+    policy: Body = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": NAME},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": ["tekton.dev"],
+                        "apiVersions": ["*"],
+                        "operations": ["CREATE", "UPDATE"],
+                        "resources": ["pipelineruns", "taskruns"],
+                    }
+                ]
+            },
+            "variables": [
+                {"name": "names", "expression": _NAMES},
+                {"name": "repeated", "expression": _REPEATED},
+            ],
+            "validations": [
+                {
+                    "expression": "size(variables.repeated) == 0",
+                    "messageExpression": _MESSAGE,
+                    "reason": "Invalid",
+                }
+            ],
+        },
+    }
+    binding: Body = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": NAME},
+        "spec": {"policyName": NAME, "validationActions": ["Deny"]},
+    }
+    return [policy, binding]
+
+
+def install(api: client.ApiClient) -> None:
+    """Apply the policy and its binding (idempotent: the stand-in applies them at each start)."""
+    apply(api, documents())
+
+
+def apply(api: client.ApiClient, docs: list[Body]) -> None:
+    """Server-side apply admission policies and bindings (``admissionregistration.k8s.io/v1``)."""
+    for doc in docs:
+        kind = doc["kind"].lower()
+        plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+        ref = objects.ObjectRef(GROUP, VERSION, plural, name=doc["metadata"]["name"])
+        objects.request(
+            api,
+            "PATCH",
+            ref.path(),
+            query=[("fieldManager", MANAGER), ("force", "true")],
+            body=doc,
+            content_type="application/apply-patch+yaml",
+        ).read()
