@@ -41,7 +41,7 @@ def test_unreachable_datastorage_fails_fast_and_is_triaged_as_datastorage_unavai
         timeout=120,
         check=False,
     )
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60  # not the minutes of a run that goes on regardless
     assert result.returncode == 3
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(

@@ -65,7 +65,7 @@ def test_missing_binaries_exit_3_fast_naming_the_binary_and_the_fix(tmp_path: Pa
     )
     started = time.monotonic()
     result = wetest("up", env=env)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # fails before any build or start is tried
     assert result.returncode == 3
     assert "kube-apiserver" in result.stderr
     assert "wetest assets install" in result.stderr

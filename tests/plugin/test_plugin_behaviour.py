@@ -81,7 +81,7 @@ def test_missing_datastorage_stops_the_session_with_one_line(
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", f"--wetest-results-dir={pytester.path / 'out'}"
     )
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60  # not the minutes of a run that goes on regardless
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*Data Storage REQUIRED but not available at {url}*"])
     result.stdout.fnmatch_lines(["*infrastructure missing*"])
