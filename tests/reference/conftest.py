@@ -1,12 +1,14 @@
-"""Session stack for the reference tests: envtest via ``wetest up --json`` (the lead's CLI),
-plus, per module, the Tekton stand-in, a loopback DataStorage and the reference controller
-in-process. Everything started here is stopped here.
+"""Session stack for the reference tests, stopped here.
+
+envtest comes through the library's ``ensure`` (what ``wetest up`` calls), in this session's
+own state folder and owned by this process: parallel sessions never share (or stop) one stack,
+and a killed session leaves none behind. Per module: the Tekton stand-in, a loopback
+DataStorage and the reference controller in-process.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -19,22 +21,21 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from loopback_ds import LoopbackDataStorage
 
-WETEST = str(Path(sys.executable).parent / "wetest")
-
 
 @pytest.fixture(scope="session")
-def kubeconfig() -> Iterator[str]:
-    out = subprocess.run(
-        [WETEST, "up", "--json", "--components", "cluster"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from wetest.supervision import handle
+
+    stack = handle.ensure(
+        tmp_path_factory.mktemp("stack"),
+        components="cluster",
+        owner_pid=os.getpid(),
+        remove_when_orphaned=True,
     )
     try:
-        yield str(json.loads(out.stdout)["kubeconfig"])
+        yield stack.endpoints.kubeconfig
     finally:
-        subprocess.run([WETEST, "down"], check=False, capture_output=True, timeout=120)
+        stack.stop()
 
 
 @pytest.fixture(scope="module")

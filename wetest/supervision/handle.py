@@ -12,10 +12,12 @@ return, so they live in the library (no pytest) and a script gets the same objec
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,9 @@ class StackHandle:
     shared: Path
     supervisor_pid: int
     started: bool = False
+    # the supervisor's process object when this handle spawned it: kept so that it is reaped
+    # at stop (no zombie, no "still running" ResourceWarning from a dropped Popen)
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     def command(self, name: str) -> dict[str, Any]:
         """Ask the supervisor to restart the controller, stop DataStorage, ..."""
@@ -56,7 +61,11 @@ class StackHandle:
 
     def stop(self) -> list[int]:
         """Stop the stack (supervisor and its processes); return the pids it stopped."""
-        return spawning.stop(self.shared)
+        stopped = spawning.stop(self.shared)
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
+        return stopped
 
 
 @dataclass
@@ -136,7 +145,9 @@ def ensure(
             owner_pid=owner_pid,
             remove_when_orphaned=remove_when_orphaned,
         )
-        return _handle(shared, spawning.wait_ready(shared, proc), started=True)
+        stack = _handle(shared, spawning.wait_ready(shared, proc), started=True)
+        stack.process = proc
+        return stack
 
 
 def attach(shared: Path) -> StackHandle:
