@@ -88,6 +88,8 @@ SUCCEEDED = ex.satisfies(lambda reason: reason == "Succeeded", "Succeeded")
 def make_driver(fake: FakeCustom, monkeypatch: Any) -> Driver:
     monkeypatch.setattr(driver_module, "RETRY_FIRST", 0.05)
     monkeypatch.setattr(driver_module, "RETRY_CAP", 0.2)
+    # no API server behind the fake: the admission policy the driver installs is not under test
+    monkeypatch.setattr(driver_module.admission, "install", lambda api: None)
     driver = Driver(client.ApiClient(), default_delay=0.1)
     driver.custom = fake
     return driver

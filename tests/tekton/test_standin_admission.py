@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from wetest.errors import KubeAPIError
 from wetest.kube import objects
+from wetest.kube.errors import KubeAPIError
 from wetest.stack.tekton import admission
 from wetest.waiting import expectations as ex
 from wetest.waiting.eventually import eventually
@@ -58,4 +58,6 @@ def test_a_pipelinerun_naming_a_parameter_twice_is_refused(
         "spec.params[Target_Resource].name" in str(refused.value)
     )
     assert _dry_run(kube_api, ref, _pipelinerun("A", "TARGET_RESOURCE")) == ""
+    bare = {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"name": "bare"}}
+    assert _dry_run(kube_api, ref, bare) == ""  # no spec: nothing repeated, no CEL error
     assert _dry_run(kube_api, ref, {**_pipelinerun(), "spec": {"pipelineRef": {"name": "w"}}}) == ""

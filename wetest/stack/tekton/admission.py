@@ -30,7 +30,11 @@ NAME = "wetest-tekton-unique-params"
 MANAGER = "wetest-tekton-stand-in"
 GROUP, VERSION = "admissionregistration.k8s.io", "v1"
 
-_NAMES = "has(object.spec.params) ? object.spec.params.map(p, p.name.lowerAscii()) : []"
+# a PipelineRun without spec (or params) has no names to repeat: never an evaluation error
+_NAMES = (
+    "has(object.spec) && has(object.spec.params) ? "
+    "object.spec.params.map(p, p.name.lowerAscii()) : []"
+)
 _REPEATED = (
     "variables.names.filter(n, variables.names.indexOf(n) != variables.names.lastIndexOf(n))"
 )
