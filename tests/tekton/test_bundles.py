@@ -181,6 +181,8 @@ def test_a_timeout_scenario_pipelinerun_gets_its_timeout_at_admission(
     assert timeouts() == {"pipeline": f"{round(1500 + bundles.RESOLUTION_ALLOWANCE * 1000)}ms"}
     made = objects.create(kube_api, ref, body("other", bundles.REPOSITORY))
     assert "timeouts" not in made["spec"]
+    bare = {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"name": "bare"}}
+    assert "spec" not in objects.create(kube_api, ref, bare)  # admitted: no CEL error
 
 
 @pytest.mark.parametrize(

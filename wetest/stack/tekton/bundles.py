@@ -378,8 +378,9 @@ def timeout_policy() -> list[Body]:
     reference (``…/pipeline-timeout-<N>ms@…``) when the PipelineRun is created.
     """
     bundle = "object.spec.pipelineRef.params.filter(p, p.name == 'bundle')"
-    match = (
-        "has(object.spec.pipelineRef) && has(object.spec.pipelineRef.params) && "
+    match = (  # each step guarded: a match condition that errors refuses the request
+        "has(object.spec) && has(object.spec.pipelineRef) && "
+        "has(object.spec.pipelineRef.params) && "
         f"{bundle}.exists(p, p.value.contains('/{TIMEOUT_REPOSITORY}-'))"
     )
     duration = f"{bundle}[0].value.find('{TIMEOUT_REPOSITORY}-[0-9]+ms@')"
