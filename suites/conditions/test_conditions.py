@@ -78,10 +78,12 @@ def test_pipeline_running_reflects_the_executing_pipelinerun(we_kube, we_create)
     we = we_create(scenario="run-forever")
     probe = objects.Probe(we_kube, we_create.ref(we))
 
+    # real Tekton first says ResolvingPipelineRef (then Running); the message follows the
+    # PipelineRun's reason on every Running reconcile, so wait for the Running one
     running = eventually(
         probe,
         ex.has_condition(
-            RUNNING, status="True", reason="PipelineStarted", message_contains="Pipeline executing"
+            RUNNING, status="True", reason="PipelineStarted", message_contains="(Running)"
         ),
         timeout=30,
     )

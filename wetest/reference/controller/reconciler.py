@@ -37,6 +37,11 @@ log = logging.getLogger("workflowexecution.reconciler")
 Body = dict[str, Any]
 
 
+SETTLE_SECONDS = 10.0
+"""How long a failed PipelineRun's TaskRuns may lag it before the failure is concluded anyway."""
+SETTLE_RECHECK_SECONDS = 0.5
+
+
 @dataclass(frozen=True)
 class Config:
     execution_namespace: str = r.DEFAULT_EXECUTION_NAMESPACE
@@ -63,6 +68,7 @@ class Reconciler:
         self.cache, self.config = cache, config
         self._created: set[str] = set()  # WE uids whose PipelineRun this process created
         self._last_write: dict[str, float] = {}
+        self._failed_seen: dict[str, float] = {}  # PipelineRun uid -> first seen failed
         self._lock = threading.Lock()
 
     def reconcile(self, request: Request) -> Result:
@@ -244,7 +250,21 @@ class Reconciler:
         """
         if cond.get("status") == "True":
             return self.complete(we, pr)
+        if self._taskruns_lag(pr):
+            return Result(requeue_after=SETTLE_RECHECK_SECONDS)
         return self.fail_running(we, self.observe_failure(pr, cond), tekton.mirror(pr))
+
+    def _taskruns_lag(self, pr: Body) -> bool:
+        """The failed PipelineRun's TaskRuns are not final yet, for at most SETTLE_SECONDS."""
+        if tekton.taskruns_settled(self.kube, pr):
+            return False
+        key = _uid(pr)
+        with self._lock:
+            first = self._failed_seen.setdefault(key, time.monotonic())
+            if time.monotonic() - first < SETTLE_SECONDS:
+                return True
+            del self._failed_seen[key]
+        return False
 
     def progress(self, we: Body, pr: Body) -> Result:
         """Write the mirror only when it changed, at most once per ``progress_coalesce``.

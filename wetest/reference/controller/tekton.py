@@ -53,6 +53,24 @@ def first_failed_task(kube: Kube, pr: Body) -> FailedTask:
     return FailedTask()
 
 
+def taskruns_settled(kube: Kube, pr: Body) -> bool:
+    """Whether every readable child TaskRun has a final ``Succeeded`` condition.
+
+    Real Tekton marks a PipelineRun final (a timeout, a cancel) before it has cancelled its
+    TaskRuns; read at once, the failed TaskRun of WE-FAIL-002 is still Unknown.
+    """
+    for child in children(pr):
+        if child.get("kind") != "TaskRun":
+            continue
+        try:
+            taskrun = kube.get_taskrun(child.get("name", ""))
+        except KubeAPIError:
+            continue
+        if (succeeded(taskrun) or {}).get("status") not in ("True", "False"):
+            return False
+    return True
+
+
 def exit_code(taskrun: Body) -> int | None:
     for step in (taskrun.get("status") or {}).get("steps") or []:
         code = (step.get("terminated") or {}).get("exitCode")
