@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from wetest.reference.datastorage.payloads import CATEGORIES, OUTCOMES
+from wetest.reference.datastorage.querying import MAX_OFFSET
 
 
 def _text(max_length: int, nullable: bool = False) -> dict[str, Any]:
@@ -179,7 +180,10 @@ PATHS: dict[str, Any] = {
                 _param("since", BOUND),
                 _param("until", BOUND),
                 _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}),
-                _param("offset", {"type": "integer", "minimum": 0, "default": 0}),
+                _param(
+                    "offset",
+                    {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+                ),
             ],
             "responses": {
                 "200": {"description": "A page", "content": _json("EventPage")},

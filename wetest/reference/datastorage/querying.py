@@ -18,6 +18,8 @@ from wetest.reference.datastorage.problems import Problem
 FILTERS = ("event_type", "event_category", "event_outcome", "severity", "correlation_id")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+# 18 digits (_DIGITS): within PostgreSQL's bigint OFFSET; the OpenAPI document says the same
+MAX_OFFSET = 10**18 - 1
 _DIGITS = re.compile(r"\d{1,18}")
 
 
@@ -40,7 +42,7 @@ def parse(params: Mapping[str, str], now: datetime) -> Query:
         since=_bound(params, "since", now),
         until=_bound(params, "until", now),
         limit=_integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        offset=_integer(params, "offset", 0, 0, 10**18),
+        offset=_integer(params, "offset", 0, 0, MAX_OFFSET),
     )
 
 
