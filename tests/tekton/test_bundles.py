@@ -172,7 +172,7 @@ def test_a_timeout_scenario_pipelinerun_gets_its_timeout_at_admission(
 
     def timeouts() -> object:
         made = objects.call(
-            kube_api, "POST", ref.path(), query=[("dryRun", "All")], body=body("t", timeout)
+            kube_api, "POST", ref.path(), query=objects.DRY_RUN, body=body("t", timeout)
         )
         return made["spec"].get("timeouts")
 

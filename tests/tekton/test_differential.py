@@ -271,7 +271,7 @@ def _timeouts(api: client.ApiClient, registry: str) -> object:
     text = SCENARIOS["timeout"]
     repository = bundles.repository(scenarios.parse(text))
     body = pipelinerun("probe", text, f"{registry}/{repository}@sha256:{'0' * 64}")
-    made = objects.call(api, "POST", _run("diff", "").path(), query=[("dryRun", "All")], body=body)
+    made = objects.call(api, "POST", _run("diff", "").path(), query=objects.DRY_RUN, body=body)
     return made["spec"].get("timeouts")
 
 

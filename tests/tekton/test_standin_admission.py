@@ -29,7 +29,7 @@ def _pipelinerun(*names: str) -> dict[str, Any]:
 def _dry_run(api: client.ApiClient, ref: objects.ObjectRef, body: dict[str, Any]) -> str:
     """ "" when the API server admits the body (dry run), else its refusal."""
     try:
-        objects.request(api, "POST", ref.path(), query=[("dryRun", "All")], body=body).read()
+        objects.request(api, "POST", ref.path(), query=objects.DRY_RUN, body=body).read()
     except KubeAPIError as exc:
         return str(exc)
     return ""

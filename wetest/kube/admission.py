@@ -34,7 +34,7 @@ class Denial:
         create: a test waits for ``refuses`` before relying on the denial.
         """
         try:
-            objects.call(self.api, method, path, query=[("dryRun", "All")], body=body)
+            objects.call(self.api, method, path, query=objects.DRY_RUN, body=body)
         except KubeAPIError as exc:
             return self.message in str(exc)
         return False

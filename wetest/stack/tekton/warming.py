@@ -35,5 +35,5 @@ def warm_tekton_writes(api: client.ApiClient, namespace: str) -> float:
             "spec": ref,
         }
         path = objects.ObjectRef("tekton.dev", "v1", plural, namespace).path()
-        objects.call(api, "POST", path, body=body, query=[("dryRun", "All")])
+        objects.call(api, "POST", path, body=body, query=objects.DRY_RUN)
     return time.monotonic() - started

@@ -215,7 +215,7 @@ def _admits(api: client.ApiClient, namespace: str) -> bool:
         api,
         "POST",
         f"/apis/tekton.dev/v1/namespaces/{namespace}/taskruns",
-        query=[("dryRun", "All")],
+        query=objects.DRY_RUN,
         body=PROBE_TASKRUN,
     )
     return True
