@@ -39,6 +39,12 @@ Body = dict[str, Any]
 
 SETTLE_SECONDS = 10.0
 """How long a failed PipelineRun's TaskRuns may lag it before the failure is concluded anyway."""
+CANCELLING_REASONS = frozenset(
+    {"PipelineRunTimeout", "Cancelled", "CancelledRunFinally", "StoppedRunFinally"}
+)
+"""Reasons Tekton writes *before* its TaskRuns are final: it cancels them after marking the run
+(TEKTON-STATUS §3.3-3.4). On any other failure reason the failed TaskRun is final already, so a
+TaskRun still running (a parallel branch, a hand-written status) is no reason to wait."""
 SETTLE_RECHECK_SECONDS = 0.5
 
 
@@ -250,7 +256,7 @@ class Reconciler:
         """
         if cond.get("status") == "True":
             return self.complete(we, pr)
-        if self._taskruns_lag(pr):
+        if cond.get("reason") in CANCELLING_REASONS and self._taskruns_lag(pr):
             return Result(requeue_after=SETTLE_RECHECK_SECONDS)
         return self.fail_running(we, self.observe_failure(pr, cond), tekton.mirror(pr))
 
