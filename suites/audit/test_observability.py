@@ -12,13 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from kubernetes import client
 
 from wetest import check, eventually
 from wetest import expectations as ex
 from wetest.domain.comparison import Samples, labels_match, message_matches
 from wetest.domain.naming import pipelinerun_name
-from wetest.kube import objects
+from wetest.kube import events, objects
 
 TOTAL = "workflowexecution_reconciler_total"
 DURATION = "workflowexecution_reconciler_duration_seconds"
@@ -47,9 +46,8 @@ def label_values(samples: list[dict[str, Any]], name: str, label: str, **where: 
     }
 
 
-def events_of(we_kube, namespace: str, name: str, reason: str) -> list[Any]:
-    listed = client.CoreV1Api(we_kube).list_namespaced_event(namespace).items
-    return [e for e in listed if e.involved_object.name == name and e.reason == reason]
+def events_of(we_kube, namespace: str, name: str, reason: str) -> list[events.Event]:
+    return events.about(we_kube, namespace, name, reason)
 
 
 def one_event(we_kube, namespace: str, name: str, reason: str) -> Any:
@@ -90,8 +88,7 @@ def test_events_on_a_successful_execution(we_kube, we_create, we_namespace):
         duration=done["status"]["duration"],
     ), completed.message
     for event in (created, completed):
-        component = event.reporting_component or (event.source and event.source.component)
-        assert component == "workflowexecution-controller"
+        assert event.component == "workflowexecution-controller"
 
 
 @pytest.mark.we_conformance("audit", "WE-EVT-001", "WE-VAL-001")

@@ -10,13 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from kubernetes import client
 
 from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.comparison import message_matches, same_instant
 from wetest.domain.naming import pipelinerun_name
-from wetest.kube import objects
+from wetest.kube import events, objects
 
 WE_LABEL = "kubernaut.ai/workflow-execution"
 
@@ -31,9 +30,8 @@ def condition(we: dict[str, Any], type_: str) -> dict[str, Any]:
     return found[type_]
 
 
-def events_of(we_kube, namespace: str, name: str, reason: str) -> list[Any]:
-    listed = client.CoreV1Api(we_kube).list_namespaced_event(namespace).items
-    return [e for e in listed if e.involved_object.name == name and e.reason == reason]
+def events_of(we_kube, namespace: str, name: str, reason: str) -> list[events.Event]:
+    return events.about(we_kube, namespace, name, reason)
 
 
 @pytest.mark.we_conformance("cooldown", "WE-LOCK-004", "WE-PR-001", "WE-RUN-011")

@@ -8,10 +8,8 @@ test overlaps its waits (several targets at once) and there are only two of them
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
-from kubernetes import client
 
 from wetest import check, consistently, eventually
 from wetest import expectations as ex
@@ -19,7 +17,7 @@ from wetest.domain import comparison
 from wetest.domain.comparison import message_matches, same_instant
 from wetest.domain.durations import parse_go_duration
 from wetest.domain.naming import pipelinerun_name
-from wetest.kube import objects
+from wetest.kube import events, objects
 
 WE_LABEL = "kubernaut.ai/workflow-execution"
 TOLERANCE = timedelta(seconds=1)  # status times have second precision
@@ -30,9 +28,8 @@ def instant(text: str) -> datetime:
     return comparison.instant(text)  # any zone and precision (DOMAIN §0.6)
 
 
-def lock_released_events(we_kube, namespace: str, name: str) -> list[Any]:
-    listed = client.CoreV1Api(we_kube).list_namespaced_event(namespace).items
-    return [e for e in listed if e.involved_object.name == name and e.reason == "LockReleased"]
+def lock_released_events(we_kube, namespace: str, name: str) -> list[events.Event]:
+    return events.about(we_kube, namespace, name, "LockReleased")
 
 
 @pytest.mark.we_long

@@ -6,23 +6,15 @@ The "no audit event for deletion" half of WE-DEL-002 is observed by the audit su
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from kubernetes import client
 
 from wetest import check, eventually
 from wetest import expectations as ex
-from wetest.kube import objects
+from wetest.kube import events, objects
 
 
-def deletion_events(we_kube, namespace: str, name: str) -> list[Any]:
-    listed = client.CoreV1Api(we_kube).list_namespaced_event(namespace).items
-    return [
-        e
-        for e in listed
-        if e.involved_object.name == name and e.reason == "WorkflowExecutionDeleted"
-    ]
+def deletion_events(we_kube, namespace: str, name: str) -> list[events.Event]:
+    return events.about(we_kube, namespace, name, "WorkflowExecutionDeleted")
 
 
 @pytest.mark.we_conformance("deletion", "WE-DEL-002")
