@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import interrupting as hanging
 
 from wetest import eventually
 from wetest import expectations as ex
+from wetest.cli import run as run_module
 from wetest.stack import state
 
 
@@ -104,3 +106,29 @@ def test_sigterm_while_the_stack_starts_stops_at_once(tmp_path: Path) -> None:
     assert isinstance(record, state.StackState)
     exit_code, _ = run.interrupt(signal.SIGTERM, {record.supervisor_pid})
     assert exit_code == 143
+
+
+def test_named_tests_of_the_suites_replace_the_whole_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-- failure/test_x.py`` runs that file only; options and their values select nothing."""
+    suites = tmp_path / "suites"
+    (suites / "failure").mkdir(parents=True)
+    (suites / "failure" / "test_x.py").write_text("def test_a(): pass\n")
+    monkeypatch.chdir(tmp_path)
+    args = argparse.Namespace(suites=str(suites), numprocesses="0")
+    monkeypatch.setattr(run_module.common, "options_of", lambda _args: {})
+
+    whole = run_module.pytest_command(args, tmp_path / "r", ["-k", "failure"])
+    narrowed = run_module.pytest_command(
+        args, tmp_path / "r", ["failure/test_x.py::test_a", "-k", "suites"]
+    )
+    from_cwd = run_module.pytest_command(args, tmp_path / "r", ["suites/failure"])
+
+    assert str(suites) in whole
+    assert whole[-2:] == ["-k", "failure"]
+    assert str(suites) not in narrowed
+    assert f"{suites.resolve()}/failure/test_x.py::test_a" in narrowed
+    assert narrowed[-2:] == ["-k", "suites"]  # an option's value that names a folder is kept
+    assert str(suites) not in from_cwd
+    assert str((suites / "failure").resolve()) in from_cwd

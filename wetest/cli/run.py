@@ -57,7 +57,11 @@ def add_parser(
         help="Re-run each failed test alone and label it flaky or deterministic",
     )
     sub.add_argument("--suites", default="", help="Suites folder (default: the bundled suites)")
-    sub.add_argument("pytest_args", nargs="*", help="Extra pytest arguments (after --)")
+    sub.add_argument(
+        "pytest_args",
+        nargs="*",
+        help="Extra pytest arguments (after --); paths or node IDs of the suites run only those",
+    )
     return sub
 
 
@@ -66,14 +70,65 @@ def pytest_env() -> dict[str, str]:
     return {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
+VALUE_OPTIONS = frozenset(
+    {
+        "-k",
+        "-m",
+        "-p",
+        "-c",
+        "-o",
+        "-n",
+        "-W",
+        "-r",
+        "--deselect",
+        "--ignore",
+        "--ignore-glob",
+        "--dist",
+        "--maxfail",
+        "--durations",
+        "--tb",
+        "--basetemp",
+        "--confcutdir",
+        "--rootdir",
+    }
+)
+"""pytest options whose value is the next argument: that value never selects tests."""
+
+
+def selection(arg: str, suites: Path) -> str | None:
+    """The absolute form of a pytest argument that names tests of the suites, else None.
+
+    ``wetest run -- failure/test_create_error.py`` (relative to the suites folder),
+    ``-- suites/failure`` (relative to the working directory) and node IDs
+    (``path::test[param]``) select those tests only; an option or its value never does.
+    """
+    if arg.startswith("-"):
+        return None
+    path, sep, node = arg.partition("::")
+    root = suites.resolve()
+    for candidate in (Path(path), suites / path):
+        if candidate.exists() and candidate.resolve().is_relative_to(root):
+            return f"{candidate.resolve()}{sep}{node}"
+    return None
+
+
 def pytest_command(args: argparse.Namespace, run_dir: Path, extra: list[str]) -> list[str]:
-    """The pytest command line: suites, settings as --wetest-* options, report outputs."""
+    """The pytest command line: suites, settings as --wetest-* options, report outputs.
+
+    The whole suites folder runs unless ``extra`` names some of its tests (``selection``):
+    given both, pytest would collect the folder and drop the narrower argument as a duplicate.
+    """
     suites = Path(args.suites) if args.suites else bundled.path("suites")
+    chosen = [
+        None if previous in VALUE_OPTIONS else selection(arg, suites)
+        for previous, arg in zip(["", *extra], extra, strict=False)
+    ]
+    extra = [picked or arg for picked, arg in zip(chosen, extra, strict=True)]
     cmd = [
         sys.executable,
         "-m",
         "pytest",
-        str(suites),
+        *([] if any(chosen) else [str(suites)]),
         *(arg for plugin in PLUGINS for arg in ("-p", plugin)),
         "-p",
         "no:cacheprovider",
