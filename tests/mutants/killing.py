@@ -147,6 +147,7 @@ SELECTIONS: dict[str, Selection] = {
     "audit-buffer-in-memory": Selection(
         "test_a_controller_killed_during_a_datastorage_outage_loses_no_event"
     ),
+    "stalled-pipelinerun-fails": Selection("test_executions_wait_out_a_tekton_pause"),
 }
 
 
