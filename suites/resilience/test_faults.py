@@ -1,4 +1,5 @@
-"""Lifecycles under injected faults (DOMAIN WE-STAT-001/004, WE-BUF-005/007, WE-AUD-021).
+"""Lifecycles under injected faults (DOMAIN WE-STAT-001/004, WE-BUF-005/007, WE-AUD-021,
+WE-RUN-010/013/023).
 
 Each test starts a fault with ``we_faults`` and runs ordinary lifecycles through it; the
 fixture restores the stack. The harness, not the test, then checks the invariants over every

@@ -169,6 +169,11 @@ class Run:
     def name(self) -> str:
         return self.variant or self.mutant or "reference"
 
+    @property
+    def log(self) -> Path:
+        """The run's ``wetest run`` output (beside its results folder)."""
+        return self.results_dir.parent / f"{self.results_dir.name}.log"
+
     def failed(self) -> list[str]:
         return sorted(n for n, o in self.outcomes.items() if o in FAILED)
 
@@ -199,7 +204,7 @@ def run_suites(
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="wetest-mutant-state-") as state,
-        (results_dir.parent / f"{results_dir.name}.log").open("w") as log,
+        (results_dir.parent / f"{results_dir.name}.log").open("w") as log,  # Run.log
     ):
         env = dict(os.environ, WETEST_STATE_DIR=state)
         proc = subprocess.run(
