@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from wetest.cli import run
+
 ROOT = Path(__file__).resolve().parents[2]
 NODE = re.compile(r"`(suites/[^`:]+\.py::[A-Za-z0-9_]+)(\[[^`]*\])?`")
 
@@ -23,6 +25,7 @@ def collected() -> frozenset[str]:
             "-q",
             "-p",
             "no:cacheprovider",
+            *(arg for plugin in run.PLUGINS for arg in ("-p", plugin)),
             "--rootdir",
             str(ROOT),
             "-c",
@@ -33,6 +36,7 @@ def collected() -> frozenset[str]:
         text=True,
         cwd=ROOT,
         check=False,
+        env=run.pytest_env(),  # the plugins `wetest run` loads, not every installed one
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     ids = {line.split("[")[0] for line in out.stdout.splitlines() if "::" in line}
