@@ -74,6 +74,7 @@ SPREAD = frozenset(
 
 LONG_FIRST = (
     "tests/mutants/test_mutants_killed.py::test_reference_passes_every_selected_test",
+    "tests/mutants/test_mutants_killed.py::test_double_status_write_run_opens_with_the_conflict_group",
     "tests/plugin/test_clauses.py::test_each_clause_is_judged_by_its_own_checks",
     "tests/plugin/test_interrupt.py",
     "tests/plugin/test_plugin_behaviour.py",
@@ -83,7 +84,6 @@ LONG_FIRST = (
     "tests/cli/test_run.py",
     "tests/plugin/test_clauses.py",
     "tests/plugin/test_tekton_tier_marker.py",
-    "tests/report/test_triage_e2e.py",
     "tests/docs/test_write_your_own_suite.py",
     "tests/plugin/test_locks.py",
     "tests/cli/test_up_down.py",

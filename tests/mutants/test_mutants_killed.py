@@ -13,18 +13,20 @@ workers beside the other files (``tests/conftest.py`` hands this file out test b
 reference run first: it is the longest). A kill is "fails against the mutant" here and
 "passes against the reference" in the reference's test: the pair is the kill of
 ``killing.killers``, checked in two tests instead of one 14-run fixture that held one worker
-for five minutes.
+for five minutes. The double-status-write run also checks its triage report (it was a run of
+its own in tests/report).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from killing import REFERENCE, SELECTIONS, Run, Selection, run_suites, union
+from killing import FAILED, REFERENCE, SELECTIONS, Run, Selection, read_records, run_suites, union
 
 from wetest.reference.controller.strategy import MUTANTS, VARIANTS
 from wetest.report.analysis.causes import CAUSES
@@ -59,9 +61,19 @@ VARIANT_SELECTIONS: dict[str, Selection] = {
 }
 
 
+# The double-status-write mutant's run also checks its triage report (the issue's own scenario,
+# test_double_status_write_run_opens_with_the_conflict_group): one run, not two, so its
+# selection adds the test whose AuditRecorded the report names.
+TRIAGED = "double-status-write"
+TRIAGED_SELECTION = Selection(
+    f"{SELECTIONS[TRIAGED].keyword} or test_audit_recorded_follows_each_transition"
+)
+
+
 def selected_by_the_mutants_and_variants() -> Selection:
     """Every test a mutant or variant run selects: what the reference must pass."""
-    return union([*(SELECTIONS[name] for name in SELF_TEST), *VARIANT_SELECTIONS.values()])
+    mutants = [SELECTIONS[name] for name in SELF_TEST if name != TRIAGED]
+    return union([*mutants, TRIAGED_SELECTION, *VARIANT_SELECTIONS.values()])
 
 
 def timed(run: Run) -> str:
@@ -97,7 +109,7 @@ def test_reference_passes_every_selected_test(tmp_path: Path) -> None:
     within_budget(ref)
 
 
-@pytest.mark.parametrize("mutant", sorted(SELF_TEST))
+@pytest.mark.parametrize("mutant", sorted(set(SELF_TEST) - {TRIAGED}))
 def test_mutant_is_killed(tmp_path: Path, mutant: str) -> None:
     """A selected test fails against the mutant; the reference passes it (test above)."""
     run = run_suites(mutant, SELECTIONS[mutant], tmp_path / mutant, WORKERS)
@@ -129,3 +141,32 @@ def within_budget(run: Run) -> None:
         f"{timed(run)}; the limit is {RUN_BUDGET:.0f}s per run (aim: under 60s quiet). "
         "Narrow its selection in tests/mutants/killing.py to fewer tests."
     )
+
+
+def test_double_status_write_run_opens_with_the_conflict_group(tmp_path: Path) -> None:
+    """End to end: the seed bug under ``wetest run`` is killed and triaged as a conflict.
+
+    The report must say conflict, name WE-STAT-002, count the 409s and give the fix, whether or
+    not the run recorded API-call evidence (the reference controller logs each 409 with the
+    API's text, which the conflict analyzer reads when api-calls.jsonl is absent).
+    """
+    run = run_suites(TRIAGED, TRIAGED_SELECTION, tmp_path / TRIAGED, WORKERS)
+    assert run.failed(), f"the mutant was not killed ({timed(run)})"
+    text = (run.results_dir / "triage.md").read_text()
+    first = next(line for line in text.splitlines() if line.startswith("### "))
+    n = len(run.failed())
+    assert first.startswith(
+        f"### {n} test{'s' if n > 1 else ''}: status writes refused with 409 Conflict — the "
+        "controller wrote status twice in one reconcile (WE-STAT-002)"
+    ), text
+    group = text[text.index(first) : text.find("\n### ", text.index(first) + 1)]
+    conflicts = re.search(r"409 Conflict on workflowexecutions/status: (\d+)", group)
+    assert conflicts, group
+    assert int(conflicts.group(1)) >= n
+    assert "never committed: AuditRecorded" in group
+    assert "**Next action:** Merge the transition and the AuditRecorded condition" in group
+    causes = {
+        r["root_cause"]["cause"] for r in read_records(run.results_dir) if r["outcome"] in FAILED
+    }
+    assert causes == {"resource-version conflict"}
+    within_budget(run)
