@@ -14,9 +14,11 @@ set -e
 # Cold: 8-10 min on quiet cores (about 20 on loaded ones); cached: a second.
 PATH="$PATH:/usr/local/go/bin" .venv/bin/wetest assets install --tekton real
 set +e
-# Four xdist workers, whole files per worker: most tests wait on real processes (stacks, runs),
-# so on 2 CPUs this takes about 6 minutes instead of 9 one after the other; the mutant
-# self-test is the longest file (about 2 minutes) and starts first with --dist loadfile.
+# Four xdist workers: most tests wait on real processes (stacks, runs), so four overlap on 2
+# CPUs. --dist loadfile hands out whole files (module fixtures set up once), except the files
+# whose tests each start their own stack or pytest (the mutant self-test's 14 runs, the plugin's
+# process tests): those go out test by test, longest first (tests/conftest.py: SPREAD,
+# LONG_FIRST), so no single file holds one worker while the others finish and idle.
 .venv/bin/pytest tests -n "${WETEST_TEST_WORKERS:-4}" --dist loadfile "$@"
 rc=$?
 if [ $rc -eq 5 ]; then

@@ -1,4 +1,5 @@
-"""Lifecycles under injected faults (DOMAIN WE-STAT-001/004, WE-BUF-005/007, WE-AUD-021).
+"""Lifecycles under injected faults (DOMAIN WE-STAT-001/004, WE-BUF-005/007, WE-AUD-021,
+WE-RUN-010/013/023).
 
 Each test starts a fault with ``we_faults`` and runs ordinary lifecycles through it; the
 fixture restores the stack. The harness, not the test, then checks the invariants over every
@@ -115,3 +116,50 @@ def test_a_controller_killed_during_a_datastorage_outage_loses_no_event(
     with check("WE-BUF-005"):
         all_completed(we_kube, we_create, wes)
     outage.end(at_least=OUTAGE)
+
+
+PAUSE = 6  # seconds Tekton stays frozen: longer than a controller's own start deadline (3 s)
+
+
+@pytest.mark.we_disruptive("tekton")
+@pytest.mark.we_conformance("resilience", "WE-RUN-010", "WE-RUN-023", "WE-RUN-013", "WE-AUD-021")
+def test_executions_wait_out_a_tekton_pause(we_kube, we_create, we_name, we_faults):
+    """Tekton is frozen (SIGSTOP) while WEs are created, as a slow or restarting Tekton is.
+
+    The controller still creates each PipelineRun and moves the WE to Running (WE-RUN-010);
+    a PipelineRun without a Succeeded condition keeps it Running however long that lasts
+    (WE-RUN-023), and once Tekton goes on, every WE completes (WE-RUN-013). The stand-in's
+    watch may expire meanwhile; it must re-list (the fault's own check).
+    """
+    pause = we_faults.tekton_pause(seconds=FINISH_BUDGET)  # ended below
+    wes = lifecycles(we_create, we_name[:24])
+    with check("WE-RUN-010"):
+        for we in wes:
+            eventually(
+                objects.Probe(we_kube, we_create.ref(we)), ex.has_phase("Running"), timeout=30
+            )
+    pause.end(at_least=PAUSE)
+    with check("WE-RUN-023"):
+        all_completed(we_kube, we_create, wes)
+
+
+# The stack's one PostgreSQL: every DataStorage on it (a private one of an isolated test too)
+# answers 5xx meanwhile, so this test holds the datastorage lock rather than isolating it.
+@pytest.mark.we_disruptive("datastorage")
+@pytest.mark.we_conformance("resilience", "WE-BUF-005", "WE-RUN-013", "WE-AUD-021")
+def test_executions_finish_across_a_postgres_restart(we_kube, we_create, we_name, we_faults):
+    """DataStorage's PostgreSQL restarts (fast shutdown: every pooled connection breaks).
+
+    The first WEs are started by Tekton before the restart, so their completion (1 s later)
+    and its audit event fall around it; the last ones are created after it. All of them
+    complete (WE-BUF-005: audit delivery never holds up reconciling), and the harness then
+    checks that each audit event arrived exactly once (WE-AUD-021), whether its first
+    delivery met the restart or not.
+    """
+    before = lifecycles(we_create, f"{we_name[:24]}-b")
+    for we in before:
+        started_by_tekton(we_kube, we)
+    we_faults.postgres_restart()
+    after = lifecycles(we_create, f"{we_name[:24]}-a")
+    with check("WE-BUF-005"):
+        all_completed(we_kube, we_create, before + after)

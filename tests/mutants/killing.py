@@ -147,6 +147,7 @@ SELECTIONS: dict[str, Selection] = {
     "audit-buffer-in-memory": Selection(
         "test_a_controller_killed_during_a_datastorage_outage_loses_no_event"
     ),
+    "stalled-pipelinerun-fails": Selection("test_executions_wait_out_a_tekton_pause"),
 }
 
 
@@ -167,6 +168,11 @@ class Run:
     @property
     def name(self) -> str:
         return self.variant or self.mutant or "reference"
+
+    @property
+    def log(self) -> Path:
+        """The run's ``wetest run`` output (beside its results folder)."""
+        return self.results_dir.parent / f"{self.results_dir.name}.log"
 
     def failed(self) -> list[str]:
         return sorted(n for n, o in self.outcomes.items() if o in FAILED)
@@ -198,7 +204,7 @@ def run_suites(
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="wetest-mutant-state-") as state,
-        (results_dir.parent / f"{results_dir.name}.log").open("w") as log,
+        (results_dir.parent / f"{results_dir.name}.log").open("w") as log,  # Run.log
     ):
         env = dict(os.environ, WETEST_STATE_DIR=state)
         proc = subprocess.run(

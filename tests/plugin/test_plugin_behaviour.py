@@ -29,7 +29,11 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_plugin_is_inert_until_a_we_fixture_is_requested(pytester: pytest.Pytester) -> None:
+def test_plugin_is_inert_until_a_we_fixture_is_requested(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_PLUGINS"):  # found as installed
+        monkeypatch.delenv(name, raising=False)
     pytester.makepyfile("def test_plain():\n    assert 1 + 1 == 2\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

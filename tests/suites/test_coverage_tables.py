@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from wetest.cli import run
+
 ROOT = Path(__file__).resolve().parents[2]
 NODE = re.compile(r"`(suites/[^`:]+\.py::[A-Za-z0-9_]+)(\[[^`]*\])?`")
 
 
-def collected() -> set[str]:
+@functools.cache  # one collection (a pytest process over every suite) serves both tests
+def collected() -> frozenset[str]:
     out = subprocess.run(
         [
             sys.executable,
@@ -21,6 +25,7 @@ def collected() -> set[str]:
             "-q",
             "-p",
             "no:cacheprovider",
+            *(arg for plugin in run.PLUGINS for arg in ("-p", plugin)),
             "--rootdir",
             str(ROOT),
             "-c",
@@ -31,10 +36,11 @@ def collected() -> set[str]:
         text=True,
         cwd=ROOT,
         check=False,
+        env=run.pytest_env(),  # the plugins `wetest run` loads, not every installed one
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     ids = {line.split("[")[0] for line in out.stdout.splitlines() if "::" in line}
-    return {i if i.startswith("suites/") else f"suites/{i}" for i in ids}
+    return frozenset(i if i.startswith("suites/") else f"suites/{i}" for i in ids)
 
 
 def test_every_test_named_in_the_coverage_tables_exists() -> None:

@@ -29,7 +29,7 @@ from wetest.config import names
 from wetest.config.settings import Settings
 from wetest.report import build
 from wetest.stack import processes
-from wetest.supervision import interruption, spawning
+from wetest.supervision import interruption, leftovers, spawning
 
 PROFILES = ("core", "conditions", "audit", "extended", "datastorage")
 PLUGINS = ("xdist.plugin", "wetest.plugin", "allure_pytest.plugin")
@@ -182,8 +182,10 @@ def _run_with_stack(
     try:
         return _run_pytest(args, s.target, run_dir, stack_dir, guard)
     finally:
-        spawning.stop(stack_dir)
+        left = leftovers.stop(stack_dir)
         _reap(supervisor)
+        if leftovers.record(run_dir, left) and left:
+            progress.say(leftovers.describe(left))
 
 
 def _run_pytest(

@@ -19,7 +19,7 @@ from kubernetes import client
 
 from wetest.config.settings import Settings
 from wetest.kube import clients
-from wetest.plugin import options, session, workers
+from wetest.plugin import options, session, session_end, workers
 from wetest.stack import apiaudit
 from wetest.supervision import handle as stacks
 from wetest.supervision.handle import DataStorage, StackHandle, Target
@@ -55,7 +55,8 @@ def we_stack(pytestconfig: pytest.Config, we_settings: Settings) -> Iterator[Sta
     handle = provide(pytestconfig)
     yield handle
     if not workers.is_worker(pytestconfig) and not workers.external(pytestconfig):
-        handle.stop()
+        session_end.stop_stack(pytestconfig, handle.shared)
+        handle.stop()  # the stack is stopped; this reaps the supervisor if we spawned it
 
 
 @pytest.fixture(scope="session")

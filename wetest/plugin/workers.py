@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from wetest.plugin import session
-from wetest.supervision import spawning
+from wetest.plugin import session, session_end
 
 SHARED_KEY = pytest.StashKey[Path]()
 
@@ -57,11 +56,14 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Controller side: stop the stack whoever started it, then remove the shared folder."""
+    """Controller side: stop the stack whoever started it, then remove the shared folder.
+
+    The stop checks that no process of the stack outlives it (``session_end``).
+    """
     if is_worker(config) or SHARED_KEY not in config.stash or external(config):
         return
     shared = config.stash[SHARED_KEY]
-    spawning.stop(shared)
+    session_end.stop_stack(config, shared)
     shutil.rmtree(shared, ignore_errors=True)
 
 

@@ -48,6 +48,8 @@ class RunInfo:
     api_call_evidence: str = ""
     tekton: str = ""
     exclusions: tuple[dict[str, str], ...] = ()
+    # processes of the stack still alive after its supervisor exited (issue 16's invariant)
+    stack_leftovers: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,11 @@ def info_from(raw: dict[str, Any]) -> RunInfo:
         exclusions=tuple(
             {"test": str(e.get("test", "")), "reason": str(e.get("reason", ""))}
             for e in raw.get("exclusions") or ()
+            if isinstance(e, dict)
+        ),
+        stack_leftovers=tuple(
+            {"name": str(e.get("name", "")), "pid": str(e.get("pid", ""))}
+            for e in raw.get("stack_leftovers") or ()
             if isinstance(e, dict)
         ),
     )

@@ -103,6 +103,11 @@ def summary(run: Run, pairs: list[tuple[TestResult, Finding]]) -> dict[str, str]
         )
     if info.session_error:
         lines["Session stopped"] = info.session_error
+    if info.stack_leftovers:  # the supervisor's stop missed them; wetest killed them
+        lines["Stack processes left"] = (
+            ", ".join(f"{e['name']} (pid {e['pid']})" for e in info.stack_leftovers)
+            + " outlived the stack's stop and were killed by wetest; see supervisor.log"
+        )
     if pairs:
         lines["API-call evidence"] = api_call_evidence(run, pairs)
     return lines

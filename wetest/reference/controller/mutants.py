@@ -871,6 +871,31 @@ class WatchGivesUp(Reconciler):
     watch_gives_up = True
 
 
+class StalledPipelineRunFails(Reconciler):
+    """Breaks WE-RUN-023 (and WE-RUN-013) while Tekton is slow: a run not started is failed.
+
+    A PipelineRun with no ``Succeeded`` condition yet (Tekton has not picked it up) is
+    given STALL_SECONDS from the WE's start; after that the WE is Failed (``Unknown``) instead
+    of staying Running, as a controller with its own start deadline would. The stand-in starts
+    a PipelineRun within a second, so only a Tekton pause (or restart) longer than that shows
+    it.
+    """
+
+    expected_root_cause = "contract deviation"
+    STALL_SECONDS = 3.0
+
+    def progress(self, we: Body, pr: Body) -> Result:
+        if tekton.succeeded(pr) is not None:
+            return super().progress(we, pr)
+        started = timestamps.parse((we.get("status") or {}).get("startTime"))
+        waited = (timestamps.now() - started).total_seconds() if started else 0.0
+        if waited < self.STALL_SECONDS:
+            return Result(requeue_after=self.STALL_SECONDS - waited)
+        message = f"PipelineRun was not started within {self.STALL_SECONDS:.0f}s"
+        failure = Failure(f.FailureReason.UNKNOWN, message)
+        return self.fail_running(we, failure, tekton.mirror(pr))
+
+
 ALL: dict[str, type[Reconciler]] = {
     "double-status-write": DoubleStatusWrite,
     "audit-in-retry": AuditInRetry,
@@ -919,4 +944,5 @@ ALL: dict[str, type[Reconciler]] = {
     "audit-dropped-after-retries": AuditDroppedAfterRetries,
     "audit-buffer-in-memory": AuditBufferInMemory,
     "watch-gives-up": WatchGivesUp,
+    "stalled-pipelinerun-fails": StalledPipelineRunFails,
 }
