@@ -29,6 +29,8 @@ from wetest.supervision import spawning
 if TYPE_CHECKING:  # annotation only: httpx costs each import of wetest ~0.1 s
     import httpx
 
+    from wetest.supervision.isolation import Router
+
 
 @dataclass
 class StackHandle:
@@ -45,10 +47,21 @@ class StackHandle:
     # the supervisor's process object when this handle spawned it: kept so that it is reaped
     # at stop (no zombie, no "still running" ResourceWarning from a dropped Popen)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+    # while a test runs on an isolated instance: its commands and endpoints go there
+    router: Router | None = field(default=None, repr=False, compare=False)
 
     def command(self, name: str) -> dict[str, Any]:
-        """Ask the supervisor to restart the controller, stop DataStorage, ..."""
-        result = control.send(self.shared, self.supervisor_pid, name)
+        """Ask the supervisor to restart the controller, stop DataStorage, ...
+
+        Under a router (an isolated test) the controller's and a private DataStorage's
+        commands go to the test's own instance.
+        """
+        router = self.router
+        if router is not None and router.routes(name):
+            result = control.send(self.shared, self.supervisor_pid, router.prefixed(name))
+            router.instance = Endpoints.from_dict(result["endpoints"])
+        else:
+            result = control.send(self.shared, self.supervisor_pid, name)
         self.refresh()
         return result
 
@@ -57,7 +70,14 @@ class StackHandle:
         record = state.read(self.shared)
         if record is not None:
             self.endpoints = record.endpoints
+            if self.router is not None:
+                self.endpoints = self.router.overlay(record.endpoints)
         return self.endpoints
+
+    def route(self, router: Router | None) -> None:
+        """Send this test's commands to an isolated instance (None: back to the stack's)."""
+        self.router = router
+        self.refresh()
 
     def stop(self) -> list[int]:
         """Stop the stack (supervisor and its processes); return the pids it stopped."""
