@@ -151,7 +151,9 @@ class Isolated:
         }
         result = handle.command(f"isolated start {self.slot} {json.dumps(request)}")
         instance = Endpoints.from_dict(result["endpoints"])
-        handle.route(Router(self.slot, self.namespace, instance, self.datastorage))
+        router = Router(self.slot, self.namespace, instance, self.datastorage)
+        handle.route(router)
+        router.wait_ready()
         self.item.stash[ISOLATED] = self
         self.item.user_properties.append((PROPERTY, f"instance {self.namespace}"))
 

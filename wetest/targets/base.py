@@ -73,6 +73,9 @@ class ProcessTarget:
         self.info = ControllerInfo(target=name)
         self.watch_namespaces: tuple[str, ...] = ()  # empty: every namespace
         self.ignore_namespaces: tuple[str, ...] = ()
+        # False: start returns once the process runs (an isolated instance's first start,
+        # awaited by the test's worker, so the supervisor serves other commands meanwhile)
+        self.wait_ready = True
 
     @property
     def scopable(self) -> bool:
@@ -122,7 +125,7 @@ class ProcessTarget:
             health=f"{health}/healthz",
             log=str(self.proc.log_path),
         )
-        if "{health_port}" in self.template:
+        if "{health_port}" in self.template and self.wait_ready:
             self.proc.wait_ready(lambda: _healthy(f"{health}/readyz"), READY_TIMEOUT)
         return self.info
 
