@@ -162,6 +162,7 @@ class Pool:
     main: Running
     namespaces: tuple[str, ...] = ()
     instances: dict[int, Instance] = field(default_factory=dict)
+    used: set[int] = field(default_factory=set)  # slots whose namespace a test created
 
     @classmethod
     def create(cls, main: Running) -> Pool:
@@ -198,6 +199,7 @@ class Pool:
         """Start the slot's private instance (stopping a leftover one first)."""
         self.stop_one(slot)
         instance = Instance(self.main, self.namespaces[slot], request)
+        self.used.add(slot)
         instance.start()
         self.instances[slot] = instance
         return {"endpoints": json.loads(instance.endpoints.to_json())}
@@ -208,8 +210,29 @@ class Pool:
             instance.stop()
 
     def stop(self) -> None:
+        """Stop every instance; delete the used namespaces of a cluster that outlives the run.
+
+        An envtest cluster stops with the stack, so only kind and existing clusters need it.
+        """
         for slot in list(self.instances):
             self.stop_one(slot)
+        if self.used and self.main.stack.settings.backend != "envtest":
+            self._delete_namespaces(sorted(self.used))
+
+    def _delete_namespaces(self, slots: list[int]) -> None:
+        from wetest.kube import clients, objects
+
+        api = clients.api_client(self.main.endpoints.kubeconfig_of("harness"))
+        namespaces = objects.ObjectRef.core("namespaces")
+        for slot in slots:
+            try:
+                objects.delete(api, namespaces.named(self.namespaces[slot]), missing_ok=True)
+            except Exception as exc:  # the stack still stops; say what is left behind
+                print(
+                    f"isolation namespace {self.namespaces[slot]} not deleted ({exc}); delete "
+                    f"it with: kubectl delete namespace {self.namespaces[slot]}",
+                    flush=True,
+                )
 
     def reap(self) -> dict[str, int | None]:
         """Instances' components that died on their own, named ``<slot>/<component>``."""
