@@ -37,13 +37,27 @@ def collected(pytester: pytest.Pytester, *args: str) -> list[str]:
 
 
 def test_tests_planned_on_instances_start_first(pytester: pytest.Pytester) -> None:
+    """In one process only the cooldown test gets an instance: nothing overlaps a restart."""
     assert collected(pytester) == [
-        "test_restart",
-        "test_outage",
         "test_cooldown",
         "test_execution",
+        "test_restart",
+        "test_outage",
         "test_apiserver",
     ]
+
+
+def test_with_workers_disruptive_tests_want_an_instance(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TESTS)
+    items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
+    by_name = {item.name: item for item in items}
+    assert not isolation.wanted(by_name["test_restart"])
+    by_name["test_restart"].config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
+    assert isolation.wanted(by_name["test_restart"])
+    assert isolation.wanted(by_name["test_outage"])
+    assert isolation.wanted(by_name["test_cooldown"])
+    assert not isolation.wanted(by_name["test_apiserver"])
+    assert not isolation.wanted(by_name["test_execution"])
 
 
 def test_without_a_scopable_target_disruptive_tests_keep_the_locks_schedule(
@@ -91,8 +105,6 @@ def test_an_isolated_test_locks_only_what_it_uses_of_the_main_stack(
     items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
     by_name = {item.name: item for item in items}
     outage = by_name["test_outage"]
-    assert isolation.wanted(outage)
-    assert not isolation.wanted(by_name["test_apiserver"])
     unlocked = frozenset({"controller"})
     shared = locks.modes(outage, unlocked)
     assert {c for c, _ in shared} == {"apiserver", "datastorage"}

@@ -54,10 +54,17 @@ CLEANUP_TIMEOUT = 15.0
 
 
 def wanted(item: pytest.Item) -> bool:
-    """The test disrupts only private-able components, or asks for its own cooldown."""
+    """Own cooldown asked, or only private-able components disrupted beside other workers.
+
+    With one process (``-n 0``/``-n 1``) nothing runs beside a disruptive test: an instance
+    would only add its start, so the test keeps the main controller (its locks are free).
+    """
     disrupted = locks.disrupts(item)
-    asks = bool(disrupted) or item.get_closest_marker("we_cooldown") is not None
-    return asks and disrupted <= PRIVATE
+    if not disrupted <= PRIVATE:
+        return False
+    if item.get_closest_marker("we_cooldown") is not None:
+        return True
+    return bool(disrupted) and workers.count(item.config) > 1
 
 
 def scopable(settings: Settings) -> bool:
