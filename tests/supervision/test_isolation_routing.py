@@ -83,3 +83,15 @@ def test_a_target_passes_its_namespace_lists(tmp_path: Path) -> None:
     env = target.environment(values)
     assert (values["watch_namespaces"], values["ignore_namespaces"]) == ("a", "b,c")
     assert (env["WETEST_WATCH_NAMESPACES"], env["WETEST_IGNORE_NAMESPACES"]) == ("a", "b,c")
+
+
+def test_an_api_server_restart_goes_to_the_tests_replica_when_it_has_one() -> None:
+    with_replica = isolation.Router(3, "ns", Endpoints(), False, "kube-apiserver-iso-3")
+    assert with_replica.rewritten("restart-component kube-apiserver") == (
+        "restart-component kube-apiserver-iso-3"
+    )
+    assert with_replica.rewritten("restart-component postgres") == "restart-component postgres"
+    assert not with_replica.routes("restart-component kube-apiserver")  # the stack's, rewritten
+    assert router(False).rewritten("restart-component kube-apiserver") == (
+        "restart-component kube-apiserver"
+    )

@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 
@@ -49,6 +49,10 @@ PROPERTY = "wetest_isolation"
 """The user_properties key: "instance <namespace>" or "locks: <why>" for a test that wanted one."""
 PRIVATE = frozenset({"controller", "datastorage"})
 """The components a private instance can stand in for."""
+REPLICATED = "apiserver"
+"""Stood in for by a kube-apiserver replica on the stack's etcd, where the stack has them."""
+REPLICA_TIMEOUT = 120.0
+"""Seconds for the supervisor to start a replica (kube-apiserver: 3-8 s on a busy machine)."""
 CLEANUP_TIMEOUT = 15.0
 """Seconds for the test's WEs to be gone (finalizers run) before the slot is given up."""
 
@@ -60,11 +64,20 @@ def wanted(item: pytest.Item) -> bool:
     would only add its start, so the test keeps the main controller (its locks are free).
     """
     disrupted = locks.disrupts(item)
-    if not disrupted <= PRIVATE:
+    private = PRIVATE | {REPLICATED} if replicas(session.get(item.config)) else PRIVATE
+    if not disrupted <= private:
         return False
     if item.get_closest_marker("we_cooldown") is not None:
         return True
     return bool(disrupted) and workers.count(item.config) > 1
+
+
+def replicas(settings: Settings) -> bool:
+    """Whether the stack can run kube-apiserver replicas (``wetest.stack.replica``, envtest)."""
+    import importlib.util
+
+    stack_has_them = importlib.util.find_spec("wetest.stack.replica") is not None
+    return settings.backend == "envtest" and stack_has_them
 
 
 def scopable(settings: Settings) -> bool:
@@ -132,6 +145,7 @@ class Isolated:
     folder: Path
     cooldown: str
     datastorage: bool
+    replica: dict[str, Any] | None = None  # the API-server replica's record, when it has one
 
     unlocked = frozenset({"controller"})
     """The components the test takes no lock on: the instance owns its controller. A private
@@ -155,10 +169,12 @@ class Isolated:
             "cooldown": self.cooldown,
             "datastorage": self.datastorage,
             "log_dir": str(evidence_dir(self.item) / "instance"),
+            "kubeconfig": self.replica["kubeconfigs"]["controller"] if self.replica else "",
         }
         result = handle.command(f"isolated start {self.slot} {json.dumps(request)}")
         instance = Endpoints.from_dict(result["endpoints"])
-        router = Router(self.slot, self.namespace, instance, self.datastorage)
+        apiserver = f"kube-apiserver-{self.replica['name']}" if self.replica else ""
+        router = Router(self.slot, self.namespace, instance, self.datastorage, apiserver)
         handle.route(router)
         router.wait_ready()
         self.item.stash[ISOLATED] = self
@@ -177,6 +193,8 @@ class Isolated:
             try:
                 handle.route(None)
                 handle.command(f"isolated stop {self.slot}")
+                if self.replica:
+                    handle.command(f"apiserver-replica stop {self.replica['name']}")
             finally:
                 if not clean:
                     (self.folder / f"slot-{self.slot}.dirty").touch()
@@ -234,7 +252,7 @@ def claim(request: pytest.FixtureRequest) -> Isolated | None:
         item.user_properties.append((PROPERTY, "locks: every isolation slot is busy or dirty"))
         return None
     slot, lock = taken
-    return Isolated(
+    isolated = Isolated(
         item,
         api,
         slot,
@@ -244,6 +262,32 @@ def claim(request: pytest.FixtureRequest) -> Isolated | None:
         marked_cooldown(item) or session.get(item.config).cooldown,
         "datastorage" in locks.disrupts(item),
     )
+    if REPLICATED in locks.disrupts(item):
+        isolated.replica = _replica(item, slot)
+        if isolated.replica is None:
+            lock.close()
+            return None
+    return isolated
+
+
+def _replica(item: pytest.Item, slot: int) -> dict[str, Any] | None:
+    """Start the slot's API-server replica; None (and why, in the report) if the stack cannot.
+
+    Before the test's locks: a test without its replica takes the exclusive locks instead.
+    """
+    from wetest.errors import WetestError
+    from wetest.plugin.stack import HANDLE_KEY
+    from wetest.stack import control
+    from wetest.supervision.isolation import REPLICA_PREFIX
+
+    handle = item.config.stash[HANDLE_KEY]
+    line = f"apiserver-replica start {REPLICA_PREFIX}{slot}"
+    try:
+        found = control.send(handle.shared, handle.supervisor_pid, line, timeout=REPLICA_TIMEOUT)
+    except WetestError as exc:
+        item.user_properties.append((PROPERTY, f"locks: no API-server replica ({exc})"))
+        return None
+    return found
 
 
 def _take_slot(folder: Path, size: int) -> tuple[int, IO[str]] | None:

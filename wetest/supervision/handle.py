@@ -61,7 +61,8 @@ class StackHandle:
             result = control.send(self.shared, self.supervisor_pid, router.prefixed(name))
             router.instance = Endpoints.from_dict(result["endpoints"])
         else:
-            result = control.send(self.shared, self.supervisor_pid, name)
+            line = router.rewritten(name) if router is not None else name
+            result = control.send(self.shared, self.supervisor_pid, line)
         self.refresh()
         return result
 

@@ -11,10 +11,16 @@ namespace, with its own ports, spool and logs, plus a private DataStorage on the
 PostgreSQL when the test disrupts DataStorage, plus its own conflict proxy when it asks for
 one. The test's faults then hit only its own instance.
 
+A test that restarts the API server gets a kube-apiserver **replica** on the same etcd
+(``apiserver-replica start|stop <name>``, the stack's; named ``iso-<slot>``): its instance
+talks to the replica (``"kubeconfig"`` below) and its restart goes to the replica, so the
+main API server, the Tekton stand-in and every other test never notice it.
+
 Supervisor commands (``wetest.stack.control``), answered with ``{"endpoints": {...}}``, the
 instance's view of the stack::
 
-    isolated start <slot> {"cooldown": "2s", "datastorage": true, "log_dir": "/abs/path"}
+    isolated start <slot> {"cooldown": "2s", "datastorage": true, "log_dir": "/abs/path",
+                           "kubeconfig": "/the/replica/controller/kubeconfig"}
     isolated <slot> restart-controller | kill-controller | start-controller
     isolated <slot> stop-datastorage | start-datastorage | conflict-proxy on|off
     isolated stop <slot>
@@ -46,6 +52,9 @@ POOL_SIZE = 12
 """Slots per stack: more than the isolated tests of the bundled suites (a test that finds
 every slot taken falls back to the locks, so this bounds parallel private instances only)."""
 PREFIX = "wetest-iso"
+REPLICA_PREFIX = "iso-"
+"""An isolated test's API-server replica is named ``iso-<slot>`` (process
+``kube-apiserver-iso-<slot>``)."""
 CONTROLLER_COMMANDS = frozenset({"restart-controller", "kill-controller", "start-controller"})
 DATASTORAGE_COMMANDS = frozenset({"stop-datastorage", "start-datastorage"})
 
@@ -133,6 +142,8 @@ class Instance(Running):
         )
         target.watch_namespaces = (namespace,)
         stack = SlotStack(main.stack, log_dir, bool(request.get("datastorage")))
+        if request.get("kubeconfig"):  # an API-server replica's, for this instance only
+            stack.endpoints.kubeconfigs["controller"] = str(request["kubeconfig"])
         super().__init__(main.stack.settings, stack=stack, target=target)
         self.namespace = namespace
 
@@ -255,6 +266,7 @@ class Router:
     namespace: str
     instance: Endpoints
     datastorage: bool
+    apiserver: str = ""  # the replica's process name (kube-apiserver-iso-<slot>), if any
 
     def routes(self, command: str) -> bool:
         """Whether a supervisor command is the instance's (its controller, its DataStorage)."""
@@ -265,6 +277,12 @@ class Router:
             wanted = argument.strip()
             return wanted == "controller" or (wanted == "datastorage" and self.datastorage)
         return self.datastorage and name in DATASTORAGE_COMMANDS
+
+    def rewritten(self, command: str) -> str:
+        """A stack command as this test means it: the API server is its replica, if it has one."""
+        if self.apiserver and command.split() == ["restart-component", "kube-apiserver"]:
+            return f"restart-component {self.apiserver}"
+        return command
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
         """Await the instance's controller (``/readyz``) and private DataStorage (``/health``).
