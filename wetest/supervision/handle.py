@@ -57,13 +57,29 @@ class StackHandle:
         commands go to the test's own instance.
         """
         router = self.router
-        if router is not None and router.routes(name):
+        if name == "component-status":
+            result = self.component_status()
+        elif router is not None and router.routes(name):
             result = control.send(self.shared, self.supervisor_pid, router.prefixed(name))
             router.instance = Endpoints.from_dict(result["endpoints"])
         else:
             line = router.rewritten(name) if router is not None else name
             result = control.send(self.shared, self.supervisor_pid, line)
         self.refresh()
+        return result
+
+    def component_status(self, timeout: float = 60.0) -> dict[str, Any]:
+        """``{"components": {name: {"alive", "exit_code"}}}`` from the supervisor (their parent).
+
+        Under a router the instance's controller (and DataStorage) replace the stack's.
+        """
+        line = "component-status"
+        result = control.send(self.shared, self.supervisor_pid, line, timeout=timeout)
+        if self.router is not None:
+            own = control.send(
+                self.shared, self.supervisor_pid, self.router.prefixed(line), timeout=timeout
+            )
+            result["components"].update(own["components"])
         return result
 
     def refresh(self) -> Endpoints:
