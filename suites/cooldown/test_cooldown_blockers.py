@@ -4,7 +4,9 @@
 that is Completed *or Failed* with a ``completionTime`` blocks, a pre-execution failure
 included, and other WEs are compared by namespace *and* name, so an execution in another
 namespace on the same target blocks too. Each test overlaps its waits and waits out one
-cooldown (10 s, ENV-004). What happens after the gate opens is DOMAIN §7.3 Q3 (a new WE may
+cooldown: the run's (10 s, ENV-004) for the two-namespace test, whose second namespace an
+isolated instance would not watch, and a short one of its own instance (``we_cooldown``)
+for the other. What happens after the gate opens is DOMAIN §7.3 Q3 (a new WE may
 still race the lock release), so only the moment it leaves Pending is checked.
 """
 
@@ -50,7 +52,7 @@ def assert_held_for_the_cooldown(
     consistently(
         lambda: [objects.get(we_kube, ref) for ref, _ in blocked.values()],
         ex.satisfies(lambda wes: all(STILL_PENDING.match(we) for we in wes), "all Pending"),
-        duration=3,
+        duration=min(3.0, cooldown.total_seconds() / 3),
         interval=0.3,
     )
     for name, (_, blocker_done) in blocked.items():
@@ -66,16 +68,18 @@ def assert_held_for_the_cooldown(
 
 
 @pytest.mark.we_long
-@pytest.mark.we_conformance("cooldown", "WE-LOCK-010", "WE-FAIL-010", "ENV-004")
+@pytest.mark.we_cooldown("6s")  # longer than the quiet window plus the followers' creation
+@pytest.mark.we_conformance("cooldown", "WE-LOCK-010", "WE-FAIL-010")
 def test_failed_executions_block_the_next_on_their_target(
-    we_kube, we_create, we_name, we_namespace, we_settings
+    we_kube, we_create, we_name, we_namespace, we_cooldown
 ):
     """A Running-phase failure and a pre-execution failure are cooldown blockers too.
 
     The pre-execution failure is an invalid WE (empty containerImage, WE-VAL-001) on a valid
     target: it never created a PipelineRun, so nothing but the gate keeps its follower Pending.
+    It needs a cooldown, not ENV-004's value: it runs on its own instance with a short one.
     """
-    cooldown = timedelta(seconds=parse_go_duration(we_settings.cooldown))
+    cooldown = timedelta(seconds=parse_go_duration(we_cooldown))
     ran = f"{we_namespace}/deployment/ran"
     invalid = f"{we_namespace}/deployment/invalid"
     failed = we_create(f"{we_name[:36]}-ran", target=ran, scenario="fail reason=task")

@@ -43,9 +43,10 @@ def same_pipelinerun(uid: str) -> ex.Expectation:
 
 
 @pytest.mark.we_long
-@pytest.mark.we_conformance("cooldown", "WE-LOCK-011", "WE-PH-003", "WE-STAT-005", "ENV-004")
+@pytest.mark.we_cooldown("2s")
+@pytest.mark.we_conformance("cooldown", "WE-LOCK-011", "WE-PH-003", "WE-STAT-005")
 def test_terminal_execution_without_completion_time_keeps_its_pipelinerun(
-    we_kube, we_create, we_settings
+    we_kube, we_create, we_cooldown
 ):
     """A terminal WE without completionTime is left alone: no lock release, no status change.
 
@@ -54,7 +55,7 @@ def test_terminal_execution_without_completion_time_keeps_its_pipelinerun(
     The window is one cooldown plus a margin, so a controller that starts the cooldown from
     any other time (now, startTime) would have released the lock within it.
     """
-    cooldown = parse_go_duration(we_settings.cooldown)
+    cooldown = parse_go_duration(we_cooldown)
     we = we_create(scenario="run-forever")
     ref = we_create.ref(we)
     eventually(objects.Probe(we_kube, ref), ex.has_phase("Running"), timeout=10)
@@ -79,9 +80,10 @@ def test_terminal_execution_without_completion_time_keeps_its_pipelinerun(
 
 
 @pytest.mark.we_long
-@pytest.mark.we_conformance("cooldown", "WE-LOCK-013", "WE-DEL-003", "ENV-004")
+@pytest.mark.we_cooldown("2s")
+@pytest.mark.we_conformance("cooldown", "WE-LOCK-013", "WE-DEL-003")
 def test_losers_never_delete_the_winners_pipelinerun(
-    we_kube, we_create, we_name, we_namespace, we_settings
+    we_kube, we_create, we_name, we_namespace, we_cooldown
 ):
     """A collision loser (deleted) and an invalid WE (cooldown over) leave the winner's run.
 
@@ -89,7 +91,7 @@ def test_losers_never_delete_the_winners_pipelinerun(
     them and waiting out the other's cooldown are exactly the two moments a controller that
     deletes by name would remove the winner's lock while it still runs.
     """
-    cooldown = parse_go_duration(we_settings.cooldown)
+    cooldown = parse_go_duration(we_cooldown)
     target = f"{we_namespace}/deployment/{we_name}"
     winner = we_create(f"{we_name[:34]}-win", target=target, scenario="run-forever")
     winner_probe = objects.Probe(we_kube, we_create.ref(winner))

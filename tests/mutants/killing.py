@@ -42,7 +42,9 @@ def controller_command(mutant: str, python: str = sys.executable, variant: str =
         "--kubeconfig {kubeconfig} --execution-namespace {execution_namespace} "
         "--cooldown {cooldown} --datastorage-url {datastorage_url} "
         "--metrics-bind-address 127.0.0.1:{metrics_port} "
-        "--health-probe-bind-address 127.0.0.1:{health_port} --spool-dir {spool_dir}"
+        "--health-probe-bind-address 127.0.0.1:{health_port} --spool-dir {spool_dir} "
+        # as the bundled target: killers run on isolated instances as in a bundled run
+        "--namespaces={watch_namespaces} --ignore-namespaces={ignore_namespaces}"
     )
 
 

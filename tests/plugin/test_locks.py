@@ -26,7 +26,10 @@ def test_disruptive_tests_run_after_the_tests_using_what_they_disrupt(
         "@pytest.mark.we_long\n"
         "def test_cooldown(we_create): pass\n"
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    # a target wetest cannot scope to namespaces: no isolated instances, the locks' schedule
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--collect-only", "-q", "--wetest-target=deployed:ns/ctl"
+    )
     names = [line.split("::")[-1] for line in result.outlines if "::" in line]
     assert names == [
         "test_cooldown",

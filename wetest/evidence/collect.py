@@ -32,7 +32,7 @@ from wetest.errors import WaitTimeout, WetestError
 from wetest.evidence import timeline
 from wetest.kube import objects
 from wetest.kube.errors import KubeAPIError
-from wetest.stack import apiaudit, control, datastorage, processes
+from wetest.stack import apiaudit, datastorage, processes
 from wetest.stack.endpoints import Endpoints
 from wetest.supervision.handle import StackHandle
 
@@ -201,9 +201,7 @@ def _component_status(stack: StackHandle) -> dict[str, dict[str, Any]]:
     if stack.supervisor_pid <= 0 or not processes.pid_alive(stack.supervisor_pid):
         return {}
     try:
-        answer = control.send(
-            stack.shared, stack.supervisor_pid, "component-status", timeout=STATUS_TIMEOUT
-        )
+        answer = stack.component_status(timeout=STATUS_TIMEOUT)  # an isolated test's own
     except (WetestError, OSError, ValueError):
         return {}
     found = answer.get("components")

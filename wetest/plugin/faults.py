@@ -22,7 +22,7 @@ import pytest
 
 from wetest import checks
 from wetest.errors import ConfigError
-from wetest.plugin import markers, session
+from wetest.plugin import isolation, markers
 from wetest.plugin.resources import created_objects
 from wetest.plugin.stack import HANDLE_KEY
 from wetest.supervision.handle import StackHandle
@@ -78,7 +78,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
     injected = faults.restore()
     budget = invariants.Budget(
-        cooldown=durations.parse_go_duration(session.get(item.config).cooldown),
+        cooldown=durations.parse_go_duration(isolation.cooldown(item)),
         wait_for_cooldown=item.get_closest_marker("we_long") is not None,
     )
     api = getattr(item, "funcargs", {}).get("we_kube") or clients.api_client(

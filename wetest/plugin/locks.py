@@ -93,9 +93,16 @@ def validate(item: pytest.Item) -> None:
             )
 
 
-def modes(item: pytest.Item) -> list[tuple[str, int]]:
-    """(component, LOCK_EX | LOCK_SH) for each lock the test takes."""
+def modes(item: pytest.Item, isolated: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """(component, LOCK_EX | LOCK_SH) for each lock the test takes.
+
+    ``isolated``: the components a private instance stands in for
+    (``wetest.plugin.isolation``): no lock on them; what the test disrupts of the rest it
+    disrupts on its instance, so it only uses (shared) the main stack's.
+    """
     exclusive, shared = disrupts(item), uses(item)
+    if isolated:
+        exclusive, shared = frozenset(), (exclusive | shared) - isolated
     return [
         (c, fcntl.LOCK_EX if c in exclusive else fcntl.LOCK_SH)
         for c in COMPONENTS
@@ -104,13 +111,15 @@ def modes(item: pytest.Item) -> list[tuple[str, int]]:
 
 
 @contextlib.contextmanager
-def holding(item: pytest.Item, folder: Path) -> Iterator[float]:
+def holding(
+    item: pytest.Item, folder: Path, isolated: frozenset[str] = frozenset()
+) -> Iterator[float]:
     """Take all of the test's locks; yield the seconds spent waiting for them."""
     with contextlib.ExitStack() as stack:
         asked = time.monotonic()
         wanted = [
             (stack.enter_context((folder / f"{component}.lock").open("w")), mode)
-            for component, mode in modes(item)
+            for component, mode in modes(item, isolated)
         ]
         _take_all(wanted)
         yield time.monotonic() - asked
@@ -144,13 +153,24 @@ def _we_barrier(request: pytest.FixtureRequest) -> Iterator[None]:
     """Hold the test's component locks for its setup, call and teardown (inert without a stack).
 
     A controller restart or a DataStorage outage in one worker must not fail a test that uses
-    the controller or DataStorage in another; see the module docstring for the scheme.
+    the controller or DataStorage in another; see the module docstring for the scheme. A test
+    on an isolated instance (``wetest.plugin.isolation``) disrupts only that instance: it
+    takes shared locks on the rest, and its instance starts once they are held.
     """
     if "we_stack" not in request.fixturenames:
         yield
         return
+    from wetest.plugin import isolation
+
     folder = workers.shared_dir(request.config) / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    with holding(request.node, folder) as waited:
-        request.node.stash[timing.LOCK_WAIT] = waited
-        yield
+    isolated = isolation.claim(request)
+    unlocked = isolated.unlocked if isolated is not None else frozenset()
+    try:
+        with holding(request.node, folder, unlocked) as waited:
+            request.node.stash[timing.LOCK_WAIT] = waited
+            with isolation.running(request, isolated):
+                yield
+    finally:
+        if isolated is not None:
+            isolated.lock.close()  # the slot, if running() never started

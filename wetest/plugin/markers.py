@@ -100,6 +100,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "we_cooldown(duration): the test needs a cooldown but not ENV-004's value; it runs on "
+        "an isolated instance with this one (wetest.plugin.isolation) and reads the "
+        "we_cooldown fixture.",
+    )
+    config.addinivalue_line(
+        "markers",
         "we_tekton(*tiers, reason=''): runs only on these Tekton tiers (stand-in, real); on "
         "another tier the test is deselected and listed in run.json's exclusions with the reason.",
     )
@@ -130,7 +136,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     not by an ``xdist_group``: grouping silently stopped working with pytest 9.2
     (pytest-xdist#1386).
     """
-    from wetest.plugin import locks
+    from wetest.plugin import isolation, locks
 
     _deselect_profiles(config, items)
     _deselect_tiers(config, items)
@@ -139,21 +145,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("we_conformance") is not None:
             _validate(item, area, clauses)
         locks.validate(item)
+        isolation.marked_cooldown(item)  # a malformed we_cooldown fails collection
     items.sort(key=_schedule_rank)
 
 
 def _schedule_rank(item: pytest.Item) -> int:
     """Long waits; the rest; disruptive tests; stack tests that leave the controller alone.
 
-    Collection order within each rank (a stable sort).
+    Collection order within each rank (a stable sort). A test planned on an isolated instance
+    (``wetest.plugin.isolation``) waits for nobody: it is long (a restart, an outage, a
+    cooldown), so it starts first.
     Disruptive tests hold what they disrupt exclusively, so they wait for every test in flight
     that uses it: a 10 s cooldown test handed out late would hold all of them up, and started
     first its wait overlaps everything else. The tests handed out after them (the DataStorage
     API and CRD schema tests) do not use the controller, so the other workers run them while
     a disruptive test holds it.
     """
-    from wetest.plugin import locks
+    from wetest.plugin import isolation, locks
 
+    if isolation.planned(item):
+        return 0
     if item.get_closest_marker("we_disruptive") is not None:
         return 2
     if item.get_closest_marker("we_long") is not None:

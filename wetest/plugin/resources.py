@@ -57,7 +57,17 @@ def we_name(request: pytest.FixtureRequest) -> str:
 def we_namespace(
     request: pytest.FixtureRequest, we_kube: client.ApiClient, we_settings: Settings, we_name: str
 ) -> Iterator[str]:
-    """A fresh namespace; deleted on pass, kept on failure with --wetest-keep-failed."""
+    """A fresh namespace; deleted on pass, kept on failure with --wetest-keep-failed.
+
+    A test on an isolated instance gets its slot's namespace instead, the only one its
+    controller watches; the slot's teardown empties it (``wetest.plugin.isolation``).
+    """
+    from wetest.plugin.isolation import ISOLATED
+
+    isolated = request.node.stash.get(ISOLATED, None)
+    if isolated is not None:
+        yield isolated.namespace
+        return
     name = f"we-{we_name}"[:63].rstrip("-")
     # objects, not client.CoreV1Api: importing that module costs each xdist worker 0.3 s
     namespaces = objects.ObjectRef.core("namespaces")

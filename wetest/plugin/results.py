@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from wetest.plugin import interrupt, markers, session, timing, workers
+from wetest.plugin import interrupt, isolation, markers, session, timing, workers
 from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
 from wetest.plugin.faults import PROPERTY as FAULTS_PROPERTY
+from wetest.plugin.isolation import PROPERTY as ISOLATION_PROPERTY
 from wetest.plugin.stack import HANDLE_KEY
 from wetest.report import build
 from wetest.stack import apiaudit, state
@@ -134,6 +135,8 @@ def _merge(config: pytest.Config, report: pytest.TestReport) -> None:
     for key, value in report.user_properties:
         if key == FAULTS_PROPERTY:
             rec["faults"] = json.loads(str(value))
+        if key == ISOLATION_PROPERTY:
+            rec["isolation"] = str(value)
     if report.failed and rec["outcome"] == "passed":
         rec.update(
             outcome="failed" if report.when == "call" else "error",
@@ -243,6 +246,7 @@ def run_info(config: pytest.Config, exitstatus: int) -> dict[str, Any]:
         "endpoints": json.loads(record.endpoints.to_json()) if record else {},
         "session_error": sess.shouldfail if sess and isinstance(sess.shouldfail, str) else None,
         "tekton": s.tekton_tier,
+        "isolation": isolation.run_mode(record.endpoints if record else None),
         "exclusions": markers.recorded_exclusions(session_results_dir(config)),
         "api_call_evidence": apiaudit.run_status(
             s.backend, s.audit_log, _recorded_evidence(config)

@@ -19,7 +19,7 @@ from wetest.waiting import timing
 
 PROPERTY = "wetest-timing"
 TALLY = pytest.StashKey[timing.Tally]()
-SCHEDULING = frozenset({"we_long", "we_disruptive"})
+SCHEDULING = frozenset({"we_long", "we_disruptive", "we_cooldown"})
 """The markers that shape the schedule, recorded so the profile can name cooldown waits."""
 LOCK_WAIT = pytest.StashKey[float]()
 """Seconds the test's setup waited for the stack's locks (set by ``locks._we_barrier``)."""

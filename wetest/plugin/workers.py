@@ -22,6 +22,11 @@ def is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+def count(config: pytest.Config) -> int:
+    """How many xdist workers share the run (1 without xdist)."""
+    return int(_input(config).get("workercount", 1))
+
+
 def _input(config: pytest.Config) -> dict[str, Any]:
     value: dict[str, Any] = getattr(config, "workerinput", {})
     return value

@@ -109,8 +109,14 @@ def attach(url: str, timeout: float = HEALTH_TIMEOUT) -> DataStorageHandle:
     return DataStorageHandle(url=url)
 
 
-def start(dsn: str, log_dir: Path, port: int | None = None) -> DataStorageHandle:
-    """Run the bundled DataStorage on loopback against ``dsn``; return once /health is 200."""
+def start(
+    dsn: str, log_dir: Path, port: int | None = None, *, wait: bool = True
+) -> DataStorageHandle:
+    """Run the bundled DataStorage on loopback against ``dsn``; return once /health is 200.
+
+    ``wait=False`` returns once the process runs: an isolated instance's caller awaits
+    /health itself, so the supervisor serves other commands meanwhile.
+    """
     port = ports.ensure_free(port, "DataStorage") if port else ports.reserve()
     url = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "wetest.reference.datastorage", "--host", "127.0.0.1"]
@@ -123,7 +129,8 @@ def start(dsn: str, log_dir: Path, port: int | None = None) -> DataStorageHandle
     with progress.step(f"Starting DataStorage at {url}"):
         process.start()
         try:
-            process.wait_ready(lambda: health_error(url, 1.0) is None, READY_TIMEOUT)
+            if wait:
+                process.wait_ready(lambda: health_error(url, 1.0) is None, READY_TIMEOUT)
         except BaseException:
             process.stop()
             raise

@@ -43,6 +43,8 @@ class Endpoints:
     kubeconfigs: dict[str, str] = field(default_factory=dict)
     audit_log: str = ""  # kube-apiserver's audit log, when this stack records one
     api_call_evidence: str = ""  # "available" | "unavailable: <why>"
+    # the namespaces the main controller ignores, for isolated instances; empty: no isolation
+    isolation: list[str] = field(default_factory=list)
 
     def kubeconfig_of(self, component: str) -> str:
         """The component's own kubeconfig, else the admin one (backends without identities)."""

@@ -29,6 +29,8 @@ from wetest.supervision import spawning
 if TYPE_CHECKING:  # annotation only: httpx costs each import of wetest ~0.1 s
     import httpx
 
+    from wetest.supervision.isolation import Router
+
 
 @dataclass
 class StackHandle:
@@ -45,11 +47,39 @@ class StackHandle:
     # the supervisor's process object when this handle spawned it: kept so that it is reaped
     # at stop (no zombie, no "still running" ResourceWarning from a dropped Popen)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+    # while a test runs on an isolated instance: its commands and endpoints go there
+    router: Router | None = field(default=None, repr=False, compare=False)
 
     def command(self, name: str) -> dict[str, Any]:
-        """Ask the supervisor to restart the controller, stop DataStorage, ..."""
-        result = control.send(self.shared, self.supervisor_pid, name)
+        """Ask the supervisor to restart the controller, stop DataStorage, ...
+
+        Under a router (an isolated test) the controller's and a private DataStorage's
+        commands go to the test's own instance.
+        """
+        router = self.router
+        if name == "component-status":
+            result = self.component_status()
+        elif router is not None and router.routes(name):
+            result = control.send(self.shared, self.supervisor_pid, router.prefixed(name))
+            router.instance = Endpoints.from_dict(result["endpoints"])
+        else:
+            line = router.rewritten(name) if router is not None else name
+            result = control.send(self.shared, self.supervisor_pid, line)
         self.refresh()
+        return result
+
+    def component_status(self, timeout: float = 60.0) -> dict[str, Any]:
+        """``{"components": {name: {"alive", "exit_code"}}}`` from the supervisor (their parent).
+
+        Under a router the instance's controller (and DataStorage) replace the stack's.
+        """
+        line = "component-status"
+        result = control.send(self.shared, self.supervisor_pid, line, timeout=timeout)
+        if self.router is not None:
+            own = control.send(
+                self.shared, self.supervisor_pid, self.router.prefixed(line), timeout=timeout
+            )
+            result["components"].update(own["components"])
         return result
 
     def refresh(self) -> Endpoints:
@@ -57,7 +87,14 @@ class StackHandle:
         record = state.read(self.shared)
         if record is not None:
             self.endpoints = record.endpoints
+            if self.router is not None:
+                self.endpoints = self.router.overlay(record.endpoints)
         return self.endpoints
+
+    def route(self, router: Router | None) -> None:
+        """Send this test's commands to an isolated instance (None: back to the stack's)."""
+        self.router = router
+        self.refresh()
 
     def stop(self) -> list[int]:
         """Stop the stack (supervisor and its processes); return the pids it stopped."""

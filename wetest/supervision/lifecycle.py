@@ -19,17 +19,34 @@ from wetest.targets.base import ProcessTarget
 
 if TYPE_CHECKING:
     from wetest.faults.conflicts import ConflictProxy
+    from wetest.supervision.isolation import Pool
 
 
 class Running:
-    """A started stack plus controller target; stop() stops both, target first."""
+    """A started stack plus controller target; stop() stops both, target first.
 
-    def __init__(self, s: Settings, components: tuple[str, ...] | None = None) -> None:
+    ``stack`` and ``target`` are given only by an isolated instance
+    (``wetest.supervision.isolation.Instance``), which shares the main stack.
+    """
+
+    def __init__(
+        self,
+        s: Settings,
+        components: tuple[str, ...] | None = None,
+        *,
+        stack: assembly.Stack | None = None,
+        target: selecting.SelectedTarget | None = None,
+    ) -> None:
         wanted = components or (*assembly.ALL, "controller")
-        self.stack = assembly.Stack(s, tuple(c for c in wanted if c in assembly.ALL))
+        self.stack = stack or assembly.Stack(s, tuple(c for c in wanted if c in assembly.ALL))
         self.target: selecting.SelectedTarget | None = (
-            selecting.target_for(s) if "controller" in wanted else None
+            target
+            if stack is not None
+            else selecting.target_for(s)
+            if "controller" in wanted
+            else None
         )
+        self.pool: Pool | None = None  # isolation namespaces; set by start() when scopable
         self.restarts = 0
         self.down_on_request: set[str] = set()  # stopped by a command: not a death to report
         self.exited: dict[str, int | None] = {}  # died on their own: name -> exit code
@@ -43,6 +60,7 @@ class Running:
     def start(self) -> Endpoints:
         self.stack.start()
         try:
+            self._plan_isolation()
             self._start_target()
             self.stack.ready()
         except BaseException:
@@ -50,11 +68,27 @@ class Running:
             raise
         return self.endpoints
 
+    def _plan_isolation(self) -> None:
+        """Give a scopable main target a pool to ignore (``wetest.supervision.isolation``).
+
+        Only the namespace names are chosen here: the tests create a slot's namespace when
+        they first take it, so the stack start costs nothing more.
+        """
+        from wetest.supervision import isolation
+
+        scoped = isinstance(self.target, ProcessTarget) and not isolation.unsupported(self.target)
+        if self.stack.components and scoped and isinstance(self.target, ProcessTarget):
+            self.pool = isolation.Pool.create(self)
+            self.target.ignore_namespaces = self.pool.namespaces
+            self.endpoints.isolation = list(self.pool.namespaces)
+
     def _start_target(self) -> None:
         if self.target is not None:
             self.endpoints.controller = self.target.start(self.endpoints, self.stack.log_dir)
 
     def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.stop()
         if self.target is not None:
             self.target.stop()
         if self.proxy is not None:
@@ -79,11 +113,24 @@ class Running:
             return self.component_status()
         if name == "restart-component":
             return {"seconds": self.restart_component(argument.strip()), **self._summary()}
+        if name == "isolated":
+            if self.pool is None:
+                raise ConfigError(
+                    "This stack runs no isolation pool: its target cannot be scoped to "
+                    "namespaces. Run the test with the stack's locks instead."
+                )
+            return self.pool.command(argument)
         if name == "conflict-proxy":
             return {"proxy": self.conflict_proxy(argument.strip() == "on"), **self._summary()}
         if name not in handlers:
             valid = ", ".join(
-                [*handlers, "component-status", "restart-component <name>", "conflict-proxy on|off"]
+                [
+                    *handlers,
+                    "component-status",
+                    "restart-component <name>",
+                    "conflict-proxy on|off",
+                    "isolated ...",
+                ]
             )
             raise ConfigError(f"Unknown supervisor command '{line}'. Valid: {valid}.")
         handlers[name]()
@@ -163,7 +210,8 @@ class Running:
             self.proxy = ConflictProxy(original, self.stack.log_dir.parent / "conflict-proxy")
             self.proxy.start()
             self._direct_kubeconfig = kubeconfigs.get("controller", "")
-            proxied = self.proxy.kubeconfig(original.with_name("kubeconfig-controller-proxied"))
+            # in the proxy's own folder: an isolated instance's proxy must not overwrite it
+            proxied = self.proxy.kubeconfig(self.proxy.work_dir / "kubeconfig-controller")
             kubeconfigs["controller"] = str(proxied)
             self.restart_controller()
         elif not on and self.proxy is not None:
@@ -192,6 +240,8 @@ class Running:
             if not status["alive"] and name not in self.down_on_request and name not in self.exited
         }
         self.exited.update(died)
+        if self.pool is not None:
+            died.update(self.pool.reap())
         return died
 
 

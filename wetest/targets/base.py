@@ -10,11 +10,25 @@ controller written in any language can be checked the way the bundled one is:
 ``WETEST_DATASTORAGE_URL``      base URL of DataStorage
 ``WETEST_EXECUTION_NAMESPACE``  namespace for PipelineRuns (``kubernaut-workflows``)
 ``WETEST_COOLDOWN``             cooldown to run with (``10s`` in the suites, ENV-004)
+``WETEST_WATCH_NAMESPACES``     comma-separated namespaces whose WorkflowExecutions to
+                                reconcile; empty means every namespace
+``WETEST_IGNORE_NAMESPACES``    comma-separated namespaces whose WorkflowExecutions to
+                                leave alone, and the PipelineRuns they own in the
+                                execution namespace (their ``source-namespace`` label)
 ==============================  ======================================================
 
 Command lines may also use the placeholders ``{kubeconfig}``, ``{datastorage_url}``,
 ``{execution_namespace}``, ``{cooldown}``, ``{metrics_port}``, ``{health_port}``,
-``{spool_dir}``.
+``{spool_dir}``, ``{watch_namespaces}``, ``{ignore_namespaces}``.
+
+The two namespace lists let wetest run **isolated instances** (``wetest.supervision.isolation``):
+the main controller ignores a pool of namespaces, and a test that kills or slows down the
+controller gets a private instance that watches only its pool namespace, so it runs beside
+every other test. A ``command:`` target opts in by using both placeholders in its template
+(controller-runtime implements them with ``cache.Options.DefaultNamespaces`` for the watch
+list and a ``metadata.namespace!=`` field selector per ignored namespace, plus the same check
+where PipelineRun events are mapped to their WorkflowExecution); without them the disruptive
+tests take the stack's exclusive locks instead (``wetest.plugin.locks``).
 """
 
 from __future__ import annotations
@@ -31,6 +45,7 @@ from wetest.stack import ports, processes
 from wetest.stack.endpoints import ControllerInfo, Endpoints
 
 READY_TIMEOUT = 30.0
+SCOPE_PLACEHOLDERS = ("watch_namespaces", "ignore_namespaces")
 
 
 class ControllerTarget(Protocol):
@@ -56,6 +71,20 @@ class ProcessTarget:
         self.cooldown = cooldown
         self.proc: processes.ManagedProcess | None = None
         self.info = ControllerInfo(target=name)
+        self.watch_namespaces: tuple[str, ...] = ()  # empty: every namespace
+        self.ignore_namespaces: tuple[str, ...] = ()
+        # False: start returns once the process runs (an isolated instance's first start,
+        # awaited by the test's worker, so the supervisor serves other commands meanwhile)
+        self.wait_ready = True
+
+    @property
+    def scopable(self) -> bool:
+        """Whether the template passes both namespace lists (isolated instances need them).
+
+        The environment variables are always set, but wetest cannot tell whether a program
+        reads them; the placeholders in the command line say so.
+        """
+        return scopable(self.template)
 
     def values(self, endpoints: Endpoints, log_dir: Path) -> dict[str, str]:
         return {
@@ -66,6 +95,8 @@ class ProcessTarget:
             "cooldown": self.cooldown,
             "metrics_port": str(ports.reserve()),
             "health_port": str(ports.reserve()),
+            "watch_namespaces": ",".join(self.watch_namespaces),
+            "ignore_namespaces": ",".join(self.ignore_namespaces),
         }
 
     def environment(self, values: dict[str, str]) -> dict[str, str]:
@@ -76,6 +107,8 @@ class ProcessTarget:
             WETEST_DATASTORAGE_URL=values["datastorage_url"],
             WETEST_EXECUTION_NAMESPACE=values["execution_namespace"],
             WETEST_COOLDOWN=values["cooldown"],
+            WETEST_WATCH_NAMESPACES=values["watch_namespaces"],
+            WETEST_IGNORE_NAMESPACES=values["ignore_namespaces"],
         )
 
     def start(self, endpoints: Endpoints, log_dir: Path) -> ControllerInfo:
@@ -92,7 +125,7 @@ class ProcessTarget:
             health=f"{health}/healthz",
             log=str(self.proc.log_path),
         )
-        if "{health_port}" in self.template:
+        if "{health_port}" in self.template and self.wait_ready:
             self.proc.wait_ready(lambda: _healthy(f"{health}/readyz"), READY_TIMEOUT)
         return self.info
 
@@ -115,6 +148,11 @@ class ProcessTarget:
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.stop()
+
+
+def scopable(template: str) -> bool:
+    """Whether a command template uses both namespace-list placeholders."""
+    return all(f"{{{p}}}" in template for p in SCOPE_PLACEHOLDERS)
 
 
 def _healthy(url: str) -> bool:

@@ -15,7 +15,8 @@ COMMAND = (
     f"{shlex.quote(sys.executable)} -m wetest.reference.controller --kubeconfig {{kubeconfig}} "
     "--execution-namespace {execution_namespace} --cooldown {cooldown} "
     "--datastorage-url {datastorage_url} --metrics-bind-address 127.0.0.1:{metrics_port} "
-    "--health-probe-bind-address 127.0.0.1:{health_port} --spool-dir {spool_dir}"
+    "--health-probe-bind-address 127.0.0.1:{health_port} --spool-dir {spool_dir} "
+    "--namespaces={watch_namespaces} --ignore-namespaces={ignore_namespaces}"
 )
 
 

@@ -134,6 +134,7 @@ class Manager:
                 group=r.GROUP,
                 version=r.VERSION,
                 plural=r.PLURAL,
+                **ignoring(self.options.ignore_namespaces),
             )
         ]
         prs = Watcher(
@@ -159,7 +160,8 @@ class Manager:
 
     def _on_pr(self, kind: str, obj: Body) -> None:
         key = pipelineruns.request_for(obj)
-        if key and (not self.options.namespaces or key[0] in self.options.namespaces):
+        # a PipelineRun's owner may live in a namespace another instance reconciles
+        if key and owns(self.options, key[0]):
             self.queue.add(Request(*key))
 
     # --- workers -----------------------------------------------------------------------------
@@ -191,3 +193,21 @@ class Manager:
             self.queue.add_after(request, result.requeue_after)
         elif result.requeue:
             self.queue.add(request)
+
+
+def ignoring(namespaces: tuple[str, ...]) -> dict[str, str]:
+    """The list/watch argument that keeps ignored namespaces out of the cluster-wide watch.
+
+    The API server filters (``metadata.namespace!=``, which custom resources support), so
+    the WorkflowExecutions another instance reconciles never reach this one's cache.
+    """
+    if not namespaces:
+        return {}
+    return {"field_selector": ",".join(f"metadata.namespace!={n}" for n in namespaces)}
+
+
+def owns(options: Options, namespace: str) -> bool:
+    """Whether this instance reconciles the WorkflowExecutions of ``namespace``."""
+    if namespace in options.ignore_namespaces:
+        return False
+    return not options.namespaces or namespace in options.namespaces

@@ -19,6 +19,7 @@ from wetest.domain import resources as r
 ENV = {
     "kubeconfig": "KUBECONFIG",
     "namespaces": "WE_NAMESPACES",
+    "ignore_namespaces": "WE_IGNORE_NAMESPACES",
     "execution_namespace": "WE_EXECUTION_NAMESPACE",
     "cooldown": "WE_COOLDOWN",
     "service_account": "WE_SERVICE_ACCOUNT",
@@ -32,6 +33,7 @@ ENV = {
 DEFAULTS = {
     "kubeconfig": "~/.kube/config",
     "namespaces": "",
+    "ignore_namespaces": "",
     "execution_namespace": r.DEFAULT_EXECUTION_NAMESPACE,
     "cooldown": "5m",
     "service_account": r.DEFAULT_SERVICE_ACCOUNT,
@@ -48,6 +50,7 @@ DEFAULTS = {
 class Options:
     kubeconfig: Path
     namespaces: tuple[str, ...]
+    ignore_namespaces: tuple[str, ...]
     execution_namespace: str
     cooldown: float
     service_account: str
@@ -81,7 +84,8 @@ def parse(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = Non
     spool = raw["spool_dir"] or str(Path.home() / ".cache" / "wetest" / "controller-spool")
     return Options(
         kubeconfig=Path(raw["kubeconfig"]).expanduser(),
-        namespaces=tuple(n for n in raw["namespaces"].split(",") if n),
+        namespaces=_names(raw["namespaces"]),
+        ignore_namespaces=_names(raw["ignore_namespaces"]),
         execution_namespace=raw["execution_namespace"],
         cooldown=durations.parse_go_duration(raw["cooldown"]),
         service_account=raw["service_account"],
@@ -94,3 +98,8 @@ def parse(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = Non
         mutant=ns.mutant,
         variant=ns.variant,
     )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """A comma-separated namespace list (wetest's WETEST_WATCH/IGNORE_NAMESPACES); "" is none."""
+    return tuple(n.strip() for n in text.split(",") if n.strip())

@@ -1,0 +1,112 @@
+"""Isolated instances, the plugin's side (wetest.plugin.isolation): who gets one, and when.
+
+Running a test on an instance needs a stack; the suites' disruptive and ``we_cooldown`` tests
+do that in every conformance run (run.json ``isolation``, results.jsonl ``isolation``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+
+import pytest
+
+from wetest.config import settings
+from wetest.plugin import isolation, locks
+from wetest.targets import bundled
+
+TESTS = (
+    "import pytest\n"
+    "@pytest.mark.we_disruptive('controller')\n"
+    "def test_restart(we_target): pass\n"
+    "@pytest.mark.we_disruptive('datastorage', 'controller')\n"
+    "def test_outage(we_datastorage, we_target): pass\n"
+    "@pytest.mark.we_disruptive('apiserver')\n"
+    "def test_apiserver(we_create): pass\n"
+    "def test_execution(we_create): pass\n"
+    "@pytest.mark.we_long\n"
+    "@pytest.mark.we_cooldown('2s')\n"
+    "def test_cooldown(we_create, we_cooldown):\n"
+    "    assert we_cooldown == '10s'  # no instance without a stack: the run's cooldown\n"
+)
+
+
+def collected(pytester: pytest.Pytester, *args: str) -> list[str]:
+    pytester.makepyfile(TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q", *args)
+    return [line.split("::")[-1] for line in result.outlines if "::" in line]
+
+
+def test_tests_planned_on_instances_start_first(pytester: pytest.Pytester) -> None:
+    """In one process only the cooldown test gets an instance: nothing overlaps a restart."""
+    assert collected(pytester) == [
+        "test_cooldown",
+        "test_execution",
+        "test_restart",
+        "test_outage",
+        "test_apiserver",
+    ]
+
+
+def test_with_workers_disruptive_tests_want_an_instance(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TESTS)
+    items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
+    by_name = {item.name: item for item in items}
+    assert not isolation.wanted(by_name["test_restart"])
+    by_name["test_restart"].config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
+    assert isolation.wanted(by_name["test_restart"])
+    assert isolation.wanted(by_name["test_outage"])
+    assert isolation.wanted(by_name["test_cooldown"])
+    assert not isolation.wanted(by_name["test_apiserver"])
+    assert not isolation.wanted(by_name["test_execution"])
+
+
+def test_without_a_scopable_target_disruptive_tests_keep_the_locks_schedule(
+    pytester: pytest.Pytester,
+) -> None:
+    assert collected(pytester, "--wetest-target=command:my-controller --cooldown {cooldown}") == [
+        "test_cooldown",
+        "test_execution",
+        "test_restart",
+        "test_outage",
+        "test_apiserver",
+    ]
+
+
+def test_the_cooldown_fixture_is_the_runs_without_an_instance(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain(we_cooldown):\n    assert we_cooldown == '10s'\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_malformed_cooldown_marker_fails_collection(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("import pytest\n@pytest.mark.we_cooldown(2)\ndef test_x(we_create): pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    assert result.ret != 0
+    assert 'we_cooldown takes one Go duration, such as @pytest.mark.we_cooldown("2s")' in (
+        result.stderr.str()
+    )
+
+
+def test_scopable_targets() -> None:
+    def of(target: str) -> bool:
+        return isolation.scopable(settings.load({"target": target}))
+
+    assert of("bundled")
+    assert of("command:ctl --watch={watch_namespaces} --ignore={ignore_namespaces}")
+    assert not of("command:ctl --watch={watch_namespaces}")
+    assert not of("deployed:ns/ctl")
+    assert "{watch_namespaces}" in bundled.COMMAND
+
+
+def test_an_isolated_test_locks_only_what_it_uses_of_the_main_stack(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(TESTS)
+    items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
+    by_name = {item.name: item for item in items}
+    outage = by_name["test_outage"]
+    unlocked = frozenset({"controller"})
+    shared = locks.modes(outage, unlocked)
+    assert {c for c, _ in shared} == {"apiserver", "datastorage"}
+    assert all(mode == fcntl.LOCK_SH for _, mode in shared)
+    assert ("controller", fcntl.LOCK_EX) in locks.modes(outage)

@@ -1,0 +1,319 @@
+"""Isolated instances for disruptive and cooldown tests: the plugin's side of the pool.
+
+A test whose ``we_disruptive`` components are all private-able (``controller``,
+``datastorage``), or that asks for its own cooldown (``@pytest.mark.we_cooldown("2s")``), runs
+on its own instance of the target when the stack has an isolation pool
+(``wetest.supervision.isolation``): it takes a free slot (a ``flock``), its ``we_namespace``
+is the slot's namespace, and the supervisor starts a private controller watching only that
+namespace (plus a private DataStorage when it disrupts DataStorage). Its handle then routes
+the controller's and DataStorage's commands and endpoints to the instance
+(``StackHandle.route``), so ``we_target``, ``we_datastorage``, ``we_audit``, ``we_faults``,
+``we_stack.command`` and the failure evidence all see the instance. Its locks
+(``wetest.plugin.locks``) are then shared ones on what it still uses of the main stack: it
+runs beside every other test instead of alone at the end.
+
+Without a pool (a ``deployed:``/``image:`` target, a ``command:`` template without the
+namespace placeholders) or without a free slot, the test runs as before: on the main
+controller, holding what it disrupts exclusively. A ``we_cooldown`` test then runs with the
+run's cooldown, which is why such tests read the ``we_cooldown`` fixture, never the setting.
+
+Teardown deletes the test's WorkflowExecutions while its controller still runs (their
+finalizers remove their PipelineRuns), bounded by ``CLEANUP_TIMEOUT``; a slot that cannot be
+cleaned, or whose failed test is kept (``--wetest-keep-failed``), is marked dirty and never
+handed out again in this run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import pytest
+
+from wetest.config.settings import Settings
+from wetest.plugin import locks, session, workers
+
+if TYPE_CHECKING:
+    from kubernetes import client
+
+    from wetest.stack.endpoints import Endpoints
+
+ISOLATED = pytest.StashKey["Isolated"]()
+PROPERTY = "wetest_isolation"
+"""The user_properties key: "instance <namespace>" or "locks: <why>" for a test that wanted one."""
+PRIVATE = frozenset({"controller", "datastorage"})
+"""The components a private instance can stand in for."""
+REPLICATED = "apiserver"
+"""Stood in for by a kube-apiserver replica on the stack's etcd, where the stack has them."""
+REPLICA_TIMEOUT = 120.0
+"""Seconds for the supervisor to start a replica (kube-apiserver: 3-8 s on a busy machine)."""
+CLEANUP_TIMEOUT = 15.0
+"""Seconds for the test's WEs to be gone (finalizers run) before the slot is given up."""
+
+
+def wanted(item: pytest.Item) -> bool:
+    """Own cooldown asked, or only private-able components disrupted beside other workers.
+
+    With one process (``-n 0``/``-n 1``) nothing runs beside a disruptive test: an instance
+    would only add its start, so the test keeps the main controller (its locks are free).
+    """
+    disrupted = locks.disrupts(item)
+    private = PRIVATE | {REPLICATED} if replicas(session.get(item.config)) else PRIVATE
+    if not disrupted <= private:
+        return False
+    if item.get_closest_marker("we_cooldown") is not None:
+        return True
+    return bool(disrupted) and workers.count(item.config) > 1
+
+
+def replicas(settings: Settings) -> bool:
+    """Whether the stack can run kube-apiserver replicas (``wetest.stack.replica``, envtest)."""
+    import importlib.util
+
+    stack_has_them = importlib.util.find_spec("wetest.stack.replica") is not None
+    return settings.backend == "envtest" and stack_has_them
+
+
+def scopable(settings: Settings) -> bool:
+    """Whether the run's target can run isolated instances (decided before the stack runs)."""
+    from wetest.targets import base, bundled
+
+    spec = settings.target
+    if spec == "bundled":
+        return base.scopable(bundled.COMMAND)
+    return spec.startswith("command:") and base.scopable(spec)
+
+
+def planned(item: pytest.Item) -> bool:
+    """Whether the test is meant to run isolated in this run (for scheduling)."""
+    return wanted(item) and scopable(session.get(item.config))
+
+
+def marked_cooldown(item: pytest.Item) -> str:
+    """The cooldown a ``we_cooldown`` marker asks for, or "" (the run's)."""
+    found = item.get_closest_marker("we_cooldown")
+    if found is None:
+        return ""
+    if len(found.args) != 1 or not isinstance(found.args[0], str):
+        raise pytest.UsageError(
+            f"{item.nodeid}: we_cooldown takes one Go duration, such as "
+            '@pytest.mark.we_cooldown("2s"). Fix the marker.'
+        )
+    return found.args[0]
+
+
+def cooldown(item: pytest.Item) -> str:
+    """The cooldown of the controller this test talks to (its instance's, or the run's)."""
+    isolated = item.stash.get(ISOLATED, None)
+    return isolated.cooldown if isolated is not None else session.get(item.config).cooldown
+
+
+def run_mode(endpoints: Endpoints | None) -> dict[str, object]:
+    """What run.json says about isolation: the mode the run used and the pool it had."""
+    pool = endpoints.isolation if endpoints is not None else []
+    if pool:
+        return {"mode": "instances", "pool": list(pool)}
+    return {"mode": "locks", "pool": []}
+
+
+@pytest.fixture
+def we_cooldown(request: pytest.FixtureRequest) -> str:
+    """The cooldown (a Go duration) of the controller this test's WEs are reconciled by.
+
+    A ``we_cooldown("2s")`` test runs on an instance with that cooldown when isolation is
+    available, else on the main controller with the run's (ENV-004's 10 s): read this,
+    never ``we_settings.cooldown``, to wait it out.
+    """
+    return cooldown(request.node)
+
+
+@dataclass
+class Isolated:
+    """A test's slot, its private instance and the routing of its handle."""
+
+    item: pytest.Item
+    api: client.ApiClient
+    slot: int
+    namespace: str
+    lock: IO[str]
+    folder: Path
+    cooldown: str
+    datastorage: bool
+    replica: dict[str, Any] | None = None  # the API-server replica's record, when it has one
+
+    unlocked = frozenset({"controller"})
+    """The components the test takes no lock on: the instance owns its controller. A private
+    DataStorage still uses the main PostgreSQL, so DataStorage stays locked (shared): a
+    PostgreSQL restart by another test would break it too."""
+
+    def start(self) -> None:
+        """Create the slot's namespace if needed, start the instance, route the handle."""
+        from wetest.kube import objects
+        from wetest.kube.errors import AlreadyExists
+        from wetest.plugin.evidence import evidence_dir
+        from wetest.plugin.stack import HANDLE_KEY
+        from wetest.stack.endpoints import Endpoints
+        from wetest.supervision.isolation import Router
+
+        body = {"metadata": {"name": self.namespace, "labels": {"wetest": "true"}}}
+        with contextlib.suppress(AlreadyExists):
+            objects.create(self.api, objects.ObjectRef.core("namespaces"), body)
+        handle = self.item.config.stash[HANDLE_KEY]
+        request = {
+            "cooldown": self.cooldown,
+            "datastorage": self.datastorage,
+            "log_dir": str(evidence_dir(self.item) / "instance"),
+            "kubeconfig": self.replica["kubeconfigs"]["controller"] if self.replica else "",
+        }
+        result = handle.command(f"isolated start {self.slot} {json.dumps(request)}")
+        instance = Endpoints.from_dict(result["endpoints"])
+        apiserver = f"kube-apiserver-{self.replica['name']}" if self.replica else ""
+        router = Router(self.slot, self.namespace, instance, self.datastorage, apiserver)
+        handle.route(router)
+        router.wait_ready()
+        self.item.stash[ISOLATED] = self
+        self.item.user_properties.append((PROPERTY, f"instance {self.namespace}"))
+
+    def release(self, failed: bool, keep: bool) -> None:
+        """Delete the test's WEs (its controller still runs), stop the instance, free the slot."""
+        from wetest.plugin.stack import HANDLE_KEY
+
+        handle = self.item.config.stash[HANDLE_KEY]
+        clean = False
+        try:
+            if not (failed and keep):
+                clean = self._clean()
+        finally:
+            try:
+                handle.route(None)
+                handle.command(f"isolated stop {self.slot}")
+                if self.replica:
+                    handle.command(f"apiserver-replica stop {self.replica['name']}")
+            finally:
+                if not clean:
+                    (self.folder / f"slot-{self.slot}.dirty").touch()
+                self.lock.close()  # releases the flock
+
+    def _clean(self) -> bool:
+        """Delete every WE of the slot's namespace; True once they are all gone."""
+        from wetest.kube import objects
+
+        api = self.api
+        wes = objects.ObjectRef.workflow_execution(self.namespace, "").collection()
+        deadline = time.monotonic() + CLEANUP_TIMEOUT
+        asked: set[str] = set()
+        while True:
+            left = objects.items(api, wes)
+            if not left:
+                return True
+            if time.monotonic() > deadline:
+                names = ", ".join(sorted(we["metadata"]["name"] for we in left))
+                self.item.warn(
+                    pytest.PytestWarning(
+                        f"isolation slot {self.namespace} kept WorkflowExecutions {names} after "
+                        f"{CLEANUP_TIMEOUT:.0f}s; the slot is not reused in this run. See the "
+                        "instance's controller.log in the test's evidence folder."
+                    )
+                )
+                return False
+            for we in left:
+                name = we["metadata"]["name"]
+                if name not in asked:
+                    objects.delete(api, wes.named(name), missing_ok=True)
+                    asked.add(name)
+            time.sleep(0.2)  # a deletion has no event to await short of a watch
+
+
+def claim(request: pytest.FixtureRequest) -> Isolated | None:
+    """A free slot for a test that wants isolation on a stack with a pool; else None.
+
+    Says in the report why a test that wanted isolation runs with the locks instead.
+    """
+    from wetest.plugin.stack import HANDLE_KEY
+
+    item = request.node
+    if not wanted(item):
+        return None
+    api = request.getfixturevalue("we_kube")  # the stack too
+    pool = item.config.stash[HANDLE_KEY].endpoints.isolation
+    if not pool:
+        item.user_properties.append((PROPERTY, "locks: the target cannot be scoped"))
+        return None
+    folder = workers.shared_dir(item.config) / "isolation"
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = _take_slot(folder, len(pool))
+    if taken is None:
+        item.user_properties.append((PROPERTY, "locks: every isolation slot is busy or dirty"))
+        return None
+    slot, lock = taken
+    isolated = Isolated(
+        item,
+        api,
+        slot,
+        pool[slot],
+        lock,
+        folder,
+        marked_cooldown(item) or session.get(item.config).cooldown,
+        "datastorage" in locks.disrupts(item),
+    )
+    if REPLICATED in locks.disrupts(item):
+        isolated.replica = _replica(item, slot)
+        if isolated.replica is None:
+            lock.close()
+            return None
+    return isolated
+
+
+def _replica(item: pytest.Item, slot: int) -> dict[str, Any] | None:
+    """Start the slot's API-server replica; None (and why, in the report) if the stack cannot.
+
+    Before the test's locks: a test without its replica takes the exclusive locks instead.
+    """
+    from wetest.errors import WetestError
+    from wetest.plugin.stack import HANDLE_KEY
+    from wetest.stack import control
+    from wetest.supervision.isolation import REPLICA_PREFIX
+
+    handle = item.config.stash[HANDLE_KEY]
+    line = f"apiserver-replica start {REPLICA_PREFIX}{slot}"
+    try:
+        found = control.send(handle.shared, handle.supervisor_pid, line, timeout=REPLICA_TIMEOUT)
+    except WetestError as exc:
+        item.user_properties.append((PROPERTY, f"locks: no API-server replica ({exc})"))
+        return None
+    return found
+
+
+def _take_slot(folder: Path, size: int) -> tuple[int, IO[str]] | None:
+    """The first slot that is clean and not held by another worker, with its held lock."""
+    for slot in range(size):
+        if (folder / f"slot-{slot}.dirty").exists():
+            continue
+        handle = (folder / f"slot-{slot}.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return slot, handle
+    return None
+
+
+@contextlib.contextmanager
+def running(request: pytest.FixtureRequest, isolated: Isolated | None) -> Iterator[None]:
+    """Run the test body on the instance (nothing without one); release it at the end."""
+    if isolated is None:
+        yield
+        return
+    try:
+        isolated.start()
+        yield
+    finally:
+        failed = bool(getattr(request.node, "wetest_failed", False))
+        isolated.release(failed, session.get(request.config).keep_failed)
