@@ -11,7 +11,11 @@ issue measured before any change (2-core machine, quiet) and today's:
 - attach: `wetest up`, then `wetest run` until its first test starts, ≤ 1 s (``--attach-samples``,
   at -n 0 and at the default worker count).
 
+``--replica N`` also starts, restarts and stops an API-server replica (``wetest.stack.replica``)
+N times on one started control plane: what a test isolated on a replica pays.
+
     .venv/bin/python bench/stack_start.py [-n 10] [--attach-samples 3] [--attach-workers 0,6]
+                                          [--replica 3]
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import time
 from pathlib import Path
 
 from wetest.config import settings
+from wetest.stack import assembly
 from wetest.stack.backends import envtest
 
 WETEST = [sys.executable, "-m", "wetest"]
@@ -45,6 +50,29 @@ def one(s: settings.Settings) -> tuple[float, dict[str, float], float]:
     stop_started = time.monotonic()
     backend.stop()
     return took, dict(backend.timings), time.monotonic() - stop_started
+
+
+def replica(s: settings.Settings, samples: int) -> dict[str, list[float]]:
+    """Seconds to start (until /readyz), restart (as the fault does) and stop a replica."""
+    backend = envtest.create(s)
+    backend.start()
+    found: dict[str, list[float]] = {"start": [], "restart": [], "stop": []}
+    try:
+        for _ in range(samples):
+            mark = time.monotonic()
+            backend.start_replica("bench")
+            found["start"].append(time.monotonic() - mark)
+            proc = backend.replicas["bench"].proc
+            assert proc is not None
+            mark = time.monotonic()
+            proc.restart(stop=lambda p: p.stop(timeout=assembly.RESTART_GRACE))
+            found["restart"].append(time.monotonic() - mark)
+            mark = time.monotonic()
+            backend.stop_replica("bench")
+            found["stop"].append(time.monotonic() - mark)
+    finally:
+        backend.stop()
+    return found
 
 
 def line(name: str, values: list[float]) -> str:
@@ -90,6 +118,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--attach-samples", type=int, default=3)
     parser.add_argument("--attach-workers", default="0,6")
+    parser.add_argument("--replica", type=int, default=0, help="replica samples (0: none)")
     args = parser.parse_args()
     runs = args.n
     os.environ["WETEST_QUIET"] = "1"
@@ -121,6 +150,9 @@ def main() -> None:
                 f"{ATTACH_TARGET}s: {line('', values).strip()}, best {best:.2f}s, "
                 f"{verdict(statistics.median(values), ATTACH_TARGET)}"
             )
+    if args.replica:
+        for action, values in replica(s, args.replica).items():
+            print(line(f"replica {action}", values))
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

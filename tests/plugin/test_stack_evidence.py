@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
 
 from wetest.evidence import collect as evidence
 from wetest.stack import apiaudit
-from wetest.stack.endpoints import ControllerInfo, Endpoints
+from wetest.stack.endpoints import ControllerInfo, Endpoints, ReplicaInfo
 from wetest.supervision.handle import StackHandle
 
 
@@ -46,3 +47,30 @@ def test_an_audit_log_that_is_gone_is_reported(tmp_path: Path) -> None:
     )
     found = evidence.stack_state(StackHandle(endpoints, tmp_path, supervisor_pid=0))
     assert found["api_call_evidence"].startswith("unavailable: the audit log ")
+
+
+def audit_line(time: str, name: str, user: str) -> str:
+    event = {
+        "stage": "ResponseComplete",
+        "requestReceivedTimestamp": time,
+        "verb": "update",
+        "user": {"username": user},
+        "objectRef": {"resource": "workflowexecutions", "namespace": "t-ns", "name": name},
+        "responseStatus": {"code": 200},
+    }
+    return json.dumps(event, separators=(",", ":")) + "\n"  # as kube-apiserver writes it
+
+
+def test_api_calls_merge_the_replicas_audit_logs_in_time_order(tmp_path: Path) -> None:
+    main, replica = tmp_path / "audit.log", tmp_path / "replica-audit.log"
+    main.write_text(audit_line("2026-01-01T00:00:01Z", "a", apiaudit.USERS["harness"]))
+    replica.write_text(audit_line("2026-01-01T00:00:00Z", "a", apiaudit.USERS["controller"]))
+    endpoints = Endpoints(
+        audit_log=str(main),
+        replicas={"iso-1": ReplicaInfo(name="iso-1", audit_log=str(replica))},
+    )
+    calls = evidence.gather(
+        StackHandle(endpoints, tmp_path, supervisor_pid=0), None, evidence.Subject("t-ns")
+    )["api-calls.jsonl"].splitlines()
+    found = [(c["actor"], c.get("server")) for c in map(json.loads, calls)]
+    assert found == [("controller", "iso-1"), ("harness", None)]

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,9 +21,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from loopback_ds import LoopbackDataStorage
 
+if TYPE_CHECKING:
+    from wetest.supervision.handle import StackHandle
+
 
 @pytest.fixture(scope="session")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def reference_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
     from wetest.supervision import handle
 
     stack = handle.ensure(
@@ -33,9 +36,14 @@ def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         remove_when_orphaned=True,
     )
     try:
-        yield stack.endpoints.kubeconfig
+        yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(reference_stack: StackHandle) -> str:
+    return reference_stack.endpoints.kubeconfig
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +52,12 @@ def harness(kubeconfig: str) -> Iterator[dict[str, Any]]:
 
 
 def running_harness(
-    kubeconfig: str, hook: Callable[[Any], None] | None = None
+    kubeconfig: str, hook: Callable[[Any], None] | None = None, controller_kubeconfig: str = ""
 ) -> Iterator[dict[str, Any]]:
-    """Stand-in, loopback DataStorage and controller; ``hook(manager)`` runs before start."""
+    """Stand-in, loopback DataStorage and controller; ``hook(manager)`` runs before start.
+
+    ``controller_kubeconfig``: the controller's own (an API-server replica's), else kubeconfig.
+    """
     from wetest.kube import clients
     from wetest.reference.controller import options
     from wetest.reference.controller.manager import Manager
@@ -57,7 +68,7 @@ def running_harness(
     opts = options.parse(
         [
             "--kubeconfig",
-            kubeconfig,
+            controller_kubeconfig or kubeconfig,
             "--cooldown",
             "2s",
             "--datastorage-url",
@@ -71,7 +82,7 @@ def running_harness(
         ],
         env={},
     )
-    manager = Manager(opts, clients.api_client(kubeconfig))
+    manager = Manager(opts, clients.api_client(controller_kubeconfig or kubeconfig))
     if hook:
         hook(manager)
     try:

@@ -157,11 +157,19 @@ def _api_calls(stack: StackHandle | None, scope: apiaudit.Scope) -> list[Body] |
     """The requests on the subject's objects from kube-apiserver's audit log; None without one.
 
     The log is written in blocking mode (each event before its request completes), so the
-    failed test's last calls are already in the file when this runs.
+    failed test's last calls are already in the file when this runs. An API-server replica
+    (``wetest.stack.replica``) keeps its own log: the calls of every log are merged in time
+    order, those served by a replica marked with its ``server``.
     """
     if stack is None or not stack.endpoints.audit_log or not scope.namespaces:
         return None
-    return apiaudit.index_for(Path(stack.endpoints.audit_log)).calls(scope)
+    calls = apiaudit.index_for(Path(stack.endpoints.audit_log)).calls(scope)
+    replicas = [r for r in stack.endpoints.replicas.values() if r.audit_log]
+    for replica in replicas:
+        if Path(replica.audit_log).is_file():
+            found = apiaudit.index_for(Path(replica.audit_log)).calls(scope)
+            calls += [{**call, "server": replica.name} for call in found]
+    return sorted(calls, key=lambda r: str(r["time"])) if replicas else calls
 
 
 def stack_state(stack: StackHandle | None) -> dict[str, Any]:

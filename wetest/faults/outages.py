@@ -91,11 +91,23 @@ class Fault:
 
 
 class Faults:
-    """Inject faults into one running stack; remember them; restore the stack at the end."""
+    """Inject faults into one running stack; remember them; restore the stack at the end.
 
-    def __init__(self, command: Command, endpoints: Callable[[], Endpoints]) -> None:
+    ``apiserver``: the process ``apiserver_restart`` restarts; a test isolated on an API-server
+    replica passes the replica's (``wetest.supervision.replicas.component(name)``), so that the
+    restart hits its own controller's server and nobody else's.
+    """
+
+    def __init__(
+        self,
+        command: Command,
+        endpoints: Callable[[], Endpoints],
+        *,
+        apiserver: str = "kube-apiserver",
+    ) -> None:
         self._command = command
         self._endpoints = endpoints
+        self.apiserver = apiserver
         self.injected: list[Fault] = []
         self._lock = threading.Lock()
         self._proxy = ""  # the conflict proxy's URL while a conflicts fault runs
@@ -107,9 +119,10 @@ class Faults:
 
         Every watch breaks; resume points the new server does not know answer 410 Gone.
         """
-        self._require_process("kube-apiserver", "apiserver_restart")
-        fault = self._record(Fault("apiserver_restart"))
-        result = self._command("restart-component kube-apiserver")
+        self._require_process(self.apiserver, "apiserver_restart")
+        detail = {} if self.apiserver == "kube-apiserver" else {"server": self.apiserver}
+        fault = self._record(Fault("apiserver_restart", detail=detail))
+        result = self._command(f"restart-component {self.apiserver}")
         return fault.finish(ready_after=round(float(result.get("seconds", 0.0)), 2))
 
     def postgres_restart(self) -> Fault:

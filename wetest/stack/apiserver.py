@@ -16,11 +16,17 @@ from wetest.stack import apiaudit, certs, ports, processes
 
 
 def flags(
-    etcd_url: str, cert: certs.ControlPlaneCerts, port: int, audit: list[str] | None = None
+    etcd_url: str,
+    cert: certs.ControlPlaneCerts,
+    port: int,
+    audit: list[str] | None = None,
+    issuer: str = "",
 ) -> list[str]:
     """Envtest defaults plus kwokctl's speed-ups; always --advertise-address (sandboxes).
 
-    audit: the audit-log flags of ``apiaudit.apiserver_flags`` (none: no audit log).
+    audit: the audit-log flags of ``apiaudit.apiserver_flags`` (none: no audit log). issuer:
+    the service-account issuer (default: this server's own URL); a replica passes the first
+    server's, so that a token either one issues is valid on both, as in an HA control plane.
     """
     return [
         *(audit or []),
@@ -31,7 +37,7 @@ def flags(
         "--advertise-address=127.0.0.1",
         f"--client-ca-file={cert.client_ca}",
         "--authorization-mode=RBAC",
-        f"--service-account-issuer=https://127.0.0.1:{port}/",
+        f"--service-account-issuer={issuer or issuer_of(port)}",
         f"--service-account-key-file={cert.sa_pub}",
         f"--service-account-signing-key-file={cert.sa_key}",
         "--service-cluster-ip-range=10.0.0.0/24",
@@ -43,6 +49,11 @@ def flags(
         "--profiling=false",
         "--v=0",
     ]
+
+
+def issuer_of(port: int) -> str:
+    """The service-account issuer of the server on this port (its own URL)."""
+    return f"https://127.0.0.1:{port}/"
 
 
 def audit_log(work_dir: Path) -> Path:
@@ -65,6 +76,28 @@ def start(
     """
     cert = certs.write_control_plane(work_dir / "certs")
     port = ports.reserve()
+    proc = launch(binary, work_dir, etcd_url, cert, port, timeout=timeout, audit=audit, extra=extra)
+    return proc, f"https://127.0.0.1:{port}", cert
+
+
+def launch(
+    binary: Path,
+    work_dir: Path,
+    etcd_url: str,
+    cert: certs.ControlPlaneCerts,
+    port: int,
+    *,
+    name: str = "kube-apiserver",
+    issuer: str = "",
+    timeout: float = 60.0,
+    audit: bool = True,
+    extra: Sequence[str] = (),
+) -> processes.ManagedProcess:
+    """Start one kube-apiserver with existing certificates on a given port; wait for /readyz.
+
+    The one place that builds its command line: the stack's server and a replica
+    (``wetest.stack.replica``) differ only in port, work directory (log, audit log) and name.
+    """
     url = f"https://127.0.0.1:{port}"
     audit_flags = (
         apiaudit.apiserver_flags(apiaudit.write_policy(work_dir), audit_log(work_dir))
@@ -72,13 +105,13 @@ def start(
         else None
     )
     proc = processes.ManagedProcess(
-        "kube-apiserver",
-        [str(binary), *flags(etcd_url, cert, port, audit_flags), *extra],
-        work_dir / "kube-apiserver.log",
+        name,
+        [str(binary), *flags(etcd_url, cert, port, audit_flags, issuer), *extra],
+        work_dir / f"{name}.log",
     ).start()
     context = ssl.create_default_context(cadata=cert.serving_ca_pem.decode())
     proc.wait_ready(lambda: _ready(url, context), timeout)
-    return proc, url, cert
+    return proc
 
 
 def _ready(url: str, context: ssl.SSLContext) -> bool:

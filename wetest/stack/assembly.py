@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +23,7 @@ from wetest.config.settings import Settings
 from wetest.errors import ConfigError
 from wetest.stack import processes
 from wetest.stack.backends.base import ClusterBackend
-from wetest.stack.endpoints import Endpoints
+from wetest.stack.endpoints import Endpoints, ReplicaInfo
 
 if TYPE_CHECKING:
     from wetest.stack.datastorage import AuditStack
@@ -198,6 +199,12 @@ class Stack:
             took = postgres.restart(self.audit.postgres)
             self.endpoints.pids["postgres"] = self.audit.postgres.pid
             return took
+        replica_name = name.removeprefix("kube-apiserver-")
+        if name != replica_name and replica_name in self.endpoints.replicas:
+            return self.replica("restart", replica_name)[1]  # keeps its record up to date
+        return self._restart_process(name)
+
+    def _restart_process(self, name: str) -> float:
         proc = self.process(name)
         if proc is None:
             known = ", ".join(sorted({*self.component_status(), "datastorage", "postgres"}))
@@ -208,6 +215,50 @@ class Stack:
         took = proc.restart(stop=lambda p: p.stop(timeout=RESTART_GRACE))
         self.endpoints.pids[name] = proc.pid
         return took
+
+    def replica(self, action: str, name: str) -> tuple[ReplicaInfo, float]:
+        """Start, restart or stop an API-server replica (``wetest.stack.replica``).
+
+        Returns its record and the seconds the action took until the replica was ready (stop:
+        until it was gone).
+
+        Only the envtest backend has replicas. The record goes into the endpoints (and so into
+        stack.json), its pid among the stack's pids while it runs.
+        """
+        from wetest.stack import replica
+        from wetest.stack.backends.envtest import EnvtestBackend
+
+        backend = self.backend
+        if not isinstance(backend, EnvtestBackend):
+            raise ConfigError(
+                f"An API-server replica needs the envtest backend (wetest starts its "
+                f"kube-apiserver), not '{self.settings.backend}'. Run with --wetest-backend "
+                "envtest, or list the test that needs a replica as an exclusion."
+            )
+        process = replica.component(replica.check_name(name))
+        began = time.monotonic()
+        if action == "start":
+            info: ReplicaInfo = backend.start_replica(name)
+        elif action == "restart":
+            if name not in self.endpoints.replicas or not self.endpoints.replicas[name].pid:
+                raise ConfigError(
+                    f"The API-server replica '{name}' is not running, so it cannot be "
+                    f"restarted. Start it first: apiserver-replica start {name}"
+                )
+            self._restart_process(process)
+            info = backend.start_replica(name)  # alive: only reads its record
+        elif action == "stop":
+            info = backend.stop_replica(name)
+        else:
+            raise ConfigError(
+                f"Unknown API-server replica action '{action}'. Valid: start, restart, stop."
+            )
+        self.endpoints.replicas[name] = info
+        if info.pid:
+            self.endpoints.pids[process], self.endpoints.logs[process] = info.pid, info.log
+        else:
+            self.endpoints.pids.pop(process, None)
+        return info, time.monotonic() - began
 
     def process(self, name: str) -> processes.ManagedProcess | None:
         """The started process of one component by its name, if this stack started it."""

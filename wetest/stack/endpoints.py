@@ -24,6 +24,26 @@ class ControllerInfo:
 
 
 @dataclass
+class ReplicaInfo:
+    """A second kube-apiserver on the stack's etcd (``wetest.stack.replica``); pid 0: stopped.
+
+    ``kubeconfigs`` has one file per identity of the stack (controller, harness, ...), each
+    pointing at this server. A stopped replica keeps its record, so the evidence of a test
+    that used it still finds its ``audit_log``.
+    """
+
+    name: str = ""
+    url: str = ""
+    pid: int = 0
+    kubeconfigs: dict[str, str] = field(default_factory=dict)
+    audit_log: str = ""
+    log: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Endpoints:
     """Everything a client needs to reach the stack; empty strings mean 'not started'."""
 
@@ -45,6 +65,8 @@ class Endpoints:
     api_call_evidence: str = ""  # "available" | "unavailable: <why>"
     # the namespaces the main controller ignores, for isolated instances; empty: no isolation
     isolation: list[str] = field(default_factory=list)
+    # kube-apiserver replicas started on request, by name (supervisor: apiserver-replica start)
+    replicas: dict[str, ReplicaInfo] = field(default_factory=dict)
 
     def kubeconfig_of(self, component: str) -> str:
         """The component's own kubeconfig, else the admin one (backends without identities)."""
@@ -57,8 +79,11 @@ class Endpoints:
     def from_dict(cls, data: dict[str, Any]) -> Endpoints:
         data = dict(data)
         ctl = data.pop("controller", None)
+        replicas = {
+            name: ReplicaInfo(**found) for name, found in (data.pop("replicas", None) or {}).items()
+        }
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known, controller=ControllerInfo(**ctl) if ctl else None)
+        return cls(**known, controller=ControllerInfo(**ctl) if ctl else None, replicas=replicas)
 
     @classmethod
     def load(cls, path: Path) -> Endpoints:

@@ -122,6 +122,8 @@ class Running:
             return self.pool.command(argument)
         if name == "conflict-proxy":
             return {"proxy": self.conflict_proxy(argument.strip() == "on"), **self._summary()}
+        if name == "apiserver-replica":
+            return self.apiserver_replica(*argument.split())
         if name not in handlers:
             valid = ", ".join(
                 [
@@ -130,6 +132,7 @@ class Running:
                     "restart-component <name>",
                     "conflict-proxy on|off",
                     "isolated ...",
+                    "apiserver-replica start|restart|stop [<name>]",
                 ]
             )
             raise ConfigError(f"Unknown supervisor command '{line}'. Valid: {valid}.")
@@ -188,6 +191,22 @@ class Running:
         took = self.stack.restart_component(name)
         self._back(name)
         return took
+
+    def apiserver_replica(self, action: str = "", name: str = "") -> dict[str, Any]:
+        """Start, restart or stop a kube-apiserver replica (``wetest.stack.replica``).
+
+        Answers the replica's record (name, url, pid, kubeconfigs by identity, audit_log, log;
+        pid 0 once stopped) plus ``seconds``, the time until it was ready.
+        """
+        from wetest.stack import replica
+
+        name = name or replica.DEFAULT_NAME
+        process = replica.component(replica.check_name(name))
+        self.down_on_request.add(process)  # a restart or stop on request is not a death
+        info, took = self.stack.replica(action, name)
+        if info.pid:
+            self._back(process)
+        return {**info.to_json(), "seconds": round(took, 2)}
 
     def conflict_proxy(self, on: bool) -> str:
         """Route the controller through the conflict-injection proxy (on) or not (off).

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from wetest import bundled, progress
 from wetest.config.settings import Settings
+from wetest.errors import ConfigError
 from wetest.kube import applying, clients
 from wetest.stack import (
     apiaudit,
@@ -25,8 +26,9 @@ from wetest.stack import (
     controller_manager,
     etcd,
     processes,
+    replica,
 )
-from wetest.stack.endpoints import Endpoints
+from wetest.stack.endpoints import Endpoints, ReplicaInfo
 from wetest.stack.tekton import crds as tekton_crds
 
 
@@ -42,6 +44,8 @@ class EnvtestBackend:
         )
         self.procs: list[processes.ManagedProcess] = []
         self.timings: dict[str, float] = {}
+        self.replicas: dict[str, replica.ApiServerReplica] = {}
+        self._started: tuple[dict[str, Path], str, certs.ControlPlaneCerts, Endpoints] | None = None
 
     def binary(self, name: str) -> Path:
         s = self.settings
@@ -149,7 +153,7 @@ class EnvtestBackend:
                 applying.wait_ready(api, crd_docs)
             applying.ensure_namespace(api, self.settings.execution_namespace)
         self._timed("crds", mark)
-        return Endpoints(
+        endpoints = Endpoints(
             backend=self.name,
             kubeconfig=str(kubeconfig),
             apiserver=api_url,
@@ -163,6 +167,54 @@ class EnvtestBackend:
             if self.settings.audit_log
             else apiaudit.UNAVAILABLE_DISABLED,
         )
+        self._started = (paths, etcd_url, cert, endpoints)
+        return endpoints
+
+    def start_replica(self, name: str = replica.DEFAULT_NAME) -> ReplicaInfo:
+        """Start (or return the running) API-server replica of this name (``stack.replica``).
+
+        Its process joins ``procs``: ``restart-component`` restarts it, the component status
+        and the reaping see it, and :meth:`stop` stops it with the first server.
+        """
+        if self._started is None:
+            raise ConfigError(
+                "An API-server replica needs a started envtest control plane; start the "
+                "stack first (wetest up), then ask for the replica."
+            )
+        paths, etcd_url, cert, endpoints = self._started
+        found = self.replicas.get(replica.check_name(name))
+        if found is None:
+            port = int(endpoints.apiserver.rsplit(":", 1)[1])
+            found = replica.ApiServerReplica(
+                name,
+                paths["kube-apiserver"],
+                self.work_dir / replica.component(name),
+                etcd_url,
+                cert,
+                apiserver.issuer_of(port),
+                dict(endpoints.kubeconfigs),
+                audit=self.settings.audit_log,
+            )
+            self.replicas[name] = found
+        if not found.alive():
+            self._forget(found)
+            with progress.step(f"Starting {replica.component(name)}"):
+                found.start()
+            if found.proc is not None:
+                self.procs.append(found.proc)
+        return found.info()
+
+    def stop_replica(self, name: str = replica.DEFAULT_NAME) -> ReplicaInfo:
+        """Stop the replica of this name (a no-op when it is not running); return its record."""
+        found = self.replicas.get(replica.check_name(name))
+        if found is None:
+            return ReplicaInfo(name=name)
+        found.stop()
+        self._forget(found)
+        return found.info()
+
+    def _forget(self, found: replica.ApiServerReplica) -> None:
+        self.procs[:] = [p for p in self.procs if p is not found.proc]
 
     def _kubeconfig(
         self, name: str, api_url: str, cert: certs.ControlPlaneCerts, user: certs.KeyPair
