@@ -149,8 +149,8 @@ def test_executions_wait_out_a_tekton_pause(we_kube, we_create, we_name, we_faul
 
 
 # The stack's one PostgreSQL: every DataStorage on it (a private one of an isolated test too)
-# answers 5xx meanwhile, so this test holds the datastorage lock rather than isolating it.
-@pytest.mark.we_disruptive("datastorage")
+# answers 5xx meanwhile, so this test holds the postgres lock: no instance can stand in for it.
+@pytest.mark.we_disruptive("postgres")
 @pytest.mark.we_conformance("resilience", "WE-BUF-005", "WE-RUN-013", "WE-AUD-021")
 def test_executions_finish_across_a_postgres_restart(we_kube, we_create, we_name, we_faults):
     """DataStorage's PostgreSQL restarts (fast shutdown: every pooled connection breaks).

@@ -6,12 +6,13 @@ do that in every conformance run (run.json ``isolation``, results.jsonl ``isolat
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 
 import pytest
 
 from wetest.config import settings
-from wetest.plugin import isolation, locks
+from wetest.plugin import isolation, locks, session
 from wetest.targets import bundled
 
 TESTS = (
@@ -56,8 +57,14 @@ def test_with_workers_disruptive_tests_want_an_instance(pytester: pytest.Pyteste
     assert isolation.wanted(by_name["test_restart"])
     assert isolation.wanted(by_name["test_outage"])
     assert isolation.wanted(by_name["test_cooldown"])
-    assert not isolation.wanted(by_name["test_apiserver"])
+    assert isolation.wanted(by_name["test_apiserver"])  # on a kube-apiserver replica (envtest)
     assert not isolation.wanted(by_name["test_execution"])
+    by_name["test_apiserver"].config.stash[session.SETTINGS_KEY] = dataclasses.replace(
+        session.get(by_name["test_apiserver"].config), backend="existing"
+    )
+    assert not isolation.wanted(
+        by_name["test_apiserver"]
+    )  # no replicas on a cluster we did not start
 
 
 def test_without_a_scopable_target_disruptive_tests_keep_the_locks_schedule(
@@ -107,6 +114,6 @@ def test_an_isolated_test_locks_only_what_it_uses_of_the_main_stack(
     outage = by_name["test_outage"]
     unlocked = frozenset({"controller"})
     shared = locks.modes(outage, unlocked)
-    assert {c for c, _ in shared} == {"apiserver", "datastorage"}
+    assert {c for c, _ in shared} == {"apiserver", "datastorage", "postgres"}
     assert all(mode == fcntl.LOCK_SH for _, mode in shared)
     assert ("controller", fcntl.LOCK_EX) in locks.modes(outage)

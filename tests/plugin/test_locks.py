@@ -75,3 +75,30 @@ def free(path: Path) -> bool:
         except BlockingIOError:
             return False
         return True
+
+
+def test_a_postgres_restart_waits_for_every_datastorage_user_and_is_never_isolated(
+    pytester: pytest.Pytester,
+) -> None:
+    """Every DataStorage, an isolated test's private one too, stores into the one PostgreSQL."""
+    from wetest.plugin import isolation
+
+    pytester.makepyfile(
+        "import pytest\n"
+        "@pytest.mark.we_disruptive('postgres')\n"
+        "def test_restart(we_stack): pass\n"
+        "@pytest.mark.we_disruptive('datastorage')\n"
+        "def test_outage(we_datastorage): pass\n"
+        "@pytest.mark.we_uses('datastorage')\n"
+        "def test_reader(we_stack): pass\n"
+    )
+    items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
+    by_name = {item.name: item for item in items}
+
+    assert ("postgres", fcntl.LOCK_EX) in locks.modes(by_name["test_restart"])
+    assert ("postgres", fcntl.LOCK_SH) in locks.modes(by_name["test_reader"])
+    private = locks.modes(by_name["test_outage"], isolation.PRIVATE)
+    assert ("postgres", fcntl.LOCK_SH) in private
+    by_name["test_restart"].config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
+    assert isolation.wanted(by_name["test_outage"])
+    assert not isolation.wanted(by_name["test_restart"])

@@ -1,10 +1,12 @@
 """Per-component stack locks: a disruptive test excludes only the tests that use what it disrupts.
 
-The stack has four components a test can depend on or disrupt:
+The stack has five components a test can depend on or disrupt:
 
 ``apiserver``   etcd + kube-apiserver (+ kube-controller-manager): every stack test uses it
-``tekton``      the Tekton tier (stand-in driver, or h1's real Tekton) that runs PipelineRuns
-``datastorage`` DataStorage and its PostgreSQL
+``tekton``      the Tekton tier (the stand-in driver, or real Tekton) that runs PipelineRuns
+``datastorage`` the DataStorage process
+``postgres``    its PostgreSQL, which every DataStorage (an isolated test's private one too)
+                stores into: a test that uses DataStorage uses it
 ``controller``  the controller under test
 
 Each test that uses the stack takes one ``flock`` per component on
@@ -16,7 +18,7 @@ the DataStorage tests meanwhile. The locks are released when the test's lock fix
 its process dies).
 
 What a test **disrupts**: ``@pytest.mark.we_disruptive("controller")`` names them (any of the
-four); a bare ``@pytest.mark.we_disruptive`` disrupts all four (the old one-lock behaviour).
+five); a bare ``@pytest.mark.we_disruptive`` disrupts all five (the old one-lock behaviour).
 
 What a test **uses**: ``@pytest.mark.we_uses("datastorage", ...)`` when given; else inferred
 from its fixtures (``USES``): ``we_stack`` → apiserver; ``we_create`` → controller, tekton,
@@ -46,21 +48,21 @@ import pytest
 
 from wetest.plugin import timing, workers
 
-COMPONENTS = ("apiserver", "tekton", "datastorage", "controller")
+COMPONENTS = ("apiserver", "tekton", "datastorage", "postgres", "controller")
 """Every lockable component."""
 
 USES: dict[str, tuple[str, ...]] = {
     "we_stack": ("apiserver",),
-    "we_create": ("controller", "tekton", "datastorage"),
+    "we_create": ("controller", "tekton", "datastorage", "postgres"),
     "we_target": ("controller",),
-    "we_datastorage": ("datastorage",),
-    "we_audit": ("datastorage",),
+    "we_datastorage": ("datastorage", "postgres"),
+    "we_audit": ("datastorage", "postgres"),
 }
 """The components a fixture's test uses, when it has no ``we_uses`` marker."""
 
 
 def _named(item: pytest.Item, marker: str) -> frozenset[str] | None:
-    """The components a marker names (all four when it names none); None without the marker."""
+    """The components a marker names (all of them when it names none); None without the marker."""
     found = item.get_closest_marker(marker)
     if found is None:
         return None
@@ -75,8 +77,8 @@ def disrupts(item: pytest.Item) -> frozenset[str]:
 def uses(item: pytest.Item) -> frozenset[str]:
     """The components a test takes shared: its ``we_uses`` marker, else its fixtures."""
     given = _named(item, "we_uses")
-    if given is not None:
-        return given | {"apiserver"}
+    if given is not None:  # DataStorage stores into PostgreSQL: using one uses the other
+        return given | {"apiserver"} | ({"postgres"} if "datastorage" in given else set())
     names = getattr(item, "fixturenames", ())
     return frozenset(c for name in names for c in USES.get(name, ()))
 
