@@ -60,10 +60,11 @@ class Concluding(Reconciler):
         return Result()
 
 
-def taskrun(name: str, status: str, reason: str) -> Body:
+def taskrun(name: str, status: str, reason: str, cancelling: bool = False) -> Body:
     steps = [{"terminated": {"exitCode": 1}}] if status == "False" else []
     return {
         "metadata": {"name": name},
+        "spec": {"status": reconciler.tekton.CANCELLED} if cancelling else {},
         "status": {
             "conditions": [{"type": "Succeeded", "status": status, "reason": reason}],
             "steps": steps,
@@ -103,6 +104,8 @@ def test_failed_run_with_a_running_sibling_concludes_at_once(clock: Clock) -> No
 
 def test_timed_out_run_waits_until_its_taskruns_are_final(clock: Clock) -> None:
     kube = TaskRuns(build=("Unknown", "Running"), test=("Unknown", "Running"))
+    for name in ("build", "test"):  # what Tekton patches just before it marks the run final
+        kube.runs[name] = taskrun(name, "Unknown", "Running", cancelling=True)
     r = Concluding(kube)
     pr = failed_pipelinerun("PipelineRunTimeout", 'PipelineRun "pr" failed to finish within "1m"')
 
@@ -120,7 +123,8 @@ def test_timed_out_run_waits_until_its_taskruns_are_final(clock: Clock) -> None:
 def test_timed_out_run_whose_taskruns_never_settle_concludes_after_the_bound(
     clock: Clock,
 ) -> None:
-    kube = TaskRuns(build=("Unknown", "Running"))  # "test" is not readable: it does not count
+    kube = TaskRuns()  # "test" is not readable: it does not count
+    kube.runs["build"] = taskrun("build", "Unknown", "Running", cancelling=True)
     r = Concluding(kube)
     pr = failed_pipelinerun("PipelineRunTimeout")
 
@@ -130,3 +134,14 @@ def test_timed_out_run_whose_taskruns_never_settle_concludes_after_the_bound(
     clock.now += 0.1
     assert conclude(r, pr) == Result()
     assert [f.task_name for f in r.failures] == [""], "no TaskRun failed: none is named"
+
+
+def test_timed_out_run_whose_taskruns_nobody_cancels_concludes_at_once(clock: Clock) -> None:
+    """A final status written by hand over a TaskRun left running: it will never settle."""
+    kube = TaskRuns(build=("Unknown", "Running"))
+    r = Concluding(kube)
+
+    result = conclude(r, failed_pipelinerun("PipelineRunTimeout", "it stopped"))
+
+    assert result == Result(), "waited for a TaskRun that no one is cancelling"
+    assert [(f.reason, f.task_name) for f in r.failures] == [("DeadlineExceeded", "")]
