@@ -12,17 +12,17 @@ stops it at the end (``workers.py``). Workers isolate by namespace.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
-from kubernetes import client
 
 from wetest.config.settings import Settings
-from wetest.kube import clients
 from wetest.plugin import options, session, workers
-from wetest.stack import apiaudit
 from wetest.supervision import handle as stacks
 from wetest.supervision.handle import DataStorage, StackHandle, Target
+
+if TYPE_CHECKING:  # imported by the fixtures that need them: an xdist controller never does
+    from kubernetes import client
 
 HANDLE_KEY = pytest.StashKey[StackHandle]()
 
@@ -65,6 +65,9 @@ def we_kube(we_stack: StackHandle) -> client.ApiClient:
     Its own client certificate and user agent let the audit log tell the harness's calls
     from the controller's (api-calls.jsonl in a failed test's evidence).
     """
+    from wetest.kube import clients
+    from wetest.stack import apiaudit
+
     return clients.api_client(
         we_stack.endpoints.kubeconfig_of("harness"), user_agent=apiaudit.USER_AGENTS["harness"]
     )
@@ -73,6 +76,8 @@ def we_kube(we_stack: StackHandle) -> client.ApiClient:
 @pytest.fixture(scope="session")
 def we_datastorage(we_stack: StackHandle) -> Iterator[DataStorage]:
     """The stack's DataStorage URL and an httpx client with the URL as base."""
+    import httpx
+
     with httpx.Client(base_url=we_stack.endpoints.datastorage, timeout=10.0) as http:
         yield DataStorage(we_stack.endpoints.datastorage, http)
 
