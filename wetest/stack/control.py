@@ -27,7 +27,7 @@ COMMANDS = (
     "component-status",
     "restart-component",  # with the component's name: "restart-component kube-apiserver"
     "conflict-proxy",  # "conflict-proxy on" or "conflict-proxy off" (wetest.faults.conflicts)
-    "apiserver-replica",  # "apiserver-replica start|restart|stop [name]" (wetest.stack.replica)
+    "apiserver-replica",  # "apiserver-replica start|spawn|restart|stop [name]" (stack.replica)
 )
 
 
