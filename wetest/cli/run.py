@@ -27,7 +27,6 @@ from wetest import bundled, progress
 from wetest.cli import common
 from wetest.config import names
 from wetest.config.settings import Settings
-from wetest.report import build
 from wetest.stack import processes
 from wetest.supervision import interruption, leftovers, spawning
 
@@ -272,6 +271,8 @@ def _report(run_dir: Path, rebuild: bool = True) -> str | None:
     if not (run_dir / "results.jsonl").exists() and not (run_dir / "junit.xml").exists():
         progress.say("no results were written; the run stopped before any test ran")
         return None
+    from wetest.report import build  # after the run: its import would delay pytest's start
+
     built = [run_dir / "triage.md"] if not rebuild and (run_dir / "triage.md").exists() else []
     for written in built or build.build(run_dir):
         print(written)

@@ -13,16 +13,19 @@ import json
 import re
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from kubernetes import client
 
 from wetest.errors import InfrastructureError, cause_of
-from wetest.evidence import collect
 from wetest.plugin import markers, session
 from wetest.plugin.resources import created_objects
 from wetest.plugin.stack import HANDLE_KEY
+
+if TYPE_CHECKING:  # loaded when a test fails: a passing worker never pays for them
+    from kubernetes import client
+
+    from wetest.evidence import collect
 
 
 def evidence_dir(item: pytest.Item) -> Path:
@@ -32,6 +35,8 @@ def evidence_dir(item: pytest.Item) -> Path:
 
 def subject(item: pytest.Item) -> collect.Subject:
     """The test as the collector sees it: its namespace and the WEs it created."""
+    from wetest.evidence import collect
+
     namespace = getattr(item, "funcargs", {}).get("we_namespace")
     return collect.Subject(
         namespace=namespace if isinstance(namespace, str) else "",
@@ -42,6 +47,8 @@ def subject(item: pytest.Item) -> collect.Subject:
 
 def gather(item: pytest.Item, exc: BaseException | None) -> dict[str, str]:
     """Collect evidence texts keyed by file name (only what this test touched)."""
+    from wetest.evidence import collect
+
     funcargs: dict[str, Any] = getattr(item, "funcargs", {})
     api: client.ApiClient | None = funcargs.get("we_kube")
     return collect.gather(item.config.stash.get(HANDLE_KEY, None), api, subject(item), exc)
@@ -49,6 +56,8 @@ def gather(item: pytest.Item, exc: BaseException | None) -> dict[str, str]:
 
 def write(item: pytest.Item, texts: dict[str, str]) -> dict[str, str]:
     """Write evidence files; return their paths relative to the results dir."""
+    from wetest.evidence import collect
+
     root = session.get(item.config).results_dir.resolve()
     return collect.write(texts, evidence_dir(item), root)
 

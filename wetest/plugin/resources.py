@@ -16,11 +16,9 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
-from kubernetes import client
 
 from wetest.config.settings import Settings
 from wetest.domain import manifests
@@ -29,6 +27,10 @@ from wetest.stack.tekton import bundles, scenarios, statuses
 from wetest.supervision.handle import DataStorage, StackHandle
 from wetest.waiting import expectations as ex
 from wetest.waiting.eventually import eventually
+
+if TYPE_CHECKING:  # annotations only: the fixtures receive the clients, never build them
+    import httpx
+    from kubernetes import client
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
 SALT_KEY = pytest.StashKey[str]()

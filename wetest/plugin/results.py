@@ -21,7 +21,6 @@ from wetest.plugin.clauses import PROPERTY as CLAUSES_PROPERTY
 from wetest.plugin.faults import PROPERTY as FAULTS_PROPERTY
 from wetest.plugin.isolation import PROPERTY as ISOLATION_PROPERTY
 from wetest.plugin.stack import HANDLE_KEY
-from wetest.report import build
 from wetest.stack import apiaudit, state
 from wetest.supervision import interruption
 
@@ -164,6 +163,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if out is None:
         return
     _keep_logs(config, out)
+    from wetest.report import build  # at the session's end only: workers never build
+
     try:
         build.build(out)
     except Exception as exc:  # the report must never turn a run's result into a crash

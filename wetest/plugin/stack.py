@@ -12,17 +12,18 @@ stops it at the end (``workers.py``). Workers isolate by namespace.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
-from kubernetes import client
 
 from wetest.config.settings import Settings
-from wetest.kube import clients
 from wetest.plugin import options, session, session_end, workers
-from wetest.stack import apiaudit
 from wetest.supervision import handle as stacks
 from wetest.supervision.handle import DataStorage, StackHandle, Target
+
+if TYPE_CHECKING:  # imported by the fixtures that need them: an xdist controller never does
+    import httpx
+    from kubernetes import client
 
 HANDLE_KEY = pytest.StashKey[StackHandle]()
 
@@ -66,6 +67,9 @@ def we_kube(we_stack: StackHandle) -> client.ApiClient:
     Its own client certificate and user agent let the audit log tell the harness's calls
     from the controller's (api-calls.jsonl in a failed test's evidence).
     """
+    from wetest.kube import clients
+    from wetest.stack import apiaudit
+
     return clients.api_client(
         we_stack.endpoints.kubeconfig_of("harness"), user_agent=apiaudit.USER_AGENTS["harness"]
     )
@@ -88,6 +92,8 @@ def we_datastorage(
 
     Per test, since a test on an isolated instance has its own (``wetest.plugin.isolation``).
     """
+    import httpx
+
     url = we_stack.endpoints.datastorage
     if url not in _we_datastorage_clients:
         _we_datastorage_clients[url] = httpx.Client(base_url=url, timeout=10.0)

@@ -92,11 +92,13 @@ def launch(
     timeout: float = 60.0,
     audit: bool = True,
     extra: Sequence[str] = (),
+    wait: bool = True,
 ) -> processes.ManagedProcess:
     """Start one kube-apiserver with existing certificates on a given port; wait for /readyz.
 
     The one place that builds its command line: the stack's server and a replica
     (``wetest.stack.replica``) differ only in port, work directory (log, audit log) and name.
+    ``wait=False`` returns at once (the caller awaits /readyz); a restart still waits.
     """
     url = f"https://127.0.0.1:{port}"
     audit_flags = (
@@ -110,7 +112,14 @@ def launch(
         work_dir / f"{name}.log",
     ).start()
     context = ssl.create_default_context(cadata=cert.serving_ca_pem.decode())
-    proc.wait_ready(lambda: _ready(url, context), timeout)
+
+    def probe() -> bool:
+        return _ready(url, context)
+
+    if wait:
+        proc.wait_ready(probe, timeout)
+    else:
+        proc.ready_probe = (probe, timeout)
     return proc
 
 

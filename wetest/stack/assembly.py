@@ -237,8 +237,8 @@ class Stack:
             )
         process = replica.component(replica.check_name(name))
         began = time.monotonic()
-        if action == "start":
-            info: ReplicaInfo = backend.start_replica(name)
+        if action in ("start", "spawn"):  # spawn: answer before /readyz, the caller awaits it
+            info: ReplicaInfo = backend.start_replica(name, wait=action == "start")
         elif action == "restart":
             if name not in self.endpoints.replicas or not self.endpoints.replicas[name].pid:
                 raise ConfigError(
@@ -251,7 +251,7 @@ class Stack:
             info = backend.stop_replica(name)
         else:
             raise ConfigError(
-                f"Unknown API-server replica action '{action}'. Valid: start, restart, stop."
+                f"Unknown API-server replica action '{action}'. Valid: start, spawn, restart, stop."
             )
         self.endpoints.replicas[name] = info
         if info.pid:

@@ -71,8 +71,11 @@ class ApiServerReplica:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.alive()
 
-    def start(self, timeout: float = 60.0) -> ReplicaInfo:
-        """Start on a fresh port (a stopped replica's port may be taken by now); wait ready."""
+    def start(self, timeout: float = 60.0, wait: bool = True) -> ReplicaInfo:
+        """Start on a fresh port (a stopped replica's port may be taken by now); wait ready.
+
+        ``wait=False``: return once spawned; the caller awaits /readyz (``supervision.replicas``).
+        """
         if self.alive():
             return self.info()
         self.port = ports.reserve()
@@ -86,6 +89,7 @@ class ApiServerReplica:
             issuer=self.issuer,
             timeout=timeout,
             audit=self.audit,
+            wait=wait,
         )
         self._write_kubeconfigs()
         return self.info()

@@ -132,7 +132,7 @@ class Running:
                     "restart-component <name>",
                     "conflict-proxy on|off",
                     "isolated ...",
-                    "apiserver-replica start|restart|stop [<name>]",
+                    "apiserver-replica start|spawn|restart|stop [<name>]",
                 ]
             )
             raise ConfigError(f"Unknown supervisor command '{line}'. Valid: {valid}.")
@@ -193,10 +193,12 @@ class Running:
         return took
 
     def apiserver_replica(self, action: str = "", name: str = "") -> dict[str, Any]:
-        """Start, restart or stop a kube-apiserver replica (``wetest.stack.replica``).
+        """Start, spawn, restart or stop a kube-apiserver replica (``wetest.stack.replica``).
 
         Answers the replica's record (name, url, pid, kubeconfigs by identity, audit_log, log;
-        pid 0 once stopped) plus ``seconds``, the time until it was ready.
+        pid 0 once stopped) plus ``seconds``, the time until it was ready. ``spawn`` answers
+        before it is ready (the caller awaits /readyz: ``supervision.replicas.wait_ready``), so
+        the commands of other tests do not queue behind a 4-15 s kube-apiserver start.
         """
         from wetest.stack import replica
 

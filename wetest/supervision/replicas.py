@@ -1,28 +1,36 @@
 """Ask the supervisor for a kube-apiserver replica: the interface of per-test isolation.
 
-A test that restarts "the API server" disrupts every client of it; with a replica
+A test that restarts "the" API server disrupts every client of it; with a replica
 (``wetest.stack.replica``: a second kube-apiserver on the same etcd) it can restart only the
 server its own controller talks to. The isolation fixture starts the replica, starts its
 private controller with ``info.kubeconfigs["controller"]``, injects the fault with
 ``Faults(..., apiserver=component(name))`` and stops the replica at teardown. The stack stops
 every replica with itself in any case.
 
-Each call is one supervisor command (``apiserver-replica start|restart|stop [name]``) and
-refreshes the handle's endpoints, which then list the replica under ``replicas``.
+Each call is one supervisor command (``apiserver-replica spawn|restart|stop [name]``) and
+refreshes the handle's endpoints, which then list the replica under ``replicas``. :func:`start`
+spawns and awaits readiness here, in the caller: the supervisor runs one command at a time,
+and a kube-apiserver start (4-15 s under load) would hold every other test's command.
 """
 
 from __future__ import annotations
 
+import base64
+import ssl
+import time
+from pathlib import Path
+
+from wetest.errors import StartupFailed
+from wetest.stack import processes
 from wetest.stack.endpoints import ReplicaInfo
 from wetest.stack.replica import DEFAULT_NAME, component
 from wetest.supervision.handle import StackHandle
 
-__all__ = ["DEFAULT_NAME", "component", "restart", "start", "stop"]
+__all__ = ["DEFAULT_NAME", "component", "restart", "spawn", "start", "stop", "wait_ready"]
 
 START_TIMEOUT = 120.0
-"""Seconds the supervisor may take to start a replica: kube-apiserver needs 3-8 s on a busy
-2-CPU machine (``bench/stack_start.py --replica``), the command channel's 60 s default is
-tight when the machine is overloaded."""
+"""Seconds a replica may take to become ready, or the supervisor to restart one: kube-apiserver
+needs 4-15 s on a busy 2-CPU machine (``bench/stack_start.py --replica``)."""
 
 
 def _command(stack: StackHandle, line: str) -> ReplicaInfo:
@@ -34,9 +42,46 @@ def _command(stack: StackHandle, line: str) -> ReplicaInfo:
     return ReplicaInfo(**{k: v for k, v in result.items() if k in known})
 
 
-def start(stack: StackHandle, name: str = DEFAULT_NAME) -> ReplicaInfo:
-    """Start the replica (or return the running one): url, pid, kubeconfigs by identity."""
-    return _command(stack, f"apiserver-replica start {name}")
+def spawn(stack: StackHandle, name: str = DEFAULT_NAME) -> ReplicaInfo:
+    """Start the replica without awaiting it (or return the running one); see wait_ready."""
+    return _command(stack, f"apiserver-replica spawn {name}")
+
+
+def start(
+    stack: StackHandle, name: str = DEFAULT_NAME, timeout: float = START_TIMEOUT
+) -> ReplicaInfo:
+    """Start the replica (or return the running one) and await /readyz: url, pid, kubeconfigs."""
+    return wait_ready(spawn(stack, name), timeout)
+
+
+def wait_ready(info: ReplicaInfo, timeout: float = START_TIMEOUT) -> ReplicaInfo:
+    """Await the replica's /readyz (as the stack awaits its own server); raise if it dies."""
+    import httpx
+    import yaml
+
+    config = yaml.safe_load(Path(info.kubeconfigs["harness"]).read_text())
+    ca = config["clusters"][0]["cluster"]["certificate-authority-data"]
+    context = ssl.create_default_context(cadata=base64.b64decode(ca).decode())
+    deadline = time.monotonic() + timeout
+    while True:
+        if not processes.pid_alive(info.pid):
+            raise StartupFailed(
+                f"The API-server replica '{info.name}' (pid {info.pid}) exited before it became "
+                f"ready. Log tail ({info.log}):\n{processes.tail(Path(info.log))}\n"
+                "Fix the cause above, then run: wetest doctor"
+            )
+        try:
+            if httpx.get(f"{info.url}/readyz", verify=context, timeout=2.0).status_code == 200:
+                return info
+        except httpx.HTTPError:
+            pass  # not listening yet
+        if time.monotonic() > deadline:
+            raise StartupFailed(
+                f"The API-server replica '{info.name}' did not become ready within "
+                f"{timeout:.0f}s. Log tail ({info.log}):\n{processes.tail(Path(info.log))}\n"
+                "Raise the timeout on a loaded machine, or run: wetest doctor"
+            )
+        time.sleep(0.05)  # the poll interval of this helper: readiness has no event
 
 
 def restart(stack: StackHandle, name: str = DEFAULT_NAME) -> ReplicaInfo:

@@ -18,12 +18,15 @@ import sys
 import threading
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wetest import progress
 from wetest.config import settings
 from wetest.errors import WetestError
 from wetest.stack import control, processes, state
-from wetest.supervision.lifecycle import Running
+
+if TYPE_CHECKING:  # imported after the state file is written, see run()
+    from wetest.supervision.lifecycle import Running
 
 OWNER_POLL = 0.2  # seconds; a dead owner stops the stack within this (cheap: a kill(pid, 0))
 
@@ -77,11 +80,15 @@ class Supervisor:
 
     def run(self) -> int:
         self.install_signals()
+        self.starting = True  # from here on a stop abandons the start at once (_stop_now)
         state.write(self.state_dir, self.record)
-        running = Running(self.settings, self.components)
-        self.starting = True
         threading.Thread(target=self._watch_owner_while_starting, daemon=True).start()
         try:
+            # only now: the stack's and the targets' modules (kubernetes, httpx: 0.4 s) load
+            # while `wetest run`, which waits for the state file, already starts pytest
+            from wetest.supervision.lifecycle import Running
+
+            running = Running(self.settings, self.components)
             self.record.endpoints = running.start()
         except WetestError as exc:
             return self.failed(str(exc), exc.exit_code)

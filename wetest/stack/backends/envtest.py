@@ -170,8 +170,10 @@ class EnvtestBackend:
         self._started = (paths, etcd_url, cert, endpoints)
         return endpoints
 
-    def start_replica(self, name: str = replica.DEFAULT_NAME) -> ReplicaInfo:
+    def start_replica(self, name: str = replica.DEFAULT_NAME, wait: bool = True) -> ReplicaInfo:
         """Start (or return the running) API-server replica of this name (``stack.replica``).
+
+        ``wait=False`` returns once it is spawned, before /readyz answers.
 
         Its process joins ``procs``: ``restart-component`` restarts it, the component status
         and the reaping see it, and :meth:`stop` stops it with the first server.
@@ -199,7 +201,7 @@ class EnvtestBackend:
         if not found.alive():
             self._forget(found)
             with progress.step(f"Starting {replica.component(name)}"):
-                found.start()
+                found.start(wait=wait)
             if found.proc is not None:
                 self.procs.append(found.proc)
         return found.info()
