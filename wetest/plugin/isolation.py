@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import pytest
 
@@ -42,7 +42,7 @@ from wetest.plugin import locks, session, workers
 if TYPE_CHECKING:
     from kubernetes import client
 
-    from wetest.stack.endpoints import Endpoints
+    from wetest.stack.endpoints import Endpoints, ReplicaInfo
 
 ISOLATED = pytest.StashKey["Isolated"]()
 PROPERTY = "wetest_isolation"
@@ -52,7 +52,7 @@ PRIVATE = frozenset({"controller", "datastorage"})
 REPLICATED = "apiserver"
 """Stood in for by a kube-apiserver replica on the stack's etcd, where the stack has them."""
 REPLICA_TIMEOUT = 120.0
-"""Seconds for the supervisor to start a replica (kube-apiserver: 3-8 s on a busy machine)."""
+"""Seconds for a replica to be ready (kube-apiserver: 4-15 s on a busy machine)."""
 CLEANUP_TIMEOUT = 15.0
 """Seconds for the test's WEs to be gone (finalizers run) before the slot is given up."""
 
@@ -73,11 +73,8 @@ def wanted(item: pytest.Item) -> bool:
 
 
 def replicas(settings: Settings) -> bool:
-    """Whether the stack can run kube-apiserver replicas (``wetest.stack.replica``, envtest)."""
-    import importlib.util
-
-    stack_has_them = importlib.util.find_spec("wetest.stack.replica") is not None
-    return settings.backend == "envtest" and stack_has_them
+    """Whether the stack can run kube-apiserver replicas (``wetest.stack.replica``: envtest)."""
+    return settings.backend == "envtest"
 
 
 def scopable(settings: Settings) -> bool:
@@ -145,7 +142,7 @@ class Isolated:
     folder: Path
     cooldown: str
     datastorage: bool
-    replica: dict[str, Any] | None = None  # the API-server replica's record, when it has one
+    replica: ReplicaInfo | None = None  # the API-server replica's record, when it has one
 
     unlocked = frozenset({"controller"})
     """The components the test takes no lock on: the instance owns its controller. A private
@@ -169,11 +166,11 @@ class Isolated:
             "cooldown": self.cooldown,
             "datastorage": self.datastorage,
             "log_dir": str(evidence_dir(self.item) / "instance"),
-            "kubeconfig": self.replica["kubeconfigs"]["controller"] if self.replica else "",
+            "kubeconfig": self.replica.kubeconfigs["controller"] if self.replica else "",
         }
         result = handle.command(f"isolated start {self.slot} {json.dumps(request)}")
         instance = Endpoints.from_dict(result["endpoints"])
-        apiserver = f"kube-apiserver-{self.replica['name']}" if self.replica else ""
+        apiserver = f"kube-apiserver-{self.replica.name}" if self.replica else ""
         router = Router(self.slot, self.namespace, instance, self.datastorage, apiserver)
         handle.route(router)
         router.wait_ready()
@@ -194,7 +191,7 @@ class Isolated:
                 handle.route(None)
                 handle.command(f"isolated stop {self.slot}")
                 if self.replica:
-                    handle.command(f"apiserver-replica stop {self.replica['name']}")
+                    handle.command(f"apiserver-replica stop {self.replica.name}")
             finally:
                 if not clean:
                     (self.folder / f"slot-{self.slot}.dirty").touch()
@@ -270,20 +267,22 @@ def claim(request: pytest.FixtureRequest) -> Isolated | None:
     return isolated
 
 
-def _replica(item: pytest.Item, slot: int) -> dict[str, Any] | None:
+def _replica(item: pytest.Item, slot: int) -> ReplicaInfo | None:
     """Start the slot's API-server replica; None (and why, in the report) if the stack cannot.
 
     Before the test's locks: a test without its replica takes the exclusive locks instead.
+    The supervisor only spawns it and this worker awaits its ``/readyz``: the supervisor runs
+    one command at a time, and a kube-apiserver start (4-15 s under load) would hold every
+    other test's command meanwhile.
     """
     from wetest.errors import WetestError
     from wetest.plugin.stack import HANDLE_KEY
-    from wetest.stack import control
+    from wetest.supervision import replicas as replica_commands
     from wetest.supervision.isolation import REPLICA_PREFIX
 
     handle = item.config.stash[HANDLE_KEY]
-    line = f"apiserver-replica start {REPLICA_PREFIX}{slot}"
     try:
-        found = control.send(handle.shared, handle.supervisor_pid, line, timeout=REPLICA_TIMEOUT)
+        found = replica_commands.start(handle, f"{REPLICA_PREFIX}{slot}", timeout=REPLICA_TIMEOUT)
     except WetestError as exc:
         item.user_properties.append((PROPERTY, f"locks: no API-server replica ({exc})"))
         return None
