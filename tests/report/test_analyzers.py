@@ -402,3 +402,55 @@ def test_a_key_error_inside_an_assert_is_a_contract_deviation(folder: Folder) ->
     assert found.cause == causes.CONTRACT_DEVIATION
     assert found.lines[0] == "KeyError: 'finalizers'"
     assert found.mechanical == "error (KeyError) in call"
+
+
+def test_a_wait_on_a_we_the_controller_never_touched_is_a_controller_that_stopped(
+    folder: Folder,
+) -> None:
+    """Earlier WEs of the test were reconciled; the one the wait timed out on never was."""
+    late = f"{WE}-after"
+    folder.add("we.yaml", [we("Completed"), {**we("", name=late), "status": {}}])
+    folder.add("api-calls.jsonl", [call("update", 200), call("create", 201, actor="harness",
+                                                             sub="", name=late)])  # fmt: skip
+    folder.add(
+        "wait-history.txt",
+        f"Timed out after 90.00s (timeout 90.00s) waiting for a terminal phase on "
+        f"workflowexecutions.kubernaut.ai {NS}/{late}.\nProbe: ...\n",
+    )
+    found = controller_not_reconciling(folder.evidence())
+    assert found is not None
+    assert found.headline.startswith("the controller stopped reconciling")
+    assert found.counts == {"WEs never reconciled": 1, "WEs reconciled before": 1}
+    folder.add("wait-history.txt", f"Timed out ... on workflowexecutions.kubernaut.ai {NS}/{WE}.")
+    assert controller_not_reconciling(folder.evidence()) is None  # that one was reconciled
+
+
+def test_events_under_another_correlation_id_are_a_wrong_id_not_a_loss(folder: Folder) -> None:
+    """WE-AUD-002: found by resource or target under another id, or refused for the id."""
+    done = we("Completed", ("AuditRecorded",))
+    done["status"]["completionTime"] = "2026-12-06T10:00:04Z"  # long overdue: "lost" otherwise
+    folder.add("we.yaml", done)
+    misfiled = {"event_type": "workflow.started", "correlation_id": f"rr-{WE}",
+                "resource_id": WE, "namespace": NS}  # fmt: skip
+    by_target = {"event_type": "workflow.completed", "correlation_id": f"rr-{WE}",
+                 "event_data": {"target_resource": f"{NS}/deployment/app"}}  # fmt: skip
+    folder.add("audit.json", [misfiled, by_target])
+    found = audit_delivery(folder.evidence())
+    assert found is not None
+    assert found.cause == causes.CONTRACT_DEVIATION
+    assert found.clauses == ("WE-AUD-002",)
+    assert found.counts == {"events under another correlation id, or refused for it": 2}
+
+    refused = we("Completed")
+    refused["status"]["completionTime"] = "2026-12-06T10:00:04Z"
+    refused["status"]["conditions"] = [{"type": "AuditRecorded", "status": "False",
+        "reason": "AuditFailed", "message": "Failed to record audit event: invalid audit "
+        "event: correlation_id is required"}]  # fmt: skip
+    folder.add("we.yaml", refused).add("audit.json", [])
+    found = audit_delivery(folder.evidence())
+    assert found is not None
+    assert found.cause == causes.CONTRACT_DEVIATION
+    assert "correlation_id is required" in found.lines[0]
+
+    folder.add("we.yaml", done).add("audit.json", [{**misfiled, "resource_id": "other-we"}])
+    assert audit_delivery(folder.evidence()).cause == causes.AUDIT_DELIVERY  # not about this WE

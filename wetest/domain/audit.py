@@ -62,6 +62,24 @@ def correlation_id(we: dict[str, Any]) -> str:
     return str(label or meta.get("name", ""))
 
 
+def is_about(event: dict[str, Any], we: dict[str, Any]) -> bool:
+    """Whether an audit event is about the WE, whatever its correlation id says.
+
+    By ``resource_id`` (the WE name, WE-AUD-001) in the WE's namespace, or by
+    ``event_data.target_resource`` (WE-AUD-003), which is unique per test in the suites.
+    """
+    meta, spec = we.get("metadata") or {}, we.get("spec") or {}
+    if meta.get("name") and (event.get("resource_id"), event.get("namespace")) == (
+        meta.get("name"),
+        meta.get("namespace"),
+    ):
+        return True
+    raw = event.get("event_data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    target = spec.get("targetResource")
+    return bool(target) and data.get("target_resource") == target
+
+
 def event_data(we: dict[str, Any]) -> dict[str, Any]:
     """WE-AUD-003: the event_data object for the WE's current (post-transition) status."""
     spec, status = we.get("spec") or {}, we.get("status") or {}

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import yaml
 
-from wetest.domain import logfilter, naming
+from wetest.domain import audit, logfilter, naming
 from wetest.errors import WaitTimeout, WetestError
 from wetest.evidence import timeline
 from wetest.kube import objects
@@ -80,9 +80,9 @@ def gather(
     events = _events(api, subject.namespace)
     if events:
         out["events.yaml"] = yaml.safe_dump(events, sort_keys=False)
-    audit = _audit(stack, wes)
-    if audit is not None:  # an empty trail is evidence too: every event was lost
-        out["audit.json"] = json.dumps(audit, indent=2)
+    trail = audit_trail(stack, wes)
+    if trail is not None:  # an empty trail is evidence too: every event was lost
+        out["audit.json"] = json.dumps(trail, indent=2)
     out["stack.json"] = json.dumps(stack_state(stack), indent=2)
     log = _controller_log(stack, scope, wes)
     if log:
@@ -90,7 +90,7 @@ def gather(
     if isinstance(error, WaitTimeout):
         out["wait-history.txt"] = str(error)
     out["timeline.json"] = json.dumps(
-        timeline.build(wes, audit or [], events, calls or []), indent=2
+        timeline.build(wes, trail or [], events, calls or []), indent=2
     )
     return out
 
@@ -267,23 +267,37 @@ def _events(api: client.ApiClient | None, namespace: str) -> list[Body]:
     return []
 
 
-def _audit(stack: StackHandle | None, wes: list[Body]) -> list[Body] | None:
-    """The audit trail of the subject's WEs; None when DataStorage answered for none of them."""
+def audit_trail(stack: StackHandle | None, wes: list[Body]) -> list[Body] | None:
+    """The audit trail of the subject's WEs; None when DataStorage answered for none of them.
+
+    First by the correlation id each WE should have (WE-AUD-002), then the workflow events
+    since the first WE was created that are about one of them (``resource_id`` and
+    ``namespace``, or ``event_data.target_resource``: targets are unique per test) but filed
+    under another correlation id: without those, a controller that computes the id wrongly
+    looks like one that loses its events.
+    """
     if stack is None or not stack.endpoints.datastorage:
         return None
+    url = f"{stack.endpoints.datastorage}/api/v1/audit/events"
     out: list[Body] = []
     answered = False
     for we in wes:
-        labels = we.get("metadata", {}).get("labels") or {}
-        cid = labels.get("kubernaut.ai/correlation-id") or we["metadata"]["name"]
         with contextlib.suppress(Exception):
-            response = httpx.get(
-                f"{stack.endpoints.datastorage}/api/v1/audit/events",
-                params={"correlation_id": cid, "limit": "200"},
-                timeout=5,
-            )
+            cid = audit.correlation_id(we)
+            response = httpx.get(url, params={"correlation_id": cid, "limit": "200"}, timeout=5)
             out += response.json().get("data", [])
             answered = True
+    created = sorted(str(we.get("metadata", {}).get("creationTimestamp") or "") for we in wes)
+    if answered and created and created[0]:
+        known = {str(e.get("event_id")) for e in out}
+        params = {"event_category": "workflow", "since": created[0], "limit": "1000"}
+        with contextlib.suppress(Exception):
+            recent = httpx.get(url, params=params, timeout=5).json().get("data", [])
+            out += [
+                e
+                for e in recent
+                if str(e.get("event_id")) not in known and any(audit.is_about(e, w) for w in wes)
+            ]
     return out if answered else None
 
 

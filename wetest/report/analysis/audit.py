@@ -11,7 +11,14 @@ import collections
 import re
 from typing import Any
 
-from wetest.report.analysis.causes import AUDIT_DELIVERY, Finding, Kind, Severity
+from wetest.domain import audit as domain_audit
+from wetest.report.analysis.causes import (
+    AUDIT_DELIVERY,
+    CONTRACT_DEVIATION,
+    Finding,
+    Kind,
+    Severity,
+)
 from wetest.report.analysis.evidence import Evidence, instant
 
 STARTED = "workflow.started"
@@ -32,6 +39,9 @@ def audit_delivery(ev: Evidence) -> Finding | None:
     """Duplicated or lost audit events for the test's correlation ids, with the counts."""
     if not ev.wes:
         return _said_by_test(ev)
+    deviation = correlation_deviation(ev)
+    if deviation:
+        return deviation
     # One event per event_id (two WEs sharing a correlation id fetch the same events twice);
     # keyed by namespace too: WEs of one name in two namespaces share the WE-name fallback.
     unique = {str(e.get("event_id") or id(e)): e for e in ev.audit}.values()
@@ -41,7 +51,10 @@ def audit_delivery(ev: Evidence) -> Finding | None:
     duplicated: dict[str, int] = {}
     lost: list[str] = []
     for we in ev.wes:
-        cid, phase = correlation_id(we), str((we.get("status") or {}).get("phase") or "")
+        cid, phase = (
+            domain_audit.correlation_id(we),
+            str((we.get("status") or {}).get("phase") or ""),
+        )
         ns = str((we.get("metadata") or {}).get("namespace") or "")
         expected = _expected(we, phase)
         for kind, n in seen.items():
@@ -60,6 +73,54 @@ def audit_delivery(ev: Evidence) -> Finding | None:
     lines = [f"{key}: {n} events (expected 1)" for key, n in duplicated.items()]
     lines += [f"{key}: no event in DataStorage" for key in lost if _audit_expected(ev)]
     return _finding("duplicated" if duplicated else "lost", counts, tuple(lines[:5]))
+
+
+def correlation_deviation(ev: Evidence) -> Finding | None:
+    """The test's events are missing because their correlation id is wrong (WE-AUD-002).
+
+    Two proofs: events about the WE filed under another correlation id (the collector adds
+    the workflow events that name the WE by resource and namespace, or by target, whatever
+    their correlation id), or the controller's own AuditRecorded=False saying it refused the
+    event for its correlation_id (WE-COND-041). Either way nothing was lost in delivery; the
+    controller computes the correlation id wrongly, and the fix is that computation.
+    """
+    wrong: dict[tuple[str, str], int] = {}
+    for we in ev.wes:
+        expected = domain_audit.correlation_id(we)
+        for event in ev.audit:
+            if _cid(event) != expected and domain_audit.is_about(event, we):
+                key = (expected, repr(_cid(event)))
+                wrong[key] = wrong.get(key, 0) + 1
+        refused = _refused_for_correlation(we)
+        if refused:
+            wrong[(expected, f"none: the controller says {refused!r}")] = 1
+    if not wrong:
+        return None
+    return Finding(
+        cause=CONTRACT_DEVIATION,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.HIGH,
+        headline="the audit events carry the wrong correlation id — it must be the WE's "
+        "kubernaut.ai/correlation-id label when non-empty, otherwise the WE name (WE-AUD-002)",
+        next_action="Compute correlation_id from the label kubernaut.ai/correlation-id, and use "
+        "the WE name when the label is absent or empty (WE-AUD-002).",
+        clauses=("WE-AUD-002",),
+        counts={"events under another correlation id, or refused for it": sum(wrong.values())},
+        lines=tuple(
+            f"expected correlation_id {exp!r}; {n} event(s) under {got}"
+            for (exp, got), n in list(wrong.items())[:5]
+        ),
+    )
+
+
+def _refused_for_correlation(we: dict[str, Any]) -> str:
+    """The AuditRecorded=False message when it blames the event's correlation_id, else ""."""
+    for cond in (we.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "AuditRecorded" and cond.get("status") == "False":
+            message = str(cond.get("message") or "")
+            if "correlation_id" in message or "correlation id" in message.lower():
+                return message
+    return ""
 
 
 def _said_by_test(ev: Evidence) -> Finding | None:
@@ -86,12 +147,6 @@ def _finding(
         lines=lines,
         corroborated=corroborated,
     )
-
-
-def correlation_id(we: dict[str, Any]) -> str:
-    meta = we.get("metadata") or {}
-    labels = meta.get("labels") or {}
-    return str(labels.get("kubernaut.ai/correlation-id") or meta.get("name") or "")
 
 
 def _expected(we: dict[str, Any], phase: str) -> list[str]:

@@ -17,7 +17,7 @@ from wetest.report.analysis.causes import (
     Kind,
     Severity,
 )
-from wetest.report.analysis.evidence import Evidence, instant, log_time
+from wetest.report.analysis.evidence import ApiCall, Evidence, instant, log_time
 
 _EXIT = re.compile(r"exited with code (-?\d+)")
 _DENIAL = re.compile(
@@ -77,7 +77,7 @@ def controller_not_reconciling(ev: Evidence) -> Finding | None:
     calls = ev.api_calls
     if calls is not None:
         if any(c.actor == "controller" and c.name in _object_names(ev) for c in calls):
-            return None
+            return _stopped_reconciling(ev, calls)
         harness = [c for c in calls if c.actor == "harness" and c.resource == "workflowexecutions"]
         counts = {"controller API calls on the WE": 0, "harness calls on the WE": len(harness)}
         lines = [c.describe() for c in harness[:3]]
@@ -99,6 +99,43 @@ def controller_not_reconciling(ev: Evidence) -> Finding | None:
         clauses=("WE-PH-001",),
         counts=counts,
         lines=(*lines, *silent),
+    )
+
+
+def _stopped_reconciling(ev: Evidence, calls: list[ApiCall]) -> Finding | None:
+    """The WE the test gave up on was never touched, though earlier ones of the test were.
+
+    The controller ran (it reconciled some of the test's WEs) and then went deaf: the WE the
+    timed-out wait watched has no status and no controller call names it. A watch that was
+    not resumed after the API server came back looks exactly like this.
+    """
+    waited = ev.waited_we
+    we = next((w for w in ev.wes if (w.get("metadata") or {}).get("name") == waited), None)
+    if we is None or (we.get("status") or {}).get("phase"):
+        return None
+    if any(c.actor == "controller" and c.name == waited for c in calls):
+        return None
+    silent = [
+        str((w.get("metadata") or {}).get("name"))
+        for w in ev.wes
+        if not (w.get("status") or {}).get("phase")
+    ]
+    served = len(ev.wes) - len(silent)
+    return Finding(
+        cause=CONTROLLER_NOT_RECONCILING,
+        kind=Kind.CONTROLLER_DEFECT,
+        severity=Severity.CRITICAL,
+        headline="the controller stopped reconciling: WorkflowExecutions created after a "
+        "point got no status and no API call from it, while earlier ones of the same test did",
+        next_action="Check that every watch of the controller resumes after an error (410 Gone "
+        "→ relist; connection refused → retry with backoff) and that its log shows a reconcile "
+        "for each new WE (WE-RUN-010).",
+        clauses=("WE-RUN-010",),
+        counts={"WEs never reconciled": len(silent), "WEs reconciled before": served},
+        lines=(
+            f"{waited}: waited on, no status, no controller API call",
+            *[f"{name}: no status" for name in silent if name != waited][:3],
+        ),
     )
 
 

@@ -33,6 +33,11 @@ _STATUS_JSON = re.compile(r'\{"kind":"Status".*?"message":"((?:[^"\\]|\\.)*)".*\
 LINE_LIMIT = 300
 _LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:[.,](\d+))?")
 
+_WAITED_WE = re.compile(
+    r"\bon workflowexecutions\.kubernaut\.ai [a-z0-9.-]+/([a-z0-9.-]+?)\.?(?:\s|$)"
+)
+"""The WE named by a wait's timeout message: ``... on workflowexecutions.kubernaut.ai ns/name.``"""
+
 
 @dataclass(frozen=True)
 class ApiCall:
@@ -179,6 +184,12 @@ class Evidence:
     @property
     def wait_history(self) -> str:
         return self.text("wait-history.txt")
+
+    @functools.cached_property
+    def waited_we(self) -> str:
+        """The WE whose wait timed out (the wait history's first line names its probe), or ""."""
+        found = _WAITED_WE.search(self.wait_history.split("\n", 1)[0])
+        return found.group(1) if found else ""
 
     # --- the test's objects ------------------------------------------------------------------
 
