@@ -107,9 +107,10 @@ class SlotStack(assembly.Stack):
     - ``datastorage``: a DataStorage on the main PostgreSQL (the tests' audit queries see the
       same database);
     - ``postgres``: a PostgreSQL of its own (a fresh ``initdb``, ``wetest.stack.postgres``:
-      0.8 s, as the stack's) with a DataStorage on it, so a restart breaks no other test;
+      0.6-0.8 s, as the stack's; a template copy would need an ``initdb`` first anyway) with
+      a DataStorage on it, so a restart breaks no other test;
     - ``tekton``: a stand-in driver that plays only this namespace's PipelineRuns (the main
-      one ignores the pool's), so a pause freezes no other test.
+      one ignores the pool's driver slots), so a pause freezes no other test.
 
     ``restart-component`` serves those. ``private`` names the processes it started, which the
     pool records in the main stack's pids while they run (``Pool._record``).
