@@ -148,8 +148,9 @@ def test_executions_wait_out_a_tekton_pause(we_kube, we_create, we_name, we_faul
         all_completed(we_kube, we_create, wes)
 
 
-# The stack's one PostgreSQL: every DataStorage on it (a private one of an isolated test too)
-# answers 5xx meanwhile, so this test holds the postgres lock: no instance can stand in for it.
+# Every DataStorage on the restarted PostgreSQL answers 5xx meanwhile: isolated, the test
+# restarts a private PostgreSQL under its private DataStorage; otherwise (a PostgreSQL wetest
+# did not start) it holds the stack's postgres lock.
 @pytest.mark.we_disruptive("postgres")
 @pytest.mark.we_conformance("resilience", "WE-BUF-005", "WE-RUN-013", "WE-AUD-021")
 def test_executions_finish_across_a_postgres_restart(we_kube, we_create, we_name, we_faults):

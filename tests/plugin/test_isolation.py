@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,39 @@ def test_an_isolated_test_locks_only_what_it_uses_of_the_main_stack(
     assert {c for c, _ in shared} == {"apiserver", "datastorage", "postgres"}
     assert all(mode == fcntl.LOCK_SH for _, mode in shared)
     assert ("controller", fcntl.LOCK_EX) in locks.modes(outage)
+
+
+def test_tekton_is_private_on_the_stand_in_tier_only(pytester: pytest.Pytester) -> None:
+    """Real Tekton's controller cannot be scoped to a slot's PipelineRuns: it keeps the locks."""
+    pytester.makepyfile(
+        "import pytest\n@pytest.mark.we_disruptive('tekton')\ndef test_pause(we_create): pass\n"
+    )
+    items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
+    pause = items[0]
+    pause.config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
+    assert isolation.wanted(pause)
+    pause.config.stash[session.SETTINGS_KEY] = dataclasses.replace(
+        session.get(pause.config), tekton="real"
+    )
+    assert not isolation.wanted(pause)
+
+
+def test_an_instance_with_its_own_tekton_and_postgres_unlocks_them() -> None:
+    def unlocked(tekton: bool = False, postgres: bool = False) -> frozenset[str]:
+        found = isolation.Isolated(
+            None,  # type: ignore[arg-type]
+            None,
+            0,
+            "ns",
+            None,  # type: ignore[arg-type]
+            Path(),
+            "10s",
+            False,
+            postgres=postgres,
+            tekton=tekton,
+        )
+        return found.unlocked
+
+    assert unlocked() == {"controller"}
+    assert unlocked(tekton=True) == {"controller", "tekton"}
+    assert unlocked(postgres=True) == {"controller", "datastorage", "postgres"}

@@ -77,11 +77,13 @@ def free(path: Path) -> bool:
         return True
 
 
-def test_a_postgres_restart_waits_for_every_datastorage_user_and_is_never_isolated(
+def test_a_postgres_restart_waits_for_every_datastorage_user_unless_it_has_its_own(
     pytester: pytest.Pytester,
 ) -> None:
-    """Every DataStorage, an isolated test's private one too, stores into the one PostgreSQL."""
-    from wetest.plugin import isolation
+    """Every DataStorage but a private PostgreSQL's stores into the stack's one PostgreSQL."""
+    import dataclasses
+
+    from wetest.plugin import isolation, session
 
     pytester.makepyfile(
         "import pytest\n"
@@ -99,6 +101,11 @@ def test_a_postgres_restart_waits_for_every_datastorage_user_and_is_never_isolat
     assert ("postgres", fcntl.LOCK_SH) in locks.modes(by_name["test_reader"])
     private = locks.modes(by_name["test_outage"], isolation.PRIVATE)
     assert ("postgres", fcntl.LOCK_SH) in private
-    by_name["test_restart"].config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
+    restart = by_name["test_restart"]
+    restart.config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
     assert isolation.wanted(by_name["test_outage"])
-    assert not isolation.wanted(by_name["test_restart"])
+    assert isolation.wanted(restart)  # on a private PostgreSQL that wetest starts
+    restart.config.stash[session.SETTINGS_KEY] = dataclasses.replace(
+        session.get(restart.config), postgres_dsn="postgresql://db.example/x"
+    )
+    assert not isolation.wanted(restart)  # someone else's PostgreSQL: the locks

@@ -95,6 +95,50 @@ def test_an_ignored_namespace_is_left_to_the_instance_that_watches_it(
     eventually(objects.Probe(api, isolated), ex.has_phase("Completed"), timeout=20)
 
 
+def test_the_main_stand_in_leaves_a_driver_slots_pipelineruns_to_its_private_driver(
+    kubeconfig: str,
+) -> None:
+    """The Tekton-pause test's private driver plays its PipelineRuns, the main one the rest.
+
+    Both PipelineRuns are in the one execution namespace; only their source-namespace label
+    (the WE's namespace) tells them apart.
+    """
+    from wetest.stack.tekton.driver import Driver, source_selector
+
+    api = clients.api_client(kubeconfig)
+    namespace = f"iso-{uuid.uuid4().hex[:8]}"
+    objects.create(api, objects.ObjectRef.core("namespaces"), {"metadata": {"name": namespace}})
+    ds = LoopbackDataStorage().start()
+    drivers = [
+        Driver(clients.api_client(kubeconfig), 0.3, selector=source_selector(ignore=[namespace]))
+    ]
+    argv = [
+        *("--kubeconfig", kubeconfig, "--cooldown", "1s", "--datastorage-url", ds.url),
+        *("--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address"),
+        *("127.0.0.1:0", "--spool-dir", tempfile.mkdtemp(prefix="we-spool-")),
+    ]
+    manager = Manager(parsed(*argv), clients.api_client(kubeconfig))
+    try:
+        drivers[0].start()
+        manager.start()
+        isolated = _create(api, namespace, f"{namespace}/deployment/driven")
+        ordinary = _create(api, "default", f"default/deployment/{namespace}")
+
+        eventually(objects.Probe(api, ordinary), ex.has_phase("Completed"), timeout=20)
+        eventually(objects.Probe(api, isolated), ex.has_phase("Running"), timeout=20)
+        consistently(objects.Probe(api, isolated), ex.has_phase("Running"), duration=1)
+
+        private = Driver(clients.api_client(kubeconfig), 0.3, selector=source_selector(namespace))
+        drivers.append(private.start())
+        eventually(objects.Probe(api, isolated), ex.has_phase("Completed"), timeout=20)
+    finally:
+        manager.stop()
+        for driver in drivers:
+            driver.stop()
+        ds.stop()
+        objects.delete(api, objects.ObjectRef.core("namespaces").named(namespace))
+
+
 def _create(api: client.ApiClient, namespace: str, target: str) -> objects.ObjectRef:
     body = manifest(target)
     body["metadata"]["namespace"] = namespace

@@ -95,3 +95,79 @@ def test_an_api_server_restart_goes_to_the_tests_replica_when_it_has_one() -> No
     assert router(False).rewritten("restart-component kube-apiserver") == (
         "restart-component kube-apiserver"
     )
+
+
+def test_a_private_postgres_and_driver_take_their_restarts_and_show_in_the_overlay() -> None:
+    instance = Endpoints(
+        datastorage="http://127.0.0.1:2",
+        postgres="postgresql://postgres@127.0.0.1:3/action_history",
+        controller=ControllerInfo(target="bundled", pid=22),
+        pids={"datastorage": 21, "postgres": 23, "tekton-stand-in": 24},
+        logs={"tekton-stand-in": "/tmp/instance/tekton-stand-in.log"},
+    )
+    private = isolation.Router(3, "ns", instance, True, postgres=True, tekton=True)
+    assert private.routes("restart-component postgres")
+    assert private.routes("restart-component tekton-stand-in")
+    assert not router(True).routes("restart-component postgres")  # the stack's PostgreSQL
+    main = Endpoints(
+        postgres="postgresql://postgres@127.0.0.1:1/action_history",
+        pids={"postgres": 13, "tekton-stand-in": 14, "kube-apiserver": 15},
+    )
+    seen = private.overlay(main)
+    assert seen.pids == {
+        "datastorage": 21,
+        "postgres": 23,
+        "tekton-stand-in": 24,
+        "kube-apiserver": 15,
+    }
+    assert seen.postgres.endswith(":3/action_history")
+    assert seen.logs["tekton-stand-in"] == "/tmp/instance/tekton-stand-in.log"
+    assert router(False).overlay(main).pids["tekton-stand-in"] == 14
+
+
+def test_the_drivers_split_the_pipelineruns_by_their_source_namespace() -> None:
+    from wetest.stack.tekton import driver
+
+    assert driver.source_selector() == ""
+    assert driver.source_selector("ns-1") == "kubernaut.ai/source-namespace=ns-1"
+    assert driver.source_selector(ignore=("b", "a")) == "kubernaut.ai/source-namespace notin (a,b)"
+
+
+def test_the_pool_records_a_slots_private_processes_among_the_stacks_pids(tmp_path: Path) -> None:
+    """So a stop that misses them still kills them by pid, and leftovers names them."""
+
+    class Main:
+        endpoints = Endpoints(pids={"kube-apiserver": 1, "isolated-0/postgres": 9})
+
+    slot = isolation.SlotStack.__new__(isolation.SlotStack)
+    slot.endpoints = Endpoints(pids={"kube-apiserver": 1, "postgres": 5, "tekton-stand-in": 6})
+    slot.private = {"postgres", "tekton-stand-in"}
+
+    class Running:
+        stack = slot
+        endpoints = Endpoints(controller=ControllerInfo(target="bundled", pid=4))
+
+        def stop(self) -> None:
+            pass
+
+    pool = isolation.Pool(main=Main(), namespaces=isolation.pool_namespaces("x", 2))  # type: ignore[arg-type]
+    pool.instances[0] = Running()  # type: ignore[assignment]
+    pool._record(0)
+    assert Main.endpoints.pids == {
+        "kube-apiserver": 1,
+        "isolated-0/controller": 4,
+        "isolated-0/postgres": 5,
+        "isolated-0/tekton-stand-in": 6,
+    }
+    pool.stop_one(0)
+    assert Main.endpoints.pids == {"kube-apiserver": 1}
+
+
+def test_only_the_driver_slots_pipelineruns_are_left_to_private_drivers() -> None:
+    """A test without a private driver must land where the main driver still plays its runs."""
+    from wetest.plugin import isolation as plugin
+
+    names = isolation.pool_namespaces("x", 12)
+    assert isolation.driven(names) == names[-isolation.DRIVER_SLOTS :]
+    assert plugin._slots(12, driver=True) == [10, 11]
+    assert plugin._slots(12, driver=False) == list(range(10))

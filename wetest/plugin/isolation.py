@@ -1,14 +1,19 @@
 """Isolated instances for disruptive and cooldown tests: the plugin's side of the pool.
 
 A test whose ``we_disruptive`` components are all private-able (``controller``,
-``datastorage``), or that asks for its own cooldown (``@pytest.mark.we_cooldown("2s")``), runs
-on its own instance of the target when the stack has an isolation pool
-(``wetest.supervision.isolation``): it takes a free slot (a ``flock``), its ``we_namespace``
-is the slot's namespace, and the supervisor starts a private controller watching only that
-namespace (plus a private DataStorage when it disrupts DataStorage). Its handle then routes
-the controller's and DataStorage's commands and endpoints to the instance
-(``StackHandle.route``), so ``we_target``, ``we_datastorage``, ``we_audit``, ``we_faults``,
-``we_stack.command`` and the failure evidence all see the instance. Its locks
+``datastorage``; ``apiserver`` with replicas; ``tekton`` on the stand-in tier; ``postgres``
+when wetest starts PostgreSQL: ``private()``), or that asks for its own cooldown
+(``@pytest.mark.we_cooldown("2s")``), runs on its own instance of the target when the stack
+has an isolation pool (``wetest.supervision.isolation``): it takes a free slot (a ``flock``),
+its ``we_namespace`` is the slot's namespace, and the supervisor starts a private controller
+watching only that namespace, plus a private DataStorage when it disrupts DataStorage, a
+private PostgreSQL (with that DataStorage on it) when it disrupts PostgreSQL, and a private
+Tekton stand-in driver that plays only the slot's PipelineRuns when it disrupts Tekton. Its
+handle then routes the controller's, DataStorage's, PostgreSQL's and the driver's commands
+and endpoints to the instance (``StackHandle.route``), so ``we_target``, ``we_datastorage``,
+``we_audit``, ``we_faults`` (``tekton_pause`` freezes the private driver,
+``postgres_restart`` restarts the private PostgreSQL), ``we_stack.command`` and the failure
+evidence all see the instance. Its locks
 (``wetest.plugin.locks``) are then shared ones on what it still uses of the main stack: it
 runs beside every other test instead of alone at the end.
 
@@ -48,7 +53,12 @@ ISOLATED = pytest.StashKey["Isolated"]()
 PROPERTY = "wetest_isolation"
 """The user_properties key: "instance <namespace>" or "locks: <why>" for a test that wanted one."""
 PRIVATE = frozenset({"controller", "datastorage"})
-"""The components a private instance can stand in for."""
+"""The components a private instance can always stand in for (``private()`` adds the rest)."""
+TEKTON = "tekton"
+"""Stood in for by a private Tekton stand-in driver (the stand-in tier only: real Tekton's
+controller cannot be scoped to one namespace's PipelineRuns, so it keeps the locks)."""
+POSTGRES = "postgres"
+"""Stood in for by a private PostgreSQL that wetest starts (not a DSN, not a container)."""
 REPLICATED = "apiserver"
 """Stood in for by a kube-apiserver replica on the stack's etcd, where the stack has them."""
 REPLICA_TIMEOUT = 120.0
@@ -64,12 +74,23 @@ def wanted(item: pytest.Item) -> bool:
     would only add its start, so the test keeps the main controller (its locks are free).
     """
     disrupted = locks.disrupts(item)
-    private = PRIVATE | {REPLICATED} if replicas(session.get(item.config)) else PRIVATE
-    if not disrupted <= private:
+    if not disrupted <= private(session.get(item.config)):
         return False
     if item.get_closest_marker("we_cooldown") is not None:
         return True
     return bool(disrupted) and workers.count(item.config) > 1
+
+
+def private(settings: Settings) -> frozenset[str]:
+    """The components an isolated test of this run can have its own of."""
+    found = set(PRIVATE)
+    if replicas(settings):
+        found.add(REPLICATED)
+    if settings.tekton_tier == "stand-in":
+        found.add(TEKTON)
+    if settings.postgres == "local" and not (settings.postgres_dsn or settings.datastorage_url):
+        found.add(POSTGRES)
+    return frozenset(found)
 
 
 def replicas(settings: Settings) -> bool:
@@ -143,11 +164,22 @@ class Isolated:
     cooldown: str
     datastorage: bool
     replica: ReplicaInfo | None = None  # the API-server replica's record, when it has one
+    postgres: bool = False  # a private PostgreSQL, with the private DataStorage on it
+    tekton: bool = False  # a private Tekton stand-in driver
 
-    unlocked = frozenset({"controller"})
-    """The components the test takes no lock on: the instance owns its controller. A private
-    DataStorage still uses the main PostgreSQL, so DataStorage stays locked (shared): a
-    PostgreSQL restart by another test would break it too."""
+    @property
+    def unlocked(self) -> frozenset[str]:
+        """The components the test takes no lock on: the ones its instance owns.
+
+        Always its controller; Tekton with a private driver; DataStorage and PostgreSQL with a
+        private PostgreSQL. A private DataStorage alone still uses the main PostgreSQL, so
+        DataStorage stays locked (shared): a PostgreSQL restart by another test would break
+        it too.
+        """
+        found = {"controller"}
+        found |= {TEKTON} if self.tekton else set()
+        found |= {"datastorage", POSTGRES} if self.postgres else set()
+        return frozenset(found)
 
     def start(self) -> None:
         """Create the slot's namespace if needed, start the instance, route the handle."""
@@ -165,13 +197,23 @@ class Isolated:
         request = {
             "cooldown": self.cooldown,
             "datastorage": self.datastorage,
+            "postgres": self.postgres,
+            "tekton": self.tekton,
             "log_dir": str(evidence_dir(self.item) / "instance"),
             "kubeconfig": self.replica.kubeconfigs["controller"] if self.replica else "",
         }
         result = handle.command(f"isolated start {self.slot} {json.dumps(request)}")
         instance = Endpoints.from_dict(result["endpoints"])
         apiserver = f"kube-apiserver-{self.replica.name}" if self.replica else ""
-        router = Router(self.slot, self.namespace, instance, self.datastorage, apiserver)
+        router = Router(
+            self.slot,
+            self.namespace,
+            instance,
+            self.datastorage or self.postgres,
+            apiserver,
+            postgres=self.postgres,
+            tekton=self.tekton,
+        )
         handle.route(router)
         router.wait_ready()
         self.item.stash[ISOLATED] = self
@@ -244,7 +286,7 @@ def claim(request: pytest.FixtureRequest) -> Isolated | None:
         return None
     folder = workers.shared_dir(item.config) / "isolation"
     folder.mkdir(parents=True, exist_ok=True)
-    taken = _take_slot(folder, len(pool))
+    taken = _take_slot(folder, _slots(len(pool), TEKTON in locks.disrupts(item)))
     if taken is None:
         item.user_properties.append((PROPERTY, "locks: every isolation slot is busy or dirty"))
         return None
@@ -258,6 +300,8 @@ def claim(request: pytest.FixtureRequest) -> Isolated | None:
         folder,
         marked_cooldown(item) or session.get(item.config).cooldown,
         "datastorage" in locks.disrupts(item),
+        postgres=POSTGRES in locks.disrupts(item),
+        tekton=TEKTON in locks.disrupts(item),
     )
     if REPLICATED in locks.disrupts(item):
         isolated.replica = _replica(item, slot)
@@ -289,9 +333,21 @@ def _replica(item: pytest.Item, slot: int) -> ReplicaInfo | None:
     return found
 
 
-def _take_slot(folder: Path, size: int) -> tuple[int, IO[str]] | None:
-    """The first slot that is clean and not held by another worker, with its held lock."""
-    for slot in range(size):
+def _slots(size: int, driver: bool) -> list[int]:
+    """The slots a test may take: a driver slot when it pauses Tekton, another one else.
+
+    The main Tekton stand-in ignores only the driver slots' PipelineRuns (a private driver
+    plays them), so a test without a private driver must not run in one.
+    """
+    from wetest.supervision.isolation import driver_slots
+
+    drivers = driver_slots(size)
+    return [slot for slot in range(size) if (slot in drivers) == driver]
+
+
+def _take_slot(folder: Path, slots: list[int]) -> tuple[int, IO[str]] | None:
+    """The first of ``slots`` that is clean and not held by another worker, with its lock."""
+    for slot in slots:
         if (folder / f"slot-{slot}.dirty").exists():
             continue
         handle = (folder / f"slot-{slot}.lock").open("w")

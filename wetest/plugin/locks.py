@@ -5,8 +5,9 @@ The stack has five components a test can depend on or disrupt:
 ``apiserver``   etcd + kube-apiserver (+ kube-controller-manager): every stack test uses it
 ``tekton``      the Tekton tier (the stand-in driver, or real Tekton) that runs PipelineRuns
 ``datastorage`` the DataStorage process
-``postgres``    its PostgreSQL, which every DataStorage (an isolated test's private one too)
-                stores into: a test that uses DataStorage uses it
+``postgres``    its PostgreSQL, which every DataStorage (an isolated test's private one too,
+                unless it has a private PostgreSQL) stores into: a test that uses DataStorage
+                uses it
 ``controller``  the controller under test
 
 Each test that uses the stack takes one ``flock`` per component on
@@ -19,6 +20,10 @@ its process dies).
 
 What a test **disrupts**: ``@pytest.mark.we_disruptive("controller")`` names them (any of the
 five); a bare ``@pytest.mark.we_disruptive`` disrupts all five (the old one-lock behaviour).
+A test on an isolated instance (``wetest.plugin.isolation``) takes no lock on what its instance
+owns (its controller; Tekton with a private stand-in driver; DataStorage and PostgreSQL with a
+private PostgreSQL) and shared ones on the rest; on the real Tekton tier, or with a PostgreSQL
+wetest did not start, a Tekton pause or a PostgreSQL restart keeps its exclusive lock.
 
 What a test **uses**: ``@pytest.mark.we_uses("datastorage", ...)`` when given; else inferred
 from its fixtures (``USES``): ``we_stack`` → apiserver; ``we_create`` → controller, tekton,

@@ -76,6 +76,9 @@ class Stack:
         self._warmer: _Beside | None = None
         self._tekton_proc: processes.ManagedProcess | None = None
         self.real_tekton: RealTekton | None = None
+        self.isolation: tuple[str, ...] = ()
+        """The isolation pool's driver slots (``wetest.supervision.isolation.driven``), set
+        before start(): the stand-in driver leaves those WEs' PipelineRuns to private ones."""
 
     def __enter__(self) -> Stack:
         self.start()
@@ -288,7 +291,11 @@ class Stack:
             if error is not None:  # harmless: the first real write pays the cost instead
                 progress.say(f"PipelineRun warm-up failed (harmless): {error}")
 
-    def _start_tekton_driver(self) -> None:
+    def _start_tekton_driver(self, source: str = "") -> None:
+        """Start the stand-in driver: every PipelineRun but the pool's, or only ``source``'s.
+
+        ``source``: an isolated test's namespace (its private driver, ``SlotStack``).
+        """
         argv = [
             sys.executable,
             "-m",
@@ -296,6 +303,10 @@ class Stack:
             "--kubeconfig",
             self.endpoints.kubeconfig_of("tekton"),
         ]
+        if source:
+            argv += ["--source-namespace", source]
+        elif self.isolation:
+            argv += ["--ignore-source-namespaces", ",".join(self.isolation)]
         proc = processes.ManagedProcess(
             "tekton-stand-in", argv, self.log_dir / "tekton-stand-in.log"
         ).start()

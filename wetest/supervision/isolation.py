@@ -8,8 +8,14 @@ supervisor instead keeps a **pool** of namespaces per stack start (``wetest-iso-
 the main controller ignores all of them, and a test that takes a slot of the pool gets a
 private :class:`Instance` in it, a second process of the same target that watches only that
 namespace, with its own ports, spool and logs, plus a private DataStorage on the same
-PostgreSQL when the test disrupts DataStorage, plus its own conflict proxy when it asks for
-one. The test's faults then hit only its own instance.
+PostgreSQL when the test disrupts DataStorage, a private PostgreSQL with a DataStorage on it
+when it disrupts PostgreSQL, a private Tekton stand-in driver when it disrupts Tekton (such a
+test takes one of the pool's last ``DRIVER_SLOTS``, whose PipelineRuns the main driver
+ignores, ``wetest.stack.tekton.driver``; the other slots keep the main driver), plus its own
+conflict proxy when it asks for one. The test's faults then hit only its own instance. The
+pool records each instance's processes among the stack's pids while they run
+(``isolated-<slot>/<name>``), so a failed stop still ends them by pid and
+``supervision.leftovers`` names them.
 
 A test that restarts the API server gets a kube-apiserver **replica** on the same etcd
 (``apiserver-replica start|stop <name>``, the stack's; named ``iso-<slot>``): its instance
@@ -19,10 +25,12 @@ main API server, the Tekton stand-in and every other test never notice it.
 Supervisor commands (``wetest.stack.control``), answered with ``{"endpoints": {...}}``, the
 instance's view of the stack::
 
-    isolated start <slot> {"cooldown": "2s", "datastorage": true, "log_dir": "/abs/path",
+    isolated start <slot> {"cooldown": "2s", "datastorage": true, "postgres": false,
+                           "tekton": false, "log_dir": "/abs/path",
                            "kubeconfig": "/the/replica/controller/kubeconfig"}
     isolated <slot> restart-controller | kill-controller | start-controller
     isolated <slot> stop-datastorage | start-datastorage | conflict-proxy on|off
+    isolated <slot> restart-component postgres | tekton-stand-in | datastorage
     isolated stop <slot>
 
 The instances run in the supervisor, not in the test's worker: they die with the stack
@@ -51,6 +59,10 @@ from wetest.targets.base import READY_TIMEOUT, ProcessTarget
 POOL_SIZE = 12
 """Slots per stack: more than the isolated tests of the bundled suites (a test that finds
 every slot taken falls back to the locks, so this bounds parallel private instances only)."""
+DRIVER_SLOTS = 2
+"""The last slots of the pool are for tests with a private Tekton stand-in driver: the main
+driver ignores those namespaces' PipelineRuns (it is started knowing them, so the split
+cannot change during the run), and every other isolated test keeps the main driver."""
 PREFIX = "wetest-iso"
 REPLICA_PREFIX = "iso-"
 """An isolated test's API-server replica is named ``iso-<slot>`` (process
@@ -62,6 +74,16 @@ DATASTORAGE_COMMANDS = frozenset({"stop-datastorage", "start-datastorage"})
 def pool_namespaces(stack_id: str, size: int = POOL_SIZE) -> tuple[str, ...]:
     """The pool's namespace names; the stack id keeps two stacks on one cluster apart."""
     return tuple(f"{PREFIX}-{stack_id}-{i}" for i in range(size))
+
+
+def driver_slots(size: int) -> range:
+    """The slots whose PipelineRuns a private driver plays (the pool's last ``DRIVER_SLOTS``)."""
+    return range(max(0, size - DRIVER_SLOTS), size)
+
+
+def driven(namespaces: tuple[str, ...]) -> tuple[str, ...]:
+    """The namespaces of ``driver_slots``: the ones the main stand-in driver ignores."""
+    return tuple(namespaces[slot] for slot in driver_slots(len(namespaces)))
 
 
 def unsupported(target: object) -> str:
@@ -78,35 +100,80 @@ def unsupported(target: object) -> str:
 
 
 class SlotStack(assembly.Stack):
-    """What an instance sees of the stack: the main one's, with a private DataStorage maybe.
+    """What an instance sees of the stack: the main one's, with private processes maybe.
 
-    Starts nothing but that DataStorage (on the main PostgreSQL, so the tests' audit queries
-    see the same database) and stops nothing else; restart-component serves only it.
+    Starts only what the test disrupts that can be private, and stops nothing else:
+
+    - ``datastorage``: a DataStorage on the main PostgreSQL (the tests' audit queries see the
+      same database);
+    - ``postgres``: a PostgreSQL of its own (a fresh ``initdb``, ``wetest.stack.postgres``:
+      0.6-0.8 s, as the stack's; a template copy would need an ``initdb`` first anyway) with
+      a DataStorage on it, so a restart breaks no other test;
+    - ``tekton``: a stand-in driver that plays only this namespace's PipelineRuns (the main
+      one ignores the pool's driver slots), so a pause freezes no other test.
+
+    ``restart-component`` serves those. ``private`` names the processes it started, which the
+    pool records in the main stack's pids while they run (``Pool._record``).
     """
 
-    def __init__(self, main: assembly.Stack, log_dir: Path, datastorage: bool) -> None:
+    def __init__(
+        self,
+        main: assembly.Stack,
+        log_dir: Path,
+        namespace: str,
+        *,
+        datastorage: bool = False,
+        postgres: bool = False,
+        tekton: bool = False,
+    ) -> None:
         super().__init__(main.settings, (), log_dir)
         self.main = main
-        self.private_datastorage = datastorage
+        self.namespace = namespace
+        self.private_datastorage = datastorage or postgres
+        self.private_postgres = postgres
+        self.private_tekton = tekton
         self.endpoints = copy.deepcopy(main.endpoints)
         self.endpoints.controller = None
         self.endpoints.kubeconfigs = dict(main.endpoints.kubeconfigs)
+        self.private: set[str] = set()
 
     def start(self) -> Endpoints:
-        if self.private_datastorage:
+        if self.private_tekton:
+            self._start_tekton_driver(source=self.namespace)
+            self.private.add("tekton-stand-in")
+        if self.private_postgres:
+            from wetest.stack import datastorage, postgres
+
+            database = postgres.start(self.log_dir)
+            self.audit = datastorage.AuditStack(
+                datastorage=datastorage.DataStorageHandle(""),  # replaced just below
+                postgres=database,
+            )
+            self._stoppers.append(self.audit.stop)  # DataStorage, then its PostgreSQL
+            self.audit.datastorage = datastorage.start(database.dsn, self.log_dir, wait=False)
+            self.endpoints.postgres = postgres.redact(database.dsn)
+            self.endpoints.pids["postgres"] = database.pid
+            self.endpoints.logs["postgres"] = str(database.log_path or "")
+            self.private.add("postgres")
+        elif self.private_datastorage:
             from wetest.stack import datastorage
 
             self.audit = datastorage.AuditStack(
                 datastorage=datastorage.start(self._dsn(), self.log_dir, wait=False)
             )
             self._stoppers.append(self.audit.stop)  # postgres is None: only DataStorage stops
+        if self.audit is not None:
             handle = self.audit.datastorage
             self.endpoints.datastorage = handle.url
             self.endpoints.pids["datastorage"] = handle.pid
             self.endpoints.logs["datastorage"] = str(handle.log_path)
+            self.private.add("datastorage")
         return self.endpoints
 
     def _dsn(self) -> str:
+        """The private PostgreSQL's DSN, else the main one's (which wetest must have started)."""
+        if self.audit is not None and self.audit.postgres is not None:
+            return self.audit.postgres.dsn
         audit = self.main.audit
         if audit is None or audit.postgres is None:
             raise ConfigError(
@@ -117,7 +184,7 @@ class SlotStack(assembly.Stack):
         return audit.postgres.dsn
 
     def start_datastorage(self) -> None:
-        """Start the private DataStorage again on its port, against the main PostgreSQL."""
+        """Start the private DataStorage again on its port, against its PostgreSQL."""
         from wetest.stack import datastorage
 
         if self.audit is None:
@@ -125,6 +192,19 @@ class SlotStack(assembly.Stack):
         port = int(self.endpoints.datastorage.rsplit(":", 1)[1])
         self.audit.datastorage = datastorage.start(self._dsn(), self.log_dir, port)
         self.endpoints.pids["datastorage"] = self.audit.datastorage.pid
+
+    def restart_component(self, name: str) -> float:
+        """Restart a private process; the main stack's are not this instance's to restart."""
+        if name not in self.private:
+            raise ConfigError(
+                f"This isolated instance runs no private {name}, so it cannot restart it. "
+                f"Its private components: {', '.join(sorted(self.private)) or 'none'}; mark "
+                f'the test we_disruptive("{name}") so that it gets one (or the lock).'
+            )
+        took = super().restart_component(name)
+        if name == "tekton-stand-in" and self._tekton_proc is not None:
+            self.endpoints.logs[name] = str(self._tekton_proc.log_path)
+        return took
 
 
 class Instance(Running):
@@ -141,7 +221,14 @@ class Instance(Running):
             str(request.get("cooldown") or main_target.cooldown),
         )
         target.watch_namespaces = (namespace,)
-        stack = SlotStack(main.stack, log_dir, bool(request.get("datastorage")))
+        stack = SlotStack(
+            main.stack,
+            log_dir,
+            namespace,
+            datastorage=bool(request.get("datastorage")),
+            postgres=bool(request.get("postgres")),
+            tekton=bool(request.get("tekton")),
+        )
         if request.get("kubeconfig"):  # an API-server replica's, for this instance only
             stack.endpoints.kubeconfigs["controller"] = str(request["kubeconfig"])
         super().__init__(main.stack.settings, stack=stack, target=target)
@@ -195,7 +282,10 @@ class Pool:
                 f"Slot {slot} of the isolation pool runs no instance. Start one with "
                 f"'isolated start {slot} {{...}}' first."
             )
-        result = instance.command(rest)
+        try:
+            result = instance.command(rest)
+        finally:
+            self._record(slot)  # a restart changed a pid
         return {**result, "endpoints": json.loads(instance.endpoints.to_json())}
 
     def _slot(self, text: str) -> int:
@@ -211,14 +301,45 @@ class Pool:
         self.stop_one(slot)
         instance = Instance(self.main, self.namespaces[slot], request)
         self.used.add(slot)
-        instance.start()
         self.instances[slot] = instance
+        try:
+            instance.start()
+        except BaseException:
+            self.stop_one(slot)
+            raise
+        self._record(slot)
         return {"endpoints": json.loads(instance.endpoints.to_json())}
 
     def stop_one(self, slot: int) -> None:
         instance = self.instances.pop(slot, None)
-        if instance is not None:
-            instance.stop()
+        try:
+            if instance is not None:
+                instance.stop()
+        finally:
+            self._record(slot)
+
+    def _record(self, slot: int) -> None:
+        """Keep the slot's running processes among the main stack's pids (``isolated-<slot>/``).
+
+        The state file then lists them, so a stop that fails to end them
+        (``supervision.spawning.stop``) kills them by pid and ``supervision.leftovers`` reports
+        them, as it does the stack's own processes.
+        """
+        pids = self.main.endpoints.pids
+        prefix = f"isolated-{slot}/"
+        for name in [name for name in pids if name.startswith(prefix)]:
+            del pids[name]
+        instance = self.instances.get(slot)
+        if instance is None:
+            return
+        controller = instance.endpoints.controller
+        if controller is not None and controller.pid:
+            pids[f"{prefix}controller"] = controller.pid
+        stack = instance.stack
+        assert isinstance(stack, SlotStack)
+        for name in sorted(stack.private):
+            if stack.endpoints.pids.get(name):
+                pids[f"{prefix}{name}"] = stack.endpoints.pids[name]
 
     def stop(self) -> None:
         """Stop every instance; delete the used namespaces of a cluster that outlives the run.
@@ -267,16 +388,25 @@ class Router:
     instance: Endpoints
     datastorage: bool
     apiserver: str = ""  # the replica's process name (kube-apiserver-iso-<slot>), if any
+    postgres: bool = False  # a private PostgreSQL (with the private DataStorage on it)
+    tekton: bool = False  # a private Tekton stand-in driver
 
     def routes(self, command: str) -> bool:
-        """Whether a supervisor command is the instance's (its controller, its DataStorage)."""
+        """Whether a supervisor command is the instance's (its controller, its private ones)."""
         name, _, argument = command.partition(" ")
         if name in CONTROLLER_COMMANDS or name == "conflict-proxy":
             return True
         if name == "restart-component":
-            wanted = argument.strip()
-            return wanted == "controller" or (wanted == "datastorage" and self.datastorage)
+            return argument.strip() in self.private()
         return self.datastorage and name in DATASTORAGE_COMMANDS
+
+    def private(self) -> frozenset[str]:
+        """The components (process names) the instance runs for this test."""
+        names = {"controller"}
+        names |= {"datastorage"} if self.datastorage else set()
+        names |= {"postgres"} if self.postgres else set()
+        names |= {"tekton-stand-in"} if self.tekton else set()
+        return frozenset(names)
 
     def rewritten(self, command: str) -> str:
         """A stack command as this test means it: the API server is its replica, if it has one."""
@@ -337,4 +467,10 @@ class Router:
             if self.instance.pids.get("datastorage"):
                 seen.pids["datastorage"] = self.instance.pids["datastorage"]
             seen.logs["datastorage"] = self.instance.logs.get("datastorage", "")
+        for name in ("postgres", "tekton-stand-in"):
+            if name in self.private():  # what we_faults pauses or restarts
+                seen.pids[name] = self.instance.pids.get(name, 0)
+                seen.logs[name] = self.instance.logs.get(name, "")
+        if self.postgres:
+            seen.postgres = self.instance.postgres
         return seen

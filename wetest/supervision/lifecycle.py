@@ -58,9 +58,11 @@ class Running:
         return self.stack.endpoints
 
     def start(self) -> Endpoints:
+        self._plan_isolation()
         self.stack.start()
         try:
-            self._plan_isolation()
+            if self.pool is not None:  # the backend's start made the endpoints
+                self.endpoints.isolation = list(self.pool.namespaces)
             self._start_target()
             self.stack.ready()
         except BaseException:
@@ -72,7 +74,8 @@ class Running:
         """Give a scopable main target a pool to ignore (``wetest.supervision.isolation``).
 
         Only the namespace names are chosen here: the tests create a slot's namespace when
-        they first take it, so the stack start costs nothing more.
+        they first take it, so the stack start costs nothing more. Chosen before the stack
+        starts: the Tekton stand-in driver ignores the PipelineRuns of the pool's driver slots.
         """
         from wetest.supervision import isolation
 
@@ -80,7 +83,7 @@ class Running:
         if self.stack.components and scoped and isinstance(self.target, ProcessTarget):
             self.pool = isolation.Pool.create(self)
             self.target.ignore_namespaces = self.pool.namespaces
-            self.endpoints.isolation = list(self.pool.namespaces)
+            self.stack.isolation = isolation.driven(self.pool.namespaces)
 
     def _start_target(self) -> None:
         if self.target is not None:

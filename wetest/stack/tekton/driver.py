@@ -10,9 +10,17 @@ PipelineRun whose ``spec.status`` is ``Cancelled`` is cancelled at once, as Tekt
 start it installs the one admission check of Tekton's webhook the suites meet (unique parameter
 names, ``admission.py``).
 
+Isolation (``wetest.supervision.isolation``): a test that pauses Tekton gets a private driver
+that plays only the PipelineRuns of its slot's WorkflowExecutions (``--source-namespace NS``:
+their ``kubernaut.ai/source-namespace`` label), while the main driver leaves those alone
+(``--ignore-source-namespaces A,B``, the pool). Both are label selectors on the list and the
+watch, so neither driver even sees the other's PipelineRuns; a PipelineRun without the label
+(a test's own) is the main driver's.
+
 Library: ``Driver(api_client, default_delay=0.5).start()`` / ``.stop()`` (threads).
 Program: ``python -m wetest.stack.tekton.driver --kubeconfig K [--default-delay 0.5s]
-[--namespace NS] [--default-scenario "succeed"]``.
+[--namespace NS] [--default-scenario "succeed"] [--source-namespace NS |
+--ignore-source-namespaces A,B]``.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from typing import Any
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
-from wetest.domain import durations
+from wetest.domain import durations, resources
 from wetest.kube import clients
 from wetest.stack import apiaudit
 from wetest.stack.tekton import admission, bundles, scenarios, statuses
@@ -44,6 +52,16 @@ G, V = "tekton.dev", "v1"
 LIST_TIMEOUT = 30.0  # seconds; a list sent to an API server that is starting must not hang
 RETRY_FIRST, RETRY_CAP = 0.5, 5.0  # backoff while the API server is unreachable
 TEKTON = "tekton.dev/pipeline"  # spec.managedBy of the runs Tekton's controller takes
+SOURCE_LABEL = resources.LABEL_SOURCE_NAMESPACE  # the WE's namespace, on its PipelineRun
+
+
+def source_selector(only: str = "", ignore: Sequence[str] = ()) -> str:
+    """The label selector of the PipelineRuns a driver plays: one slot's, or all but the pool's."""
+    if only:
+        return f"{SOURCE_LABEL}={only}"
+    if ignore:
+        return f"{SOURCE_LABEL} notin ({','.join(sorted(ignore))})"
+    return ""
 
 
 def _now() -> str:
@@ -59,8 +77,10 @@ class Driver:
         default_delay: float = 0.5,
         namespace: str = "",
         default_scenario: str = "succeed",
+        selector: str = "",
     ) -> None:
         self.api = api_client
+        self.selector = selector  # source_selector(): which WEs' PipelineRuns are this driver's
         self.custom: Any = client.CustomObjectsApi(api_client)
         self.default_delay, self.namespace = default_delay, namespace
         self.default_scenario = default_scenario
@@ -116,17 +136,20 @@ class Driver:
     # --- watching ----------------------------------------------------------------------------
 
     def _list_fn(self) -> tuple[Any, dict[str, Any]]:
+        selected = {"label_selector": self.selector} if self.selector else {}
         if self.namespace:
             return self.custom.list_namespaced_custom_object, {
                 "group": G,
                 "version": V,
                 "namespace": self.namespace,
                 "plural": "pipelineruns",
+                **selected,
             }
         return self.custom.list_cluster_custom_object, {
             "group": G,
             "version": V,
             "plural": "pipelineruns",
+            **selected,
         }
 
     def _watch_loop(self) -> None:
@@ -411,6 +434,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--default-delay", default="0.5s", help="Go duration (default 0.5s)")
     parser.add_argument("--default-scenario", default="succeed")
     parser.add_argument("--namespace", default="", help="only this namespace (default: all)")
+    parser.add_argument(
+        "--source-namespace", default="", help="only the PipelineRuns of this WE namespace"
+    )
+    parser.add_argument(
+        "--ignore-source-namespaces",
+        dest="ignore",
+        default="",
+        help="comma-separated WE namespaces whose PipelineRuns another driver plays",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("WETEST_STANDIN_LOG_LEVEL", "INFO").upper(),  # debug: HTTP calls
@@ -421,6 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         durations.parse_go_duration(args.default_delay),
         args.namespace,
         args.default_scenario,
+        source_selector(args.source_namespace, [n for n in args.ignore.split(",") if n]),
     ).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
