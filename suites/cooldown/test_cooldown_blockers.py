@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from kubernetes import client
 
 from wetest import consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.durations import parse_go_duration
 from wetest.kube import objects
+
+if TYPE_CHECKING:  # annotations only: importing the client costs each worker 0.3 s
+    from kubernetes import client
 
 TOLERANCE = timedelta(seconds=1)  # status times have second precision (DOMAIN §0.6)
 LEFT_PENDING = ex.has_phase("Running") | ex.has_phase("Completed") | ex.has_phase("Failed")

@@ -9,15 +9,17 @@ PipelineRun only (matched by its target-resource label), so no other test is aff
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from kubernetes import client
 
 from wetest import check, consistently, eventually
 from wetest import expectations as ex
 from wetest.domain.comparison import message_matches
 from wetest.kube import admission, objects
+
+if TYPE_CHECKING:  # annotations only: importing the client costs each worker 0.3 s
+    from kubernetes import client
 
 DENIAL = "denied by the wetest create-error policy"
 
