@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wetest.stack import processes
+
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = ROOT / "suites"
 WETEST = str(Path(sys.executable).parent / "wetest")
@@ -209,8 +211,14 @@ def run_suites(
         (results_dir.parent / f"{results_dir.name}.log").open("w") as log,  # Run.log
     ):
         env = dict(os.environ, WETEST_STATE_DIR=state)
-        proc = subprocess.run(
-            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
+        proc = subprocess.run(  # a stopped bench stops its run, and the run its stack
+            cmd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+            preexec_fn=processes.terminate_with_parent,
         )
     seconds = time.monotonic() - started
     records = read_records(results_dir)

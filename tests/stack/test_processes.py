@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from wetest import eventually
+from wetest import expectations as ex
 from wetest.errors import PortInUse, StartupFailed
 from wetest.stack import ports, processes
 
@@ -45,3 +48,33 @@ def test_a_taken_port_raises_port_in_use_naming_its_user(tmp_path: Path) -> None
         with pytest.raises(PortInUse) as info:
             ports.ensure_free(port, "DataStorage")
     assert f"127.0.0.1:{port} requested for DataStorage is already in use" in str(info.value)
+
+
+def test_a_child_started_to_terminate_with_its_parent_gets_sigterm_when_it_dies(
+    tmp_path: Path,
+) -> None:
+    """The parent (a bench, say) starts a child that records SIGTERM; killing the parent ends it."""
+    marker = tmp_path / "got-sigterm"
+    child = (
+        "import pathlib,signal,sys\n"
+        f"signal.signal(signal.SIGTERM, lambda *_: (pathlib.Path({str(marker)!r}).touch(), "
+        "sys.exit(0)))\n"
+        "print('up', flush=True)\n"
+        "signal.pause()\n"
+    )
+    parent = (
+        "import subprocess,sys\n"
+        "from wetest.stack import processes\n"
+        f"p = subprocess.Popen([sys.executable, '-c', {child!r}], stdout=subprocess.PIPE,\n"
+        "                     preexec_fn=processes.terminate_with_parent)\n"
+        "p.stdout.readline()\n"
+        "print('child up', flush=True)\n"
+        "signal = __import__('signal'); signal.pause()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", parent], stdout=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "child up"
+        proc.kill()
+    eventually(marker.exists, ex.satisfies(bool, "the child saw SIGTERM"), timeout=10)

@@ -146,11 +146,24 @@ def stop_all(procs: Sequence[ManagedProcess], timeout: float = 10.0) -> None:
 
 def _die_with_parent() -> None:
     """Ask Linux to KILL the child when its parent dies, so a killed runner leaves no orphan."""
+    _signal_on_parent_death(signal.SIGKILL)
+
+
+def terminate_with_parent() -> None:
+    """A ``preexec_fn``: the child gets SIGTERM when the thread that started it dies.
+
+    For children that stop orderly on SIGTERM (``wetest run`` stops its stack and keeps its
+    results), started by a script that may itself be stopped: a bench's runs.
+    """
+    _signal_on_parent_death(signal.SIGTERM)
+
+
+def _signal_on_parent_death(sig: int) -> None:
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc.prctl(1, sig)  # PR_SET_PDEATHSIG
 
 
 def _safe(probe: Probe) -> bool:
