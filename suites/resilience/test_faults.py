@@ -50,6 +50,17 @@ def started_by_tekton(we_kube: Any, we: dict[str, Any]) -> None:
     )
 
 
+def around(
+    we_kube: Any, we_create: Any, prefix: str, fault: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Lifecycles Tekton has started before ``fault()``, and lifecycles created after it."""
+    before = lifecycles(we_create, f"{prefix}-b")
+    for we in before:
+        started_by_tekton(we_kube, we)
+    fault()
+    return before, lifecycles(we_create, f"{prefix}-a")
+
+
 def all_completed(we_kube: Any, we_create: Any, wes: list[dict[str, Any]]) -> None:
     done = [
         eventually(objects.Probe(we_kube, we_create.ref(we)), TERMINAL, timeout=FINISH_BUDGET)
@@ -88,11 +99,7 @@ def test_executions_finish_across_an_apiserver_restart(we_kube, we_create, we_na
     On its own API-server replica (isolation) only the controller's server restarts; the
     stand-in's side of the finding is then the project test that restarts the main one.
     """
-    before = lifecycles(we_create, f"{we_name[:24]}-b")
-    for we in before:
-        started_by_tekton(we_kube, we)
-    we_faults.apiserver_restart()
-    after = lifecycles(we_create, f"{we_name[:24]}-a")
+    before, after = around(we_kube, we_create, we_name[:24], we_faults.apiserver_restart)
     with check("WE-RUN-013"):
         all_completed(we_kube, we_create, before)
     with check("WE-RUN-010"):
@@ -162,10 +169,6 @@ def test_executions_finish_across_a_postgres_restart(we_kube, we_create, we_name
     checks that each audit event arrived exactly once (WE-AUD-021), whether its first
     delivery met the restart or not.
     """
-    before = lifecycles(we_create, f"{we_name[:24]}-b")
-    for we in before:
-        started_by_tekton(we_kube, we)
-    we_faults.postgres_restart()
-    after = lifecycles(we_create, f"{we_name[:24]}-a")
+    before, after = around(we_kube, we_create, we_name[:24], we_faults.postgres_restart)
     with check("WE-BUF-005"):
         all_completed(we_kube, we_create, before + after)
