@@ -454,3 +454,14 @@ def test_events_under_another_correlation_id_are_a_wrong_id_not_a_loss(folder: F
 
     folder.add("we.yaml", done).add("audit.json", [{**misfiled, "resource_id": "other-we"}])
     assert audit_delivery(folder.evidence()).cause == causes.AUDIT_DELIVERY  # not about this WE
+
+
+def test_stopped_instances_of_isolated_tests_are_not_a_dead_stack(folder: Folder) -> None:
+    """Each isolated test's private processes stop when it ends; other tests see them dead."""
+    folder.add("we.yaml", we("Running"))
+    folder.add("stack.json", stack(dead={"isolated-1/controller": -9, "kube-apiserver-iso-0": 0}))
+    assert stack_component_died(folder.evidence()) is None
+    folder.add("stack.json", stack(dead={"isolated-1/controller": -9, "etcd": 1}))
+    found = stack_component_died(folder.evidence())
+    assert found is not None
+    assert found.headline.startswith("etcd died")

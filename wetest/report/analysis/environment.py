@@ -158,7 +158,7 @@ def stack_component_died(ev: Evidence) -> Finding | None:
     dead = {
         name: c
         for name, c in (ev.stack.components.items() if ev.stack else ())
-        if not c.alive and name not in ("controller", "datastorage")
+        if not c.alive and name not in ("controller", "datastorage") and not _private(name)
     }
     died = ev.error_name == "DependencyDied"
     unreachable = ev.error_name == "Unreachable" or (  # by class; a foreign error by its text
@@ -186,6 +186,16 @@ def stack_component_died(ev: Evidence) -> Finding | None:
         lines=tuple(lines),
         command="wetest doctor",
     )
+
+
+PRIVATE_PREFIXES = ("isolated-", "kube-apiserver-iso-")
+"""Processes of isolated tests' instances (``wetest.supervision.isolation``): each is stopped
+when its test ends, so stack.json shows other tests' stopped ones; the test's own controller
+and DataStorage reach the analyzers through its routed endpoints instead."""
+
+
+def _private(name: str) -> bool:
+    return name.startswith(PRIVATE_PREFIXES)
 
 
 def _controller_dead(ev: Evidence) -> bool:
