@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,33 +239,33 @@ class Isolated:
                 self.lock.close()  # releases the flock
 
     def _clean(self) -> bool:
-        """Delete every WE of the slot's namespace; True once they are all gone."""
+        """Delete every WE of the slot's namespace; True once they are all gone.
+
+        Their finalizers need the instance's controller, which still runs: the wait is on
+        the collection's watch (``eventually``), bounded by ``CLEANUP_TIMEOUT``.
+        """
+        from wetest import eventually
+        from wetest import expectations as ex
+        from wetest.errors import WaitTimeout
         from wetest.kube import objects
 
         api = self.api
         wes = objects.ObjectRef.workflow_execution(self.namespace, "").collection()
-        deadline = time.monotonic() + CLEANUP_TIMEOUT
-        asked: set[str] = set()
-        while True:
-            left = objects.items(api, wes)
-            if not left:
-                return True
-            if time.monotonic() > deadline:
-                names = ", ".join(sorted(we["metadata"]["name"] for we in left))
-                self.item.warn(
-                    pytest.PytestWarning(
-                        f"isolation slot {self.namespace} kept WorkflowExecutions {names} after "
-                        f"{CLEANUP_TIMEOUT:.0f}s; the slot is not reused in this run. See the "
-                        "instance's controller.log in the test's evidence folder."
-                    )
+        for we in objects.items(api, wes):
+            objects.delete(api, wes.named(we["metadata"]["name"]), missing_ok=True)
+        try:
+            eventually(objects.Probe(api, wes), ex.count_is(0), timeout=CLEANUP_TIMEOUT)
+        except WaitTimeout as exc:
+            self.item.warn(
+                pytest.PytestWarning(
+                    f"isolation slot {self.namespace} kept WorkflowExecutions after "
+                    f"{CLEANUP_TIMEOUT:.0f}s; the slot is not reused in this run. See the "
+                    f"instance's controller.log in the test's evidence folder. "
+                    f"{str(exc).splitlines()[0]}"
                 )
-                return False
-            for we in left:
-                name = we["metadata"]["name"]
-                if name not in asked:
-                    objects.delete(api, wes.named(name), missing_ok=True)
-                    asked.add(name)
-            time.sleep(0.2)  # a deletion has no event to await short of a watch
+            )
+            return False
+        return True
 
 
 def claim(request: pytest.FixtureRequest) -> Isolated | None:
