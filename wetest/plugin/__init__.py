@@ -15,6 +15,7 @@ pytest_plugins = [
     "wetest.plugin.timing",
     "wetest.plugin.stack",
     "wetest.plugin.locks",
+    "wetest.plugin.failfast",
     "wetest.plugin.isolation",
     "wetest.plugin.resources",
     "wetest.plugin.faults",
