@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from wetest.errors import InfrastructureError, cause_of
+from wetest.errors import DependencyDied, InfrastructureError, cause_of
 from wetest.plugin import markers, session
 from wetest.plugin.resources import created_objects
 from wetest.plugin.stack import HANDLE_KEY
@@ -51,6 +51,8 @@ def gather(item: pytest.Item, exc: BaseException | None) -> dict[str, str]:
 
     funcargs: dict[str, Any] = getattr(item, "funcargs", {})
     api: client.ApiClient | None = funcargs.get("we_kube")
+    if isinstance(exc, DependencyDied):  # a dead cluster answers no read: each would hang
+        api = None
     return collect.gather(item.config.stash.get(HANDLE_KEY, None), api, subject(item), exc)
 
 
