@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,15 +40,20 @@ class FailedTask:
     exit_code: int | None = None
 
 
-def first_failed_task(kube: Kube, pr: Body) -> FailedTask:
-    """WE-FAIL-002/003: first child TaskRun with Succeeded=False, and its first non-zero exit."""
+def child_taskruns(kube: Kube, pr: Body) -> Iterator[tuple[int, Body]]:
+    """The readable child TaskRuns with their index in ``childReferences`` (others skipped)."""
     for index, child in enumerate(children(pr)):
         if child.get("kind") != "TaskRun":
             continue
         try:
-            taskrun = kube.get_taskrun(child.get("name", ""))
+            yield index, kube.get_taskrun(child.get("name", ""))
         except KubeAPIError:
             continue
+
+
+def first_failed_task(kube: Kube, pr: Body) -> FailedTask:
+    """WE-FAIL-002/003: first child TaskRun with Succeeded=False, and its first non-zero exit."""
+    for index, taskrun in child_taskruns(kube, pr):
         if (succeeded(taskrun) or {}).get("status") == "False":
             return FailedTask(index, taskrun["metadata"]["name"], exit_code(taskrun))
     return FailedTask()
@@ -66,13 +72,7 @@ def taskruns_settled(kube: Kube, pr: Body) -> bool:
     test left running under a hand-written final status) will not become final: no reason to
     wait for it.
     """
-    for child in children(pr):
-        if child.get("kind") != "TaskRun":
-            continue
-        try:
-            taskrun = kube.get_taskrun(child.get("name", ""))
-        except KubeAPIError:
-            continue
+    for _, taskrun in child_taskruns(kube, pr):
         cancelling = (taskrun.get("spec") or {}).get("status") == CANCELLED
         if cancelling and (succeeded(taskrun) or {}).get("status") not in ("True", "False"):
             return False
