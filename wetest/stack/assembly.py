@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from wetest import progress
 from wetest.config.settings import Settings
-from wetest.errors import ConfigError
+from wetest.errors import ConfigError, StartupFailed
 from wetest.stack import processes
 from wetest.stack.backends.base import ClusterBackend
 from wetest.stack.endpoints import Endpoints, ReplicaInfo
@@ -273,21 +273,30 @@ class Stack:
     def _warm_tekton_writes(self) -> None:
         from wetest.kube import clients
         from wetest.stack import apiaudit
-        from wetest.stack.tekton import warming
+        from wetest.stack.tekton import admission, warming
 
         api = clients.api_client(
             self.endpoints.kubeconfig_of("harness"), user_agent=apiaudit.USER_AGENTS["harness"]
         )
         namespace = self.endpoints.execution_namespace
-        self._warmer = self._beside(lambda: warming.warm_tekton_writes(api, namespace))
+
+        def warm_then_check() -> None:
+            warming.warm_tekton_writes(api, namespace)
+            admission.await_enforced(api, namespace)  # the driver applied it at its start
+
+        self._warmer = self._beside(warm_then_check)
 
     def ready(self) -> None:
-        """Wait for the start's background work (the PipelineRun write warm-up, ~2 s).
+        """Wait for the start's background work: the write warm-up and the admission check.
 
+        The PipelineRun write warm-up takes ~2 s; the stand-in's admission policy must be
+        enforced before a test creates a PipelineRun (``tekton.admission.await_enforced``).
         Callers start the controller first, so the two overlap; see ``tekton.warming``.
         """
         if self._warmer is not None:
             error, self._warmer = self._warmer.outcome(), None
+            if isinstance(error, StartupFailed):  # the stand-in's admission check is missing
+                raise error
             if error is not None:  # harmless: the first real write pays the cost instead
                 progress.say(f"PipelineRun warm-up failed (harmless): {error}")
 

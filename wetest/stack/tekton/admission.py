@@ -23,7 +23,9 @@ from typing import Any
 
 from kubernetes import client
 
+from wetest.errors import StartupFailed, WaitTimeout
 from wetest.kube import objects
+from wetest.kube.errors import KubeAPIError
 
 Body = dict[str, Any]
 NAME = "wetest-tekton-unique-params"
@@ -103,3 +105,50 @@ def apply(api: client.ApiClient, docs: list[Body]) -> None:
             body=doc,
             content_type="application/apply-patch+yaml",
         ).read()
+
+
+ENFORCED_TIMEOUT = 30.0
+"""Seconds for the API server to enforce the policy after it is applied (compiled in ~1 s)."""
+
+
+def await_enforced(api: client.ApiClient, namespace: str) -> None:
+    """Wait until a dry-run PipelineRun with a repeated parameter is refused by the policy.
+
+    The API server enforces a new policy only once it has compiled it, a moment after the
+    apply; a test that ran in that moment saw a PipelineRun with a duplicate parameter
+    admitted and played to Completed. The stack is ready only once the check holds.
+    """
+    from wetest.waiting import expectations
+    from wetest.waiting.eventually import eventually
+
+    body = {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "PipelineRun",
+        "metadata": {"generateName": "wetest-unique-params-"},
+        "spec": {
+            "pipelineRef": {"name": "wetest-check"},
+            "params": [{"name": "X", "value": "a"}, {"name": "x", "value": "b"}],
+        },
+    }
+    path = objects.ObjectRef("tekton.dev", "v1", "pipelineruns", namespace).path()
+
+    def refused() -> bool:
+        try:
+            objects.call(api, "POST", path, body=body, query=objects.DRY_RUN)
+        except KubeAPIError as exc:
+            return NAME in str(exc)
+        return False
+
+    try:
+        eventually(
+            refused,
+            expectations.satisfies(bool, f"the {NAME} policy refuses repeated parameters"),
+            timeout=ENFORCED_TIMEOUT,
+        )
+    except WaitTimeout as exc:
+        raise StartupFailed(
+            f"The Tekton stand-in's ValidatingAdmissionPolicy {NAME} was not enforced within "
+            f"{ENFORCED_TIMEOUT:.0f}s, so PipelineRuns with repeated parameters would be "
+            "admitted. Check the stand-in's log and the API server's admission plugins, then "
+            "run: wetest doctor"
+        ) from exc
