@@ -46,6 +46,9 @@ def test_up_json_status_and_down_leave_no_process(tmp_path: Path) -> None:
     assert not attached.started
     assert attached.endpoints.pids == endpoints["pids"]
     assert handle.attach(tmp_path / "state").supervisor_pid == attached.supervisor_pid
+    # `wetest up`'s cluster outlives every run: tests must delete their namespaces there
+    assert attached.owner_pid == 0
+    assert not attached.discarded_with_run
     down = wetest("down", env=env)
     assert down.returncode == 0, down.stderr
     assert not [p for p in pids if processes.pid_alive(p)]

@@ -57,9 +57,16 @@ def we_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def we_namespace(
-    request: pytest.FixtureRequest, we_kube: client.ApiClient, we_settings: Settings, we_name: str
+    request: pytest.FixtureRequest,
+    we_stack: StackHandle,
+    we_kube: client.ApiClient,
+    we_settings: Settings,
+    we_name: str,
 ) -> Iterator[str]:
     """A fresh namespace; deleted on pass, kept on failure with --wetest-keep-failed.
+
+    Left in place on a cluster discarded with the run (``StackHandle.discarded_with_run``):
+    its WEs are the test's, named for it, and nothing reads them once it has ended.
 
     A test on an isolated instance gets its slot's namespace instead, the only one its
     controller watches; the slot's teardown empties it (``wetest.plugin.isolation``).
@@ -76,7 +83,7 @@ def we_namespace(
     objects.create(we_kube, namespaces, {"metadata": {"name": name, "labels": {"wetest": "true"}}})
     yield name
     failed = getattr(request.node, "wetest_failed", False)
-    if failed and we_settings.keep_failed:
+    if (failed and we_settings.keep_failed) or we_stack.discarded_with_run:
         return
     try:
         objects.delete(we_kube, namespaces.named(name))

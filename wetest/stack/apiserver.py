@@ -110,6 +110,7 @@ def launch(
         name,
         [str(binary), *flags(etcd_url, cert, port, audit_flags, issuer), *extra],
         work_dir / f"{name}.log",
+        env=processes.go_environment(),
     ).start()
     context = ssl.create_default_context(cadata=cert.serving_ca_pem.decode())
 

@@ -36,5 +36,8 @@ def start(
         "--v=0",
     ]
     return processes.ManagedProcess(
-        "kube-controller-manager", argv, work_dir / "kube-controller-manager.log"
+        "kube-controller-manager",
+        argv,
+        work_dir / "kube-controller-manager.log",
+        env=processes.go_environment(),
     ).start()

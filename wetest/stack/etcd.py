@@ -113,7 +113,9 @@ def start(
         "--quota-backend-bytes=4294967296",
         "--log-level=warn",
     ]
-    proc = processes.ManagedProcess("etcd", argv, work_dir / "etcd.log").start()
+    proc = processes.ManagedProcess(
+        "etcd", argv, work_dir / "etcd.log", env=processes.go_environment()
+    ).start()
     proc.wait_ready(lambda: _healthy(url), timeout)
     return proc, url
 

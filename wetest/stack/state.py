@@ -22,6 +22,9 @@ class StackState:
 
     status: str = "starting"
     supervisor_pid: int = 0
+    # the process whose exit stops this stack (`wetest run`, pytest); 0: `wetest up`'s, which
+    # lives until `wetest down`
+    owner_pid: int = 0
     error: str = ""
     exit_code: int = 0
     endpoints: Endpoints = field(default_factory=Endpoints)

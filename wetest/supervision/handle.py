@@ -44,11 +44,24 @@ class StackHandle:
     shared: Path
     supervisor_pid: int
     started: bool = False
+    # the process whose exit stops the stack; 0 for a stack of `wetest up` (StackState)
+    owner_pid: int = 0
     # the supervisor's process object when this handle spawned it: kept so that it is reaped
     # at stop (no zombie, no "still running" ResourceWarning from a dropped Popen)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
     # while a test runs on an isolated instance: its commands and endpoints go there
     router: Router | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def discarded_with_run(self) -> bool:
+        """True when the cluster dies with the run that owns it: an envtest stack with an owner.
+
+        Its etcd data is removed at the stop, so deleting a test's namespace there is pure
+        cost: kube-controller-manager's namespace controller lists and deletes every resource
+        type in it, twice or more while the WEs' finalizers run (about 70 requests a pass). A
+        kind cluster, an existing cluster or a `wetest up` stack outlives the run.
+        """
+        return bool(self.owner_pid) and self.endpoints.backend == "envtest"
 
     def command(self, name: str) -> dict[str, Any]:
         """Ask the supervisor to restart the controller, stop DataStorage, ...
@@ -200,4 +213,6 @@ def attach(shared: Path) -> StackHandle:
 
 
 def _handle(shared: Path, record: state.StackState, *, started: bool) -> StackHandle:
-    return StackHandle(record.endpoints, shared, record.supervisor_pid, started)
+    return StackHandle(
+        record.endpoints, shared, record.supervisor_pid, started, owner_pid=record.owner_pid
+    )

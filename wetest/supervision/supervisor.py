@@ -42,7 +42,7 @@ class Supervisor:
         self.owner = int(os.environ.get("WETEST_SUPERVISOR_OWNER_PID", "0") or 0)
         self.stop = threading.Event()
         self.doorbell = threading.Event()
-        self.record = state.StackState(supervisor_pid=os.getpid())
+        self.record = state.StackState(supervisor_pid=os.getpid(), owner_pid=self.owner)
         self.orphaned = False
         self.starting = False
         self.remove_when_orphaned = os.environ.get("WETEST_SUPERVISOR_REMOVE_STATE") == "1"
