@@ -101,3 +101,26 @@ def test_core_objects_configmaps_and_events(kube_api, namespace):
     assert reasons == ["Tested"]
     assert ref.path() == f"/api/v1/namespaces/{namespace}/configmaps/cm"
     assert str(ref) == f"configmaps.core {namespace}/cm"
+
+
+def test_a_request_the_server_never_answers_times_out(monkeypatch):
+    """An API server that has lost etcd accepts a request and holds it: no wait is endless."""
+    import socket
+    import time
+
+    from kubernetes import client
+
+    from wetest.kube.errors import Unreachable
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel accepts the connections; nobody ever answers
+    configuration = client.Configuration(host=f"http://127.0.0.1:{silent.getsockname()[1]}")
+    monkeypatch.setattr(objects, "REQUEST_TIMEOUT", (1.0, 0.5))
+    started = time.monotonic()
+    try:
+        with pytest.raises(Unreachable, match="timed out"):
+            objects.get(client.ApiClient(configuration), ObjectRef.workflow_execution("ns", "x"))
+    finally:
+        silent.close()
+    assert time.monotonic() - started < 5

@@ -95,6 +95,16 @@ class Probe:
         return f"{self.ref}{selector}"
 
 
+REQUEST_TIMEOUT = (5.0, 20.0)
+"""(connect, read) seconds for a request that names none: never wait forever.
+
+kube-apiserver answers in milliseconds; one that has lost etcd accepts the connection and
+holds it, and a test in flight then hung without end. The client retries an idempotent
+request that timed out (urllib3's default, three times), so a GET gives up after about 80 s:
+slow, but the test ends and says why. Streams (watches) pass their own.
+"""
+
+
 def request(
     api: client.ApiClient,
     method: str,
@@ -105,7 +115,11 @@ def request(
     content_type: str = "application/json",
     timeout: float | tuple[float, float] | None = None,
 ) -> Any:
-    """Send one request; return the raw response (for streaming) or raise a wetest error."""
+    """Send one request; return the raw response (for streaming) or raise a wetest error.
+
+    ``timeout`` defaults to :data:`REQUEST_TIMEOUT`; a request not answered within it raises
+    :class:`Unreachable`.
+    """
     # here, not at the top: the client has loaded urllib3 (and ssl) already, `import wetest` not
     import urllib3
 
@@ -120,7 +134,11 @@ def request(
     )
     try:
         response: Any = api.call_api(
-            method, url, header_params=headers, body=data, _request_timeout=timeout
+            method,
+            url,
+            header_params=headers,
+            body=data,
+            _request_timeout=REQUEST_TIMEOUT if timeout is None else timeout,
         )
     except urllib3.exceptions.HTTPError as exc:
         raise Unreachable(
