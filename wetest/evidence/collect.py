@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import yaml
 
 from wetest.domain import audit, logfilter, naming
@@ -32,7 +31,7 @@ from wetest.errors import WaitTimeout, WetestError
 from wetest.evidence import timeline
 from wetest.kube import objects
 from wetest.kube.errors import KubeAPIError
-from wetest.stack import apiaudit, datastorage, processes
+from wetest.stack import apiaudit, datastorage, probing, processes
 from wetest.stack.endpoints import Endpoints
 from wetest.supervision.handle import StackHandle
 
@@ -284,7 +283,7 @@ def audit_trail(stack: StackHandle | None, wes: list[Body]) -> list[Body] | None
     for we in wes:
         with contextlib.suppress(Exception):
             cid = audit.correlation_id(we)
-            response = httpx.get(url, params={"correlation_id": cid, "limit": "200"}, timeout=5)
+            response = probing.get(url, params={"correlation_id": cid, "limit": "200"}, timeout=5)
             out += response.json().get("data", [])
             answered = True
     created = sorted(str(we.get("metadata", {}).get("creationTimestamp") or "") for we in wes)
@@ -292,7 +291,7 @@ def audit_trail(stack: StackHandle | None, wes: list[Body]) -> list[Body] | None
         known = {str(e.get("event_id")) for e in out}
         params = {"event_category": "workflow", "since": created[0], "limit": "1000"}
         with contextlib.suppress(Exception):
-            recent = httpx.get(url, params=params, timeout=5).json().get("data", [])
+            recent = probing.get(url, params=params, timeout=5).json().get("data", [])
             out += [
                 e
                 for e in recent

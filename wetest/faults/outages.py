@@ -21,6 +21,7 @@ import httpx
 
 from wetest.errors import ConfigError
 from wetest.faults.conflicts import ADMIN_PATH
+from wetest.stack import probing
 from wetest.stack.endpoints import Endpoints
 
 Command = Callable[[str], dict[str, Any]]
@@ -217,7 +218,7 @@ class Faults:
         """Writes seen and 409s injected so far by the running conflict fault."""
         if not self._proxy:
             return {}
-        counts: dict[str, Any] = httpx.get(f"{self._proxy}{ADMIN_PATH}", timeout=10).json()
+        counts: dict[str, Any] = probing.get(f"{self._proxy}{ADMIN_PATH}", timeout=10).json()
         return {k: counts[k] for k in ("writes", "injected", "injected_by_kind")}
 
     def _lasting(self, fault: Fault, seconds: float, end: Callable[[], object]) -> Fault:

@@ -10,9 +10,7 @@ import ssl
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
-
-from wetest.stack import apiaudit, certs, ports, processes
+from wetest.stack import apiaudit, certs, ports, probing, processes
 
 
 def flags(
@@ -125,4 +123,4 @@ def launch(
 
 
 def _ready(url: str, context: ssl.SSLContext) -> bool:
-    return httpx.get(f"{url}/readyz", verify=context, timeout=2.0).status_code == 200
+    return probing.answers_ok(f"{url}/readyz", timeout=2.0, verify=context)

@@ -26,7 +26,7 @@ import httpx
 
 from wetest import progress
 from wetest.errors import DependencyMissing
-from wetest.stack import ports, postgres
+from wetest.stack import ports, postgres, probing
 from wetest.stack.processes import ManagedProcess
 
 HEALTH_TIMEOUT = 5.0  # ENV-005: the seed's probe timeout
@@ -92,7 +92,7 @@ class AuditStack:
 def health_error(url: str, timeout: float = HEALTH_TIMEOUT) -> str | None:
     """Probe ``GET {url}/health``; return None when it is 200, else what went wrong."""
     try:
-        response = httpx.get(f"{url}/health", timeout=timeout)
+        response = probing.get(f"{url}/health", timeout=timeout)
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"
     if response.status_code != 200:

@@ -23,9 +23,7 @@ import struct
 from collections.abc import Iterable
 from pathlib import Path
 
-import httpx
-
-from wetest.stack import ports, processes
+from wetest.stack import ports, probing, processes
 
 TEMPLATES = "etcd-templates"
 """Folder under the cache directory holding one template data directory per key."""
@@ -121,5 +119,5 @@ def start(
 
 
 def _healthy(url: str) -> bool:
-    response = httpx.get(f"{url}/health", timeout=1.0)
+    response = probing.get(f"{url}/health", timeout=1.0)
     return response.status_code == 200 and '"true"' in response.text

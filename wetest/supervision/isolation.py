@@ -419,18 +419,15 @@ class Router:
 
         Raises StartupFailed with the log tail when a process exits or stays unready.
         """
-        import httpx
+        from wetest.stack import probing
 
         started = time.monotonic()
         waiting = self._probes()
         while waiting:
             name, url, pid, log = waiting[0]
-            try:
-                if httpx.get(url, timeout=1.0).status_code == 200:
-                    waiting.pop(0)
-                    continue
-            except httpx.HTTPError:
-                pass
+            if probing.answers_ok(url):
+                waiting.pop(0)
+                continue
             gone = not processes.pid_alive(pid)
             if gone or time.monotonic() - started > timeout:
                 what = "exited" if gone else f"was not ready within {timeout:.0f}s"

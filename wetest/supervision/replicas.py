@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from wetest.errors import StartupFailed
-from wetest.stack import processes
+from wetest.stack import probing, processes
 from wetest.stack.endpoints import ReplicaInfo
 from wetest.stack.replica import DEFAULT_NAME, component
 from wetest.supervision.handle import StackHandle
@@ -56,7 +56,6 @@ def start(
 
 def wait_ready(info: ReplicaInfo, timeout: float = START_TIMEOUT) -> ReplicaInfo:
     """Await the replica's /readyz (as the stack awaits its own server); raise if it dies."""
-    import httpx
     import yaml
 
     config = yaml.safe_load(Path(info.kubeconfigs["harness"]).read_text())
@@ -70,11 +69,8 @@ def wait_ready(info: ReplicaInfo, timeout: float = START_TIMEOUT) -> ReplicaInfo
                 f"ready. Log tail ({info.log}):\n{processes.tail(Path(info.log))}\n"
                 "Fix the cause above, then run: wetest doctor"
             )
-        try:
-            if httpx.get(f"{info.url}/readyz", verify=context, timeout=2.0).status_code == 200:
-                return info
-        except httpx.HTTPError:
-            pass  # not listening yet
+        if probing.answers_ok(f"{info.url}/readyz", timeout=2.0, verify=context):
+            return info  # else not listening yet
         if time.monotonic() > deadline:
             raise StartupFailed(
                 f"The API-server replica '{info.name}' did not become ready within "

@@ -38,10 +38,8 @@ import shlex
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
 from wetest.errors import ControllerCrashed
-from wetest.stack import ports, processes
+from wetest.stack import ports, probing, processes
 from wetest.stack.endpoints import ControllerInfo, Endpoints
 
 READY_TIMEOUT = 30.0
@@ -156,4 +154,4 @@ def scopable(template: str) -> bool:
 
 
 def _healthy(url: str) -> bool:
-    return httpx.get(url, timeout=1.0).status_code == 200
+    return probing.answers_ok(url)

@@ -29,7 +29,7 @@ from wetest import progress
 from wetest.config.settings import Settings
 from wetest.errors import DependencyMissing
 from wetest.kube import clients, objects
-from wetest.stack import binaries, building, certs, ports, processes
+from wetest.stack import binaries, building, certs, ports, probing, processes
 from wetest.stack.endpoints import Endpoints
 from wetest.stack.tekton import bundles
 from wetest.stack.tekton.real import kwok, manifests
@@ -195,7 +195,7 @@ class RealTekton:
 
 def _registry_answers(address: str) -> bool:
     """The OCI distribution API's version check answers 200."""
-    return httpx.get(f"http://{address}/v2/", timeout=1.0).status_code == 200
+    return probing.answers_ok(f"http://{address}/v2/")
 
 
 def _serves_tls(port: int) -> bool:
