@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from wetest.cli import run
+from wetest.config import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = re.compile(r"`(suites/[^`:]+\.py::[A-Za-z0-9_]+)(\[[^`]*\])?`")
@@ -36,7 +37,9 @@ def collected() -> frozenset[str]:
         text=True,
         cwd=ROOT,
         check=False,
-        env=run.pytest_env(),  # the plugins `wetest run` loads, not every installed one
+        env=run.pytest_env(
+            settings.load({}).cache_dir
+        ),  # the plugins `wetest run` loads, not every installed one
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     ids = {line.split("[")[0] for line in out.stdout.splitlines() if "::" in line}

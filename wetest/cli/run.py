@@ -64,9 +64,12 @@ def add_parser(
     return sub
 
 
-def pytest_env() -> dict[str, str]:
-    """The suites' pytest loads the plugins it needs and no others (see PLUGINS)."""
-    return {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+def pytest_env(cache_dir: Path) -> dict[str, str]:
+    """The environment of the suites' pytest: only the plugins it needs (see PLUGINS).
+
+    Its bytecode and rewritten suite modules are cached (``processes.python_environment``).
+    """
+    return {**processes.python_environment(cache_dir), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 VALUE_OPTIONS = frozenset(
@@ -174,12 +177,12 @@ def _run_with_stack(
     overlap, which keeps an interrupted run within its 5 s.
     """
     if s.stack_dir:
-        return _run_pytest(args, s.target, run_dir, Path(s.stack_dir).expanduser(), guard)
+        return _run_pytest(args, s, run_dir, Path(s.stack_dir).expanduser(), guard)
     stack_dir = run_dir / "stack"
     supervisor = _start_stack(args, stack_dir)
     guard.on_signal.append(lambda: processes.signal_group(supervisor.pid, signal.SIGTERM))
     try:
-        return _run_pytest(args, s.target, run_dir, stack_dir, guard)
+        return _run_pytest(args, s, run_dir, stack_dir, guard)
     finally:
         left = leftovers.stop(stack_dir)
         _reap(supervisor)
@@ -189,7 +192,7 @@ def _run_with_stack(
 
 def _run_pytest(
     args: argparse.Namespace,
-    target: str,
+    s: Settings,
     run_dir: Path,
     stack_dir: Path,
     guard: interruption.Guard,
@@ -197,10 +200,10 @@ def _run_pytest(
     """Run pytest in a child that dies with us; SIGINT/SIGTERM reach it through the guard."""
     extra = [f"--wetest-stack-dir={stack_dir}", *args.pytest_args]
     cmd = pytest_command(args, run_dir, extra)
-    progress.say(f"running the suites against target {target} into {run_dir}")
-    code = guard.call(cmd, pytest_env())
+    progress.say(f"running the suites against target {s.target} into {run_dir}")
+    code = guard.call(cmd, pytest_env(s.cache_dir))
     if args.rerun_failures and code == 1:
-        rerun_failures(args, run_dir, stack_dir, guard)
+        rerun_failures(args, s, run_dir, stack_dir, guard)
     return code
 
 
@@ -237,7 +240,11 @@ def _fresh(run_dir: Path) -> None:
 
 
 def rerun_failures(
-    args: argparse.Namespace, run_dir: Path, stack_dir: Path, guard: interruption.Guard
+    args: argparse.Namespace,
+    s: Settings,
+    run_dir: Path,
+    stack_dir: Path,
+    guard: interruption.Guard,
 ) -> None:
     """Run each failed test alone (own stack) and record flaky/deterministic in results.jsonl."""
     path = run_dir / "results.jsonl"
@@ -255,7 +262,7 @@ def rerun_failures(
         cmd = [c for c in cmd if not c.startswith(("--junitxml", "--alluredir"))]
         if guard.received is not None:
             break  # interrupted: keep the records as they are
-        outcome = "passed" if guard.call(cmd, pytest_env()) == 0 else "failed"
+        outcome = "passed" if guard.call(cmd, pytest_env(s.cache_dir)) == 0 else "failed"
         rec["rerun"] = {
             "outcome": outcome,
             "label": "flaky" if outcome == "passed" else "deterministic",

@@ -42,7 +42,11 @@ def send(shared: Path, supervisor_pid: int, command: str, timeout: float = 60.0)
     """Ask the supervisor to run a command; return its result or raise DependencyDied."""
     ident = uuid.uuid4().hex
     request = folder(shared) / f"{ident}.json"
-    request.write_text(json.dumps({"command": command}))
+    writing = request.with_suffix(".writing")
+    writing.write_text(json.dumps({"command": command}))
+    # atomically: the supervisor lists the folder when any worker rings, and a request read
+    # half-written (empty) stopped its command loop, and with it the whole stack
+    writing.replace(request)
     os.kill(supervisor_pid, signal.SIGUSR1)
     done = folder(shared) / f"{ident}.done"
     deadline = time.monotonic() + timeout
@@ -61,11 +65,18 @@ def send(shared: Path, supervisor_pid: int, command: str, timeout: float = 60.0)
 
 
 def pending(shared: Path) -> list[tuple[Path, str]]:
-    """Requests not yet answered, oldest first (supervisor side)."""
+    """Requests not yet answered, oldest first (supervisor side).
+
+    A request that cannot be read is answered with an error rather than stopping the loop.
+    """
     out = []
     for request in sorted(folder(shared).glob("*.json"), key=lambda p: p.stat().st_mtime):
-        if not request.with_suffix(".done").exists():
-            out.append((request, json.loads(request.read_text())["command"]))
+        if request.with_suffix(".done").exists():
+            continue
+        try:
+            out.append((request, str(json.loads(request.read_text())["command"])))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            answer(request, {"error": f"unreadable request {request.name}: {exc}"})
     return out
 
 

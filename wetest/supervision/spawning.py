@@ -8,12 +8,12 @@ SIGKILL, the supervisor stops the stack by itself. Its children die with it (PDE
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from wetest.config import settings
 from wetest.errors import StartupFailed, WetestError
 from wetest.stack import processes, state
 
@@ -33,8 +33,9 @@ def spawn(
     shared folder), so the supervisor deletes it if the owner dies without cleaning up.
     """
     state_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = settings.load(dict(options)).cache_dir
     env = dict(
-        os.environ,
+        processes.python_environment(cache_dir),  # inherited by its controllers, DataStorages
         WETEST_STATE_DIR=str(state_dir),
         WETEST_SUPERVISOR_OPTIONS=json.dumps({**options, "state_dir": str(state_dir)}),
         WETEST_SUPERVISOR_COMPONENTS=components,
