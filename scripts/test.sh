@@ -14,6 +14,14 @@ set -e
 # Cold: 8-10 min on quiet cores (about 20 on loaded ones); cached: a second.
 PATH="$PATH:/usr/local/go/bin" .venv/bin/wetest assets install --tekton real
 set +e
+# Bytecode (and pytest's rewritten test modules) cached outside the tree, for the hundreds of
+# Python processes the tests start (stacks, controllers, pytest runs): PYTHONDONTWRITEBYTECODE,
+# set on this project's machines, made each of them compile wetest from source
+# (wetest.stack.processes.python_environment does the same for `wetest run`).
+if [ -n "${PYTHONDONTWRITEBYTECODE:-}" ] && [ -z "${PYTHONPYCACHEPREFIX:-}" ]; then
+  unset PYTHONDONTWRITEBYTECODE
+  export PYTHONPYCACHEPREFIX="${XDG_CACHE_HOME:-$HOME/.cache}/wetest/pycache"
+fi
 # Four xdist workers: most tests wait on real processes (stacks, runs), so four overlap on 2
 # CPUs. --dist loadfile hands out whole files (module fixtures set up once), except the files
 # whose tests each start their own stack or pytest (the mutant self-test's 14 runs, the plugin's
