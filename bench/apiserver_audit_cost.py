@@ -34,6 +34,7 @@ from pathlib import Path
 from wetest.config import settings
 from wetest.domain import manifests
 from wetest.kube import clients, objects
+from wetest.stack import processes
 from wetest.stack.backends import envtest
 
 WETEST = [sys.executable, "-m", "wetest"]
@@ -51,12 +52,6 @@ def one_start(s: settings.Settings) -> tuple[float, int]:
     return took, size
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def one_load(s: settings.Settings, requests: int) -> tuple[float, float]:
     """Wall seconds and kube-apiserver CPU seconds of `requests` audited writes."""
     backend = envtest.create(s)
@@ -65,14 +60,14 @@ def one_load(s: settings.Settings, requests: int) -> tuple[float, float]:
         api = clients.api_client(endpoints.kubeconfig_of("harness"))
         objects.create(api, objects.ObjectRef.core("namespaces"), {"metadata": {"name": "bench"}})
         pid = endpoints.pids["kube-apiserver"]
-        cpu, started = cpu_seconds(pid), time.monotonic()
+        cpu, started = processes.cpu_seconds(pid), time.monotonic()
         for i in range(requests // 2):
             ref = objects.ObjectRef.workflow_execution("bench")
             body = manifests.workflow_execution(f"we-{i}", "bench", f"bench/deployment/d{i}")
             created = objects.create(api, ref, body)
             created["status"] = {"phase": "Pending"}
             objects.replace_status(api, ref.named(f"we-{i}"), created)
-        return time.monotonic() - started, cpu_seconds(pid) - cpu
+        return time.monotonic() - started, processes.cpu_seconds(pid) - cpu
     finally:
         backend.stop()
 

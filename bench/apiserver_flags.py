@@ -40,12 +40,6 @@ ENVIRONMENT: dict[str, dict[str, str]] = {
 }
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a live process, from /proc (what the start cost, whatever the load)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def one(
     binaries: dict[str, Path], template: Path, extra: list[str], environment: dict[str, str]
 ) -> tuple[float, float]:
@@ -62,7 +56,7 @@ def one(
         api, _, _ = apiserver.start(binaries["kube-apiserver"], work, url, audit=False, extra=extra)
         took = time.monotonic() - started
         procs.append(api)
-        return took, cpu_seconds(api.pid)
+        return took, processes.cpu_seconds(api.pid)
     finally:
         for name, value in saved.items():
             if value is None:

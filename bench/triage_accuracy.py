@@ -235,8 +235,7 @@ def await_mid_run(
 
 def parent_of(pid: int) -> int:
     """The parent pid from /proc (the supervisor's parent is the `wetest run` process)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat.rsplit(")", 1)[1].split()[1])
+    return int(processes.stat_fields(pid)[1])
 
 
 def format_rows(rows: list[Row]) -> str:

@@ -32,10 +32,9 @@ def running(tmp_path: Path):
 
 def zombie(pid: int) -> bool:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return processes.stat_fields(pid)[0] == "Z"
     except OSError:
         return False  # reaped: gone entirely
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
 def test_a_killed_component_is_reaped_and_reported_once(running: Running) -> None:

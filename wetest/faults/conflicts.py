@@ -131,8 +131,24 @@ class ConflictProxy:
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        """Close the listener and end every connection in flight, then stop the loop.
+
+        A controller's watch goes through the proxy and lasts minutes; its task, left pending
+        when the loop stopped, printed "Task was destroyed but it is pending!" and a traceback
+        into the supervisor's log at every stack stop.
+        """
+
+        async def shutdown() -> None:
+            if self._server is not None:
+                self._server.close()
+            flying = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in flying:
+                task.cancel()
+            await asyncio.gather(*flying, return_exceptions=True)
+
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):  # a loop that cannot finish is stopped anyway
+                asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         if not self._thread.is_alive():

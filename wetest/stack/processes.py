@@ -222,10 +222,23 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat_fields(pid)[0] != "Z"
     except OSError:
         return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat from its third field (state, ppid, ...); OSError once it is gone.
+
+    The command name (field 2) may hold spaces and parentheses, so the split starts after it.
+    """
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """Utime + stime of a live process, in seconds (stat fields 14 and 15)."""
+    fields = stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stop_pid(pid: int, timeout: float = 10.0) -> None:
