@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 from wetest.config import settings
-from wetest.stack import apiserver, etcd, processes
+from wetest.stack import apiserver, etcd, processes, scratch
 from wetest.stack.backends import envtest
 
 GROUPS = (
@@ -46,7 +44,7 @@ def one(
     """Seconds and kube-apiserver CPU seconds to /readyz."""
     saved = {name: os.environ.get(name) for name in environment}
     os.environ.update(environment)  # inherited by the server only: restored below
-    work = Path(tempfile.mkdtemp(prefix="wetest-flags-", dir=etcd.data_root()))
+    work = scratch.make("wetest-flags-")
     procs: list[processes.ManagedProcess] = []
     try:
         etcd.seed(work, template)
@@ -64,7 +62,7 @@ def one(
             else:
                 os.environ[name] = value
         processes.stop_all(procs[::-1])
-        shutil.rmtree(work, ignore_errors=True)
+        scratch.remove(work)
 
 
 def main() -> None:

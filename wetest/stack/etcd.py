@@ -29,12 +29,6 @@ TEMPLATES = "etcd-templates"
 """Folder under the cache directory holding one template data directory per key."""
 
 
-def data_root() -> Path:
-    """Prefer /dev/shm (tmpfs) for etcd and PostgreSQL data; fall back to /tmp."""
-    shm = Path("/dev/shm")
-    return shm if shm.is_dir() else Path("/tmp")
-
-
 def template_key(binaries: Iterable[Path], documents: object, namespace: str) -> str:
     """A short hash of what a template's content depends on."""
     digest = hashlib.sha256()

@@ -29,7 +29,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ import asyncpg
 
 from wetest import progress
 from wetest.errors import ConfigError, DependencyMissing, StartupFailed
-from wetest.stack import ports
+from wetest.stack import ports, scratch
 from wetest.stack.processes import ManagedProcess
 
 DATABASE = "action_history"  # ENV-005: the seed's database name
@@ -158,7 +157,7 @@ def start(log_dir: Path, port: int | None = None) -> PostgresHandle:
             _initdb(bindir, data_dir, owner)
             process = _launch(bindir, data_dir, port, owner, log_dir / "postgres.log")
     except BaseException:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        scratch.remove(data_dir)
         raise
     handle = PostgresHandle(
         dsn=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE}",
@@ -194,9 +193,7 @@ def _owner() -> pwd.struct_passwd | None:
 
 
 def _make_data_dir(owner: pwd.struct_passwd | None) -> Path:
-    shm = Path("/dev/shm")
-    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
-    data_dir = Path(tempfile.mkdtemp(prefix="wetest-pg-", dir=base))
+    data_dir = scratch.make("wetest-pg-")
     if owner:
         os.chown(data_dir, owner.pw_uid, owner.pw_gid)
     return data_dir
@@ -303,7 +300,7 @@ async def _create_database(port: int) -> None:
 def _stop(process: ManagedProcess, data_dir: Path) -> None:
     """Fast shutdown (SIGINT: disconnect clients, no waiting), then remove the data."""
     _fast_shutdown(process)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    scratch.remove(data_dir)
 
 
 def _fast_shutdown(process: ManagedProcess) -> None:

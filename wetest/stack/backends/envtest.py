@@ -7,9 +7,7 @@ ownerReference dependents are garbage-collected.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from wetest.stack import (
     etcd,
     processes,
     replica,
+    scratch,
 )
 from wetest.stack.endpoints import Endpoints, ReplicaInfo
 from wetest.stack.tekton import crds as tekton_crds
@@ -39,9 +38,7 @@ class EnvtestBackend:
 
     def __init__(self, settings: Settings, work_dir: Path | None = None) -> None:
         self.settings = settings
-        self.work_dir = work_dir or Path(
-            tempfile.mkdtemp(prefix="wetest-envtest-", dir=etcd.data_root())
-        )
+        self.work_dir = work_dir or scratch.make("wetest-envtest-")
         self.procs: list[processes.ManagedProcess] = []
         self.timings: dict[str, float] = {}
         self.replicas: dict[str, replica.ApiServerReplica] = {}
@@ -88,7 +85,7 @@ class EnvtestBackend:
         self, paths: dict[str, Path], crd_docs: list[dict[str, object]], template: Path
     ) -> None:
         """Start etcd and kube-apiserver once, install the CRDs, stop, keep etcd's data."""
-        work = Path(tempfile.mkdtemp(prefix="wetest-etcd-template-", dir=etcd.data_root()))
+        work = scratch.make("wetest-etcd-template-")
         procs: list[processes.ManagedProcess] = []
         try:
             with progress.step("Building the etcd template (once per asset version)"):
@@ -106,7 +103,7 @@ class EnvtestBackend:
                 etcd.keep_as_template(work, template)
         finally:
             processes.stop_all(procs[::-1])
-            shutil.rmtree(work, ignore_errors=True)
+            scratch.remove(work)
 
     def _kubeconfig_in(self, work: Path, api_url: str, cert: certs.ControlPlaneCerts) -> str:
         path = work / "kubeconfig"
@@ -241,8 +238,7 @@ class EnvtestBackend:
         processes.stop_all([p for p in reversed(self.procs) if p.name != "etcd"])
         processes.stop_all(store)
         self.procs.clear()
-        with contextlib.suppress(OSError):
-            shutil.rmtree(self.work_dir)
+        scratch.remove(self.work_dir)
 
     def export_logs(self, into: Path) -> list[Path]:
         into.mkdir(parents=True, exist_ok=True)
