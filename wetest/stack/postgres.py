@@ -51,6 +51,9 @@ SETTINGS = (
     "max_connections=200",
     "shared_buffers=128MB",
     "log_min_messages=warning",
+    # parallel-query segments in the data directory (itself on tmpfs), not /dev/shm/PostgreSQL.*
+    # files: a killed server left those behind, and the data directory is swept (stack.scratch)
+    "dynamic_shared_memory_type=mmap",
 )
 DEBIAN_ROOT = Path("/usr/lib/postgresql")  # where the Debian package puts <version>/bin
 CONTAINER_IMAGE = "postgres:16-alpine"  # ENV-005: the seed ran PostgreSQL 16
