@@ -207,12 +207,7 @@ def observed_runs(
     admission.apply(standin_api, bundles.timeout_policy())
     played = driver.Driver(standin_api, default_delay=0.3).start()
     try:
-        # a new policy takes effect within about a second: wait for it, not a sleep
-        eventually(
-            lambda: _timeouts(standin_api, real_tekton.registry),
-            ex.satisfies(bool, "the timeout policy applies"),
-            timeout=30,
-        )
+        admission.await_timeout_policy(standin_api, "diff")
         yield _run_all(real_api, namespace, standin_api, "diff", real_tekton.registry)
     finally:
         played.stop()
@@ -265,14 +260,6 @@ def _taskruns(api: client.ApiClient, namespace: str, case: str) -> Callable[[], 
     """A probe: the run's TaskRuns."""
     collection = objects.ObjectRef("tekton.dev", "v1", "taskruns", namespace)
     return lambda: objects.items(api, collection, label_selector=f"tekton.dev/pipelineRun={case}")
-
-
-def _timeouts(api: client.ApiClient, registry: str) -> object:
-    text = SCENARIOS["timeout"]
-    repository = bundles.repository(scenarios.parse(text))
-    body = pipelinerun("probe", text, f"{registry}/{repository}@sha256:{'0' * 64}")
-    made = objects.call(api, "POST", _run("diff", "").path(), query=objects.DRY_RUN, body=body)
-    return made["spec"].get("timeouts")
 
 
 @pytest.mark.parametrize("case", list(SCENARIOS))

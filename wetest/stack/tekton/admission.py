@@ -23,9 +23,11 @@ from typing import Any
 
 from kubernetes import client
 
+from wetest.domain import durations
 from wetest.errors import StartupFailed, WaitTimeout
 from wetest.kube import objects
 from wetest.kube.errors import KubeAPIError
+from wetest.stack.tekton import bundles, scenarios
 
 Body = dict[str, Any]
 NAME = "wetest-tekton-unique-params"
@@ -151,4 +153,61 @@ def await_enforced(api: client.ApiClient, namespace: str) -> None:
             f"{ENFORCED_TIMEOUT:.0f}s, so PipelineRuns with repeated parameters would be "
             "admitted. Check the stand-in's log and the API server's admission plugins, then "
             "run: wetest doctor"
+        ) from exc
+
+
+def await_timeout_policy(api: client.ApiClient, namespace: str) -> None:
+    """Wait until a dry-run timeout-scenario PipelineRun is admitted with its pipeline timeout.
+
+    Applying the MutatingAdmissionPolicy (:func:`bundles.timeout_policy`) is not enough: the API
+    server mutates a kind only once its type converter has loaded that CRD's schema from the
+    OpenAPI it publishes, a moment later; until then it answers such a create 503 ("Resource
+    kind tekton.dev/v1, Kind=PipelineRun not found"). CI saw exactly that on a freshly started
+    real tier, so the tier is ready only once a timeout PipelineRun comes back with the
+    policy's ``spec.timeouts.pipeline``. Not merely *a* timeout: before the policy is enforced,
+    real Tekton's defaulting webhook answers with its own ``1h0m0s``.
+    """
+    from wetest.waiting import expectations
+    from wetest.waiting.eventually import eventually
+
+    repository = bundles.repository(scenarios.parse("fail reason=timeout after=1s"))
+    body = {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "PipelineRun",
+        "metadata": {"generateName": "wetest-timeout-policy-"},
+        "spec": {
+            "pipelineRef": {
+                "resolver": "bundles",
+                "params": [
+                    {"name": "bundle", "value": f"127.0.0.1:1/{repository}@sha256:{'0' * 64}"},
+                    {"name": "name", "value": bundles.PIPELINE},
+                    {"name": "kind", "value": "pipeline"},
+                ],
+            }
+        },
+    }
+    path = objects.ObjectRef.pipeline_run(namespace).path()
+
+    wanted = 1.0 + bundles.RESOLUTION_ALLOWANCE
+
+    def timeout() -> float | None:
+        made = objects.call(api, "POST", path, body=body, query=objects.DRY_RUN)
+        pipeline = (made["spec"].get("timeouts") or {}).get("pipeline")
+        return durations.parse_go_duration(pipeline) if isinstance(pipeline, str) else None
+
+    try:
+        eventually(
+            timeout,
+            expectations.satisfies(
+                lambda seconds: seconds == wanted,
+                f"the {bundles.TIMEOUT_POLICY} policy sets the pipeline timeout to {wanted:g}s",
+            ),
+            timeout=ENFORCED_TIMEOUT,
+        )
+    except WaitTimeout as exc:
+        raise StartupFailed(
+            f"The MutatingAdmissionPolicy {bundles.TIMEOUT_POLICY} did not set a timeout "
+            f"scenario's spec.timeouts within {ENFORCED_TIMEOUT:.0f}s, so timeout scenarios "
+            "would run for Tekton's default hour. Check the kube-apiserver log (its admission "
+            "plugins and OpenAPI publishing), then run: wetest doctor"
         ) from exc

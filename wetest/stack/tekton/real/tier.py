@@ -31,7 +31,7 @@ from wetest.errors import DependencyMissing
 from wetest.kube import clients, objects
 from wetest.stack import binaries, building, certs, ports, probing, processes
 from wetest.stack.endpoints import Endpoints
-from wetest.stack.tekton import bundles
+from wetest.stack.tekton import admission, bundles
 from wetest.stack.tekton.real import kwok, manifests
 
 SERVICE_ACCOUNTS = ("default", "kubernaut-workflow-runner")
@@ -154,6 +154,8 @@ class RealTekton:
             manifests.apply(api, manifests.webhook_configurations(webhook_port, ca.pair.cert_pem))
         with progress.step("Waiting until Tekton admits a dry-run TaskRun"):
             webhook.wait_ready(lambda: _admits(api, endpoints.execution_namespace), timeout)
+        with progress.step("Waiting until the timeout policy mutates PipelineRuns"):
+            admission.await_timeout_policy(api, endpoints.execution_namespace)
         with progress.step("Pushing the scenario bundles"):
             registry.wait_ready(lambda: _registry_answers(self.registry), timeout)
             with httpx.Client(timeout=10.0) as http:
