@@ -10,7 +10,7 @@ import pytest
 
 from wetest import eventually
 from wetest import expectations as ex
-from wetest.plugin import locks
+from wetest.plugin import locks, markers
 
 
 def test_disruptive_tests_run_after_the_tests_using_what_they_disrupt(
@@ -109,3 +109,15 @@ def test_a_postgres_restart_waits_for_every_datastorage_user_unless_it_has_its_o
         session.get(restart.config), postgres_dsn="postgresql://db.example/x"
     )
     assert not isolation.wanted(restart)  # someone else's PostgreSQL: the locks
+
+
+def test_every_worker_starts_with_one_long_test_and_a_short_one() -> None:
+    """xdist's loadgroup hands worker k the tests at k and k + workers first: never two long."""
+    items = ["L1", "L2", "L3", "L4", "L5", "s1", "s2", "s3", "s4", "s5"]
+    long = [name.startswith("L") for name in items]
+    spread = markers.spread(items, 2, long)
+    assert spread == ["L1", "L2", "s1", "s2", "L3", "L4", "L5", "s3", "s4", "s5"]
+    first_two = {k: {spread[k], spread[k + 2]} for k in range(2)}
+    assert all(sum(n.startswith("L") for n in pair) == 1 for pair in first_two.values())
+    assert markers.spread(items, 0, long) == items  # no workers: collection order kept
+    assert markers.spread(items, 8, long) == items  # fewer long tests than workers: all first

@@ -10,6 +10,7 @@ import functools
 import json
 import os
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -29,6 +30,7 @@ AREAS = (
     "failure",
 )
 TEKTON_TIERS = ("stand-in", "real")
+T = TypeVar("T")
 EXCLUSIONS_FILE = "exclusions.json"
 """Written into the results folder at collection (every xdist worker collects; the controller
 process, which writes run.json, does not), read back into run.json's ``exclusions``."""
@@ -147,14 +149,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         locks.validate(item)
         isolation.marked_cooldown(item)  # a malformed we_cooldown fails collection
     items.sort(key=_schedule_rank)
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 0))
+    items[:] = spread(items, workers, [_schedule_rank(item)[0] == 0 for item in items])
 
 
-def _schedule_rank(item: pytest.Item) -> int:
+def spread(items: list[T], workers: int, long: list[bool]) -> list[T]:
+    """Order for ``--dist loadgroup``: one long test per worker first, then short ones.
+
+    The scheduler hands each worker two tests at the start (positions ``k`` and ``k + workers``)
+    and then the next one whenever a test ends, so every worker is committed to its next test
+    while it runs the current one. With the long tests side by side at the head, worker ``k``
+    got long tests ``k`` and ``k + workers`` back to back (CI's critical path: a 10 s cooldown
+    test, then the 19 s API-server restart on the same worker). Here the second test of every
+    worker is a short one, and each further long test goes to the first worker that is free.
+    """
+    if workers < 2:
+        return items
+    first = [item for item, is_long in zip(items, long, strict=True) if is_long]
+    rest = [item for item, is_long in zip(items, long, strict=True) if not is_long]
+    return first[:workers] + rest[:workers] + first[workers:] + rest[workers:]
+
+
+def _schedule_rank(item: pytest.Item) -> tuple[int, int]:
     """Long waits; the rest; disruptive tests; stack tests that leave the controller alone.
 
     Collection order within each rank (a stable sort). A test planned on an isolated instance
     (``wetest.plugin.isolation``) waits for nobody: it is long (a restart, an outage, a
-    cooldown), so it starts first.
+    cooldown), so it starts first; of those, the disruptive ones (a restart or an outage, then
+    the wait for every execution to finish: 5-19 s) before the cooldown waits (5-12 s).
     Disruptive tests hold what they disrupt exclusively, so they wait for every test in flight
     that uses it: a 10 s cooldown test handed out late would hold all of them up, and started
     first its wait overlaps everything else. The tests handed out after them (the DataStorage
@@ -163,15 +185,16 @@ def _schedule_rank(item: pytest.Item) -> int:
     """
     from wetest.plugin import isolation, locks
 
+    disruptive = item.get_closest_marker("we_disruptive") is not None
     if isolation.planned(item):
-        return 0
-    if item.get_closest_marker("we_disruptive") is not None:
-        return 2
+        return (0, 0 if disruptive else 1)
+    if disruptive:
+        return (2, 0)
     if item.get_closest_marker("we_long") is not None:
-        return 0
+        return (0, 1)
     if "we_stack" in getattr(item, "fixturenames", ()) and "controller" not in locks.uses(item):
-        return 3
-    return 1
+        return (3, 0)
+    return (1, 0)
 
 
 def _validate(item: pytest.Item, area: str, clauses: list[str]) -> None:
