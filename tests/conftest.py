@@ -73,8 +73,8 @@ SPREAD = frozenset(
 """Files whose tests share no module or session fixture: each runs its own stack or process."""
 
 LONG_FIRST = (
-    "tests/mutants/test_mutants_killed.py::test_reference_passes_every_selected_test",
     "tests/mutants/test_mutants_killed.py::test_double_status_write_run_opens_with_the_conflict_group",
+    "tests/mutants/test_mutants_killed.py::test_reference_passes_every_selected_test",
     "tests/plugin/test_clauses.py::test_each_clause_is_judged_by_its_own_checks",
     "tests/plugin/test_interrupt.py",
     "tests/plugin/test_plugin_behaviour.py",
