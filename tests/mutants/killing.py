@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -218,7 +219,7 @@ def run_suites(
             stderr=subprocess.STDOUT,
             timeout=timeout,
             check=False,
-            preexec_fn=processes.terminate_with_parent,
+            preexec_fn=processes.parent_death_signal(signal.SIGTERM),
         )
     seconds = time.monotonic() - started
     records = read_records(results_dir)

@@ -63,10 +63,10 @@ def test_a_child_started_to_terminate_with_its_parent_gets_sigterm_when_it_dies(
         "signal.pause()\n"
     )
     parent = (
-        "import subprocess,sys\n"
+        "import signal,subprocess,sys\n"
         "from wetest.stack import processes\n"
         f"p = subprocess.Popen([sys.executable, '-c', {child!r}], stdout=subprocess.PIPE,\n"
-        "                     preexec_fn=processes.terminate_with_parent)\n"
+        "                     preexec_fn=processes.parent_death_signal(signal.SIGTERM))\n"
         "p.stdout.readline()\n"
         "print('child up', flush=True)\n"
         "signal = __import__('signal'); signal.pause()\n"
@@ -78,3 +78,33 @@ def test_a_child_started_to_terminate_with_its_parent_gets_sigterm_when_it_dies(
         assert proc.stdout.readline().strip() == "child up"
         proc.kill()
     eventually(marker.exists, ex.satisfies(bool, "the child saw SIGTERM"), timeout=10)
+
+
+def test_the_parent_death_hook_loads_nothing_in_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """prctl is looked up in the parent: the child, forked from a threaded parent, only calls it.
+
+    A lookup in the child (dlopen) hung it before exec whenever another thread of the parent
+    held the dynamic loader's lock at the fork, and the parent's Popen with it.
+    """
+    import ctypes
+    import signal
+
+    hook = processes.parent_death_signal(signal.SIGTERM)
+
+    def loader_in_the_child(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the preexec hook looked prctl up in the forked child")
+
+    monkeypatch.setattr(ctypes, "CDLL", loader_in_the_child)
+    read_back = (
+        "import ctypes; v = ctypes.c_int(); "
+        "ctypes.CDLL(None).prctl(2, ctypes.byref(v)); print(v.value)"  # PR_GET_PDEATHSIG
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", read_back],
+        preexec_fn=hook,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert int(done.stdout) == signal.SIGTERM

@@ -170,7 +170,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workers.is_worker(config):
         owner = int(getattr(config, "workerinput", {}).get("wetest_owner", 0))
         if owner:
-            interruption.set_parent_death_signal(signal.SIGKILL, owner)
+            processes.parent_death_signal(signal.SIGKILL, owner)()  # this worker itself
         return
     interrupter = Interrupter(config)
     interrupter.install()

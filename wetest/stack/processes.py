@@ -9,6 +9,7 @@ process group), its pid is recorded, and ``stop`` signals the whole group.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from wetest.errors import StartupFailed
 
@@ -93,7 +95,7 @@ class ManagedProcess:
                     env=dict(self.env) if self.env else None,
                     cwd=self.cwd,
                     start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=parent_death_signal(signal.SIGKILL),
                 )
             except OSError as exc:
                 raise StartupFailed(
@@ -175,26 +177,47 @@ def stop_all(procs: Sequence[ManagedProcess], timeout: float = 10.0) -> None:
         proc.stop(timeout=max(0.0, deadline - time.monotonic()))
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to KILL the child when its parent dies, so a killed runner leaves no orphan."""
-    _signal_on_parent_death(signal.SIGKILL)
+PR_SET_PDEATHSIG = 1
 
 
-def terminate_with_parent() -> None:
-    """A ``preexec_fn``: the child gets SIGTERM when the thread that started it dies.
+@functools.cache
+def _prctl() -> Callable[[int, int], int] | None:
+    """Libc's ``prctl``, looked up once, in the parent.
 
-    For children that stop orderly on SIGTERM (``wetest run`` stops its stack and keeps its
-    results), started by a script that may itself be stopped: a bench's runs.
+    A ``preexec_fn`` runs in the forked child before exec, where only the forking thread is
+    left but every lock the parent's other threads held at the fork stays held. Looking prctl
+    up there (``dlopen``, ``dlsym``) takes the dynamic loader's lock: a child forked while
+    another thread was loading a C extension hung before exec, and the Popen waiting for that
+    exec hung with it (the supervisor stopped answering mid-run at ``-n 12``).
     """
-    _signal_on_parent_death(signal.SIGTERM)
-
-
-def _signal_on_parent_death(sig: int) -> None:
-    with contextlib.suppress(OSError, AttributeError):
+    try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, sig)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = (ctypes.c_int, ctypes.c_ulong)
+    prctl.restype = ctypes.c_int
+    return cast("Callable[[int, int], int]", prctl)
+
+
+def parent_death_signal(signum: int, parent: int = 0) -> Callable[[], None]:
+    """A ``preexec_fn``, built in the parent: Linux sends the child signum when parent dies.
+
+    ``parent`` defaults to the calling process. Linux counts the *thread* that forked as the
+    parent, so a child started from a thread that ends gets the signal too. A parent already
+    gone when the child runs this (the race between fork and prctl) gets the signal at once.
+    """
+    prctl = _prctl()
+    parent = parent or os.getpid()
+
+    def preexec() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signum)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signum)
+
+    return preexec
 
 
 def _safe(probe: Probe) -> bool:

@@ -13,9 +13,7 @@ fork from a thread that lives as long as the parent (here: the main thread).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
-import os
 import signal
 import subprocess
 import threading
@@ -25,17 +23,17 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from wetest.stack import processes
+
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """The signals that interrupt a run. SIGHUP is also what a child of `wetest run` receives
-when the runner dies (see :func:`die_with_parent`), so a run.json naming SIGHUP says "the
+when the runner dies (``processes.parent_death_signal``), so a run.json naming SIGHUP says "the
 runner or the terminal went away"."""
 
 PARENT_DIED = signal.SIGHUP
 CHILD_GRACE = 3.0
 """Seconds the runner gives pytest to record its results after forwarding the signal; then
 it kills it. Measured: pytest needs 0.5-2 s on a loaded 2-CPU machine (see tests/cli)."""
-
-_PR_SET_PDEATHSIG = 1
 
 
 def exit_code(signum: int) -> int:
@@ -64,24 +62,6 @@ class Interruption:
 
     def to_json(self) -> dict[str, Any]:
         return {"signal": self.name, "at": self.at}
-
-
-def set_parent_death_signal(signum: int, parent: int) -> None:
-    """Ask Linux to send signum when our parent dies; if it is already gone, act on it now.
-
-    The check closes the race between fork and prctl (the parent may die in between).
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signum))
-    if os.getppid() != parent:
-        os.kill(os.getpid(), signum)
-
-
-def die_with_parent(signum: int = PARENT_DIED) -> Callable[[], None]:
-    """A ``preexec_fn``: the child gets signum when the process calling Popen dies."""
-    parent = os.getpid()
-    return lambda: set_parent_death_signal(signum, parent)
 
 
 Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
@@ -140,7 +120,9 @@ class Guard:
         """Run cmd to its end (or to the grace's end after a signal); return its exit code."""
         if self.received is not None:
             return exit_code(self.received.signum)
-        self.child = subprocess.Popen(list(cmd), env=dict(env), preexec_fn=die_with_parent())
+        self.child = subprocess.Popen(
+            list(cmd), env=dict(env), preexec_fn=processes.parent_death_signal(PARENT_DIED)
+        )
         self._forward()  # a signal that arrived while the child was being started
         try:
             return self._wait(self.child)
