@@ -6,7 +6,7 @@ process it starts from /proc ten times a second, and prints each kind's CPU seco
 stime at the last sample: a process that lives less than 0.1 s is missed, and one's last
 0.1 s is), its process count, and the run's wall time.
 
-    .venv/bin/python bench/run_cpu.py [-n 8] [-- extra wetest run arguments]
+    .venv/bin/python bench/run_cpu.py [-n 12] [-- extra wetest run arguments]
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def sample(before: set[str], seen: dict[tuple[str, str], tuple[str, float]]) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("-n", default="8", help="pytest-xdist workers of the run")
+    parser.add_argument("-n", default="12", help="pytest-xdist workers of the run")
     parser.add_argument("extra", nargs="*", help="more wetest run arguments (after --)")
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="wetest-run-cpu-"))

@@ -24,6 +24,7 @@ from wetest import progress
 from wetest.config import settings
 from wetest.errors import WetestError
 from wetest.stack import control, processes, state
+from wetest.supervision.doorbell import Doorbell
 
 if TYPE_CHECKING:  # imported after the state file is written, see run()
     from wetest.supervision.lifecycle import Running
@@ -40,8 +41,10 @@ class Supervisor:
         self.settings = settings.load(options)
         self.components = tuple(wanted) or None
         self.owner = int(os.environ.get("WETEST_SUPERVISOR_OWNER_PID", "0") or 0)
-        self.stop = threading.Event()
-        self.doorbell = threading.Event()
+        # set by signal handlers, so neither is a threading.Event (see supervision.doorbell)
+        self.stopping = False
+        self.doorbell = Doorbell()
+        self.started = threading.Event()  # set by the main thread only
         self.record = state.StackState(supervisor_pid=os.getpid(), owner_pid=self.owner)
         self.orphaned = False
         self.starting = False
@@ -54,7 +57,7 @@ class Supervisor:
     def install_signals(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, lambda *_: self._stop_now())
-        signal.signal(signal.SIGUSR1, lambda *_: self.doorbell.set())
+        signal.signal(signal.SIGUSR1, lambda *_: self.doorbell.ring())
 
     def _stop_now(self) -> None:
         """Stop at once: the doorbell wakes the command loop, which would otherwise sleep on.
@@ -65,8 +68,8 @@ class Supervisor:
         threads (PostgreSQL and DataStorage: up to 9 s measured) and break the 5 s promise of
         an interrupted run.
         """
-        self.stop.set()
-        self.doorbell.set()
+        self.stopping = True
+        self.doorbell.ring()
         if self.starting:
             self._abandon_start()
 
@@ -97,6 +100,7 @@ class Supervisor:
             return self.failed(f"{type(exc).__name__}: {exc}", 1)
         finally:
             self.starting = False
+            self.started.set()
         try:
             self.record.status = "ready"
             state.write(self.state_dir, self.record)
@@ -116,13 +120,12 @@ class Supervisor:
                 self.orphaned = True
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
-            if self.stop.wait(OWNER_POLL):  # a pid has no exit event; a stop ends the watch
+            if self.started.wait(OWNER_POLL):  # a pid has no exit event
                 return
 
     def serve(self, running: Running) -> None:
-        while not self.stop.is_set():
+        while not self.stopping:
             if self.doorbell.wait(OWNER_POLL):
-                self.doorbell.clear()
                 self.handle(running)
             self.reap(running)
             if self.owner and not processes.pid_alive(self.owner):

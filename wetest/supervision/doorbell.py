@@ -1,0 +1,43 @@
+"""A wake-up a signal handler may ring: a self-pipe, where a ``threading.Event`` deadlocks.
+
+A Python signal handler runs in the main thread between two bytecodes, possibly while that very
+thread holds the lock inside an Event (in its ``wait``, ``set`` or ``clear``); an ``Event.set``
+in the handler then waits for that lock forever. The supervisor's command loop waits on its
+doorbell, and every command a worker sends rings it (SIGUSR1): at ``-n 12`` the loop hung in
+nested handlers mid-run and every test that needed a command failed after 60 s. Writing a byte
+to a pipe takes no lock; the loop waits on the pipe with ``select``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+
+
+class Doorbell:
+    """``ring`` from anywhere, a signal handler included; ``wait`` from one thread."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def ring(self) -> None:
+        with contextlib.suppress(BlockingIOError):  # a full pipe wakes the waiter all the same
+            os.write(self._write, b"\0")
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to timeout seconds; True if it rang (every ring so far is consumed)."""
+        ready, _, _ = select.select([self._read], [], [], timeout)
+        if not ready:
+            return False
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._read, 4096):
+                pass
+        return True
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
