@@ -14,7 +14,7 @@ issue measured before any change (2-core machine, quiet) and today's:
 ``--replica N`` also starts, restarts and stops an API-server replica (``wetest.stack.replica``)
 N times on one started control plane: what a test isolated on a replica pays.
 
-    .venv/bin/python bench/stack_start.py [-n 10] [--attach-samples 3] [--attach-workers 0,6]
+    .venv/bin/python bench/stack_start.py [-n 10] [--attach-samples 3] [--attach-workers 0,12]
                                           [--replica 3]
 """
 
@@ -129,7 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--attach-samples", type=int, default=3)
-    parser.add_argument("--attach-workers", default="0,6")
+    parser.add_argument("--attach-workers", default="0,12")
     parser.add_argument("--replica", type=int, default=0, help="replica samples (0: none)")
     args = parser.parse_args()
     runs = args.n
