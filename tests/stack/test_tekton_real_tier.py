@@ -22,6 +22,7 @@ from wetest.kube import clients, objects
 from wetest.kube.errors import KubeAPIError
 from wetest.stack import building, processes
 from wetest.stack.endpoints import Endpoints
+from wetest.stack.tekton import bundles
 from wetest.stack.tekton.real import kwok, smoke
 from wetest.supervision import lifecycle
 
@@ -112,16 +113,7 @@ def test_a_bundle_outside_loopback_is_refused_not_fetched(
         "apiVersion": "tekton.dev/v1",
         "kind": "PipelineRun",
         "metadata": {"name": "remote-bundle"},
-        "spec": {
-            "pipelineRef": {
-                "resolver": "bundles",
-                "params": [
-                    {"name": "bundle", "value": "ghcr.io/kubernaut/workflows/test:v1"},
-                    {"name": "name", "value": "workflow"},
-                    {"name": "kind", "value": "pipeline"},
-                ],
-            }
-        },
+        "spec": {"pipelineRef": bundles.pipeline_ref("ghcr.io/kubernaut/workflows/test:v1")},
     }
     ref = objects.ObjectRef.pipeline_run(real[0].execution_namespace)
     objects.create(api, ref, body)

@@ -156,16 +156,7 @@ def test_a_timeout_scenario_pipelinerun_gets_its_timeout_at_admission(
             "apiVersion": "tekton.dev/v1",
             "kind": "PipelineRun",
             "metadata": {"name": name},
-            "spec": {
-                "pipelineRef": {
-                    "resolver": "bundles",
-                    "params": [
-                        {"name": "bundle", "value": bundle},
-                        {"name": "name", "value": "workflow"},
-                        {"name": "kind", "value": "pipeline"},
-                    ],
-                }
-            },
+            "spec": {"pipelineRef": bundles.pipeline_ref(bundle)},
         }
 
     def timeouts() -> object:

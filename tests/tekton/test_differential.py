@@ -118,14 +118,7 @@ def differences(real: Body, standin: Body) -> list[tuple[str, Any, Any]]:
 def pipelinerun(name: str, scenario: str, bundle: str) -> Body:
     """A PipelineRun shaped as the WE controller makes it (DOMAIN §2.3)."""
     spec: Body = {
-        "pipelineRef": {
-            "resolver": "bundles",
-            "params": [
-                {"name": "bundle", "value": bundle},
-                {"name": "name", "value": bundles.PIPELINE},
-                {"name": "kind", "value": "pipeline"},
-            ],
-        },
+        "pipelineRef": bundles.pipeline_ref(bundle),
         "params": [{"name": "TARGET_RESOURCE", "value": "default/deployment/app"}],
         "taskRunTemplate": {"serviceAccountName": "default"},
     }

@@ -176,14 +176,7 @@ def await_timeout_policy(api: client.ApiClient, namespace: str) -> None:
         "kind": "PipelineRun",
         "metadata": {"generateName": "wetest-timeout-policy-"},
         "spec": {
-            "pipelineRef": {
-                "resolver": "bundles",
-                "params": [
-                    {"name": "bundle", "value": f"127.0.0.1:1/{repository}@sha256:{'0' * 64}"},
-                    {"name": "name", "value": bundles.PIPELINE},
-                    {"name": "kind", "value": "pipeline"},
-                ],
-            }
+            "pipelineRef": bundles.pipeline_ref(f"127.0.0.1:1/{repository}@sha256:{'0' * 64}")
         },
     }
     path = objects.ObjectRef.pipeline_run(namespace).path()

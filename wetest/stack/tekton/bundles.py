@@ -204,6 +204,18 @@ def tag(scenario: scenarios.Scenario) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", "-".join(words))[:128]
 
 
+def pipeline_ref(bundle: str, name: str = PIPELINE, kind: str = "pipeline") -> Body:
+    """A ``pipelineRef`` (or ``taskRef``) through Tekton's bundles resolver (DOMAIN §2.3)."""
+    return {
+        "resolver": "bundles",
+        "params": [
+            {"name": "bundle", "value": bundle},
+            {"name": "name", "value": name},
+            {"name": "kind", "value": kind},
+        ],
+    }
+
+
 def objects(scenario: scenarios.Scenario, reference: str) -> list[Body]:
     """The Pipeline ``workflow`` and its Tasks; ``reference`` is where the Tasks are fetched."""
     outcomes = pod_outcomes(scenario)
@@ -216,14 +228,7 @@ def _pipeline(total: int, reference: str) -> Body:
     for i in range(1, total + 1):
         task: Body = {
             "name": f"task-{i}",
-            "taskRef": {
-                "resolver": "bundles",
-                "params": [
-                    {"name": "bundle", "value": reference},
-                    {"name": "name", "value": f"task-{i}"},
-                    {"name": "kind", "value": "task"},
-                ],
-            },
+            "taskRef": pipeline_ref(reference, f"task-{i}", "task"),
         }
         if i > 1:
             task["runAfter"] = [f"task-{i - 1}"]
