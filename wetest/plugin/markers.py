@@ -148,9 +148,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             _validate(item, area, clauses)
         locks.validate(item)
         isolation.marked_cooldown(item)  # a malformed we_cooldown fails collection
-    items.sort(key=_schedule_rank)
+    ranks = {item.nodeid: _schedule_rank(item) for item in items}
+    items.sort(key=lambda item: ranks[item.nodeid])
     workers = int(getattr(config, "workerinput", {}).get("workercount", 0))
-    items[:] = spread(items, workers, [_schedule_rank(item)[0] == 0 for item in items])
+    items[:] = spread(items, workers, [ranks[item.nodeid][0] == 0 for item in items])
 
 
 def spread(items: list[T], workers: int, long: list[bool]) -> list[T]:

@@ -170,7 +170,8 @@ def await_timeout_policy(api: client.ApiClient, namespace: str) -> None:
     from wetest.waiting import expectations
     from wetest.waiting.eventually import eventually
 
-    repository = bundles.repository(scenarios.parse("fail reason=timeout after=1s"))
+    scenario = scenarios.parse("fail reason=timeout after=1s")
+    repository = bundles.repository(scenario)
     body = {
         "apiVersion": "tekton.dev/v1",
         "kind": "PipelineRun",
@@ -180,8 +181,7 @@ def await_timeout_policy(api: client.ApiClient, namespace: str) -> None:
         },
     }
     path = objects.ObjectRef.pipeline_run(namespace).path()
-
-    wanted = 1.0 + bundles.RESOLUTION_ALLOWANCE
+    wanted = (scenario.after or 0.0) + bundles.RESOLUTION_ALLOWANCE
 
     def timeout() -> float | None:
         made = objects.call(api, "POST", path, body=body, query=objects.DRY_RUN)
