@@ -76,6 +76,7 @@ class Stack:
         self._warmer: _Beside | None = None
         self._tekton_proc: processes.ManagedProcess | None = None
         self.real_tekton: RealTekton | None = None
+        self._forking = False  # holds the process's fork server (forkserver.client.acquire)
         self.isolation: tuple[str, ...] = ()
         """The isolation pool's driver slots (``wetest.supervision.isolation.driven``), set
         before start(): the stand-in driver leaves those WEs' PipelineRuns to private ones."""
@@ -93,6 +94,7 @@ class Stack:
     def start(self) -> Endpoints:
         beside: _Beside | None = None
         try:
+            self._acquire_forkserver()
             beside = self._datastorage_beside_cluster()
             self._start_cluster()
             if beside is not None and (error := beside.outcome()) is not None:
@@ -109,7 +111,28 @@ class Stack:
                 beside.outcome()  # what it started is stopped below, not left behind
             self.stop()
             raise
+        self.record_forkserver()
         return self.endpoints
+
+    def record_forkserver(self) -> None:
+        """List the fork server among the stack's pids once it runs (the leftover checks)."""
+        from wetest.stack.forkserver import client as forking
+
+        server = forking.current() if self._forking else None
+        if server is not None:
+            self.endpoints.pids[server.proc.name] = server.proc.pid
+
+    def _acquire_forkserver(self) -> None:
+        """Start wetest's Python programs (controller, DataStorage, stand-in) by forking.
+
+        Not for kind, which runs them in the cluster. The server imports them while the
+        cluster starts; it is released last in :meth:`stop`, after everything it forked.
+        """
+        if self.settings.backend != "kind" and not self._forking:
+            from wetest.stack.forkserver import client as forking
+
+            forking.acquire(self.log_dir)
+            self._forking = True
 
     def _datastorage_beside_cluster(self) -> _Beside | None:
         """Probe a user's DataStorage URL now; start a bundled one in a thread.
@@ -358,6 +381,11 @@ class Stack:
         for beside in self._background:
             beside.release.set()
         self._background.clear()
+        if self._forking:
+            from wetest.stack.forkserver import client as forking
+
+            self._forking = False
+            forking.release()
 
     def export_logs(self, into: Path) -> list[Path]:
         return self.backend.export_logs(into) if self.backend else []

@@ -17,11 +17,25 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 from wetest.errors import StartupFailed
 
 Probe = Callable[[], bool]
+
+
+class Child(Protocol):
+    """What ManagedProcess needs of a started process: a ``Popen``, or a fork server's child."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -74,7 +88,7 @@ class ManagedProcess:
     log_path: Path
     env: Mapping[str, str] | None = None
     cwd: Path | None = None
-    popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    popen: Child | None = field(default=None, init=False)
     # the readiness probe of the last wait_ready, reused by restart()
     ready_probe: tuple[Probe, float] | None = field(default=None, init=False, repr=False)
 
@@ -83,8 +97,18 @@ class ManagedProcess:
         return self.popen.pid if self.popen else 0
 
     def start(self) -> ManagedProcess:
-        """Start the process in a new session, stdout and stderr appended to the log file."""
+        """Start the process in a new session, stdout and stderr appended to the log file.
+
+        One of wetest's own Python programs comes from the process's fork server when one
+        runs (``wetest.stack.forkserver``): the same program, command line and environment,
+        without importing its modules again.
+        """
+        from wetest.stack.forkserver import client as forking
+
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.popen = forking.spawn(self.argv, self.env, self.cwd, self.log_path)
+        if self.popen is not None:
+            return self
         with self.log_path.open("ab") as log:
             try:
                 self.popen = subprocess.Popen(

@@ -88,6 +88,7 @@ class Running:
     def _start_target(self) -> None:
         if self.target is not None:
             self.endpoints.controller = self.target.start(self.endpoints, self.stack.log_dir)
+            self.stack.record_forkserver()
 
     def stop(self) -> None:
         if self.pool is not None:

@@ -1,0 +1,123 @@
+"""The fork server starts wetest's programs as ``python -m`` would, and none outlives it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wetest import eventually
+from wetest import expectations as ex
+from wetest.errors import StartupFailed
+from wetest.stack import processes
+from wetest.stack.forkserver import client
+
+PROGRAMS = Path(__file__).parent / "programs"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[client.ForkServer]:
+    env = {**os.environ, "PYTHONPATH": f"{PROGRAMS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    started = client.start(tmp_path, programs=("forkable_program",), env=env)
+    yield started
+    started.stop()
+
+
+def test_a_forked_program_gets_its_argv_directory_environment_log_and_exit_code(
+    server: client.ForkServer, tmp_path: Path
+) -> None:
+    report, log = tmp_path / "report.json", tmp_path / "program.log"
+    command = [sys.executable, "-m", "forkable_program", "report", str(report), "3"]
+    child = server.spawn(
+        "forkable_program",
+        ["report", str(report), "3"],
+        {"WETEST_PROBE": "given"},
+        tmp_path,
+        log,
+        command,
+    )
+    assert child.wait(30) == 3
+    seen = json.loads(report.read_text())
+    assert seen["argv"] == ["forkable_program", "report", str(report), "3"]
+    assert seen["cwd"] == str(tmp_path)
+    assert seen["probe"] == "given"
+    assert seen["title"].startswith(f"{sys.executable} -m forkable_program report")
+    assert seen["stdin"] == ""  # /dev/null, not the server's
+    assert "reported to the log" in log.read_text()
+
+
+def test_a_program_the_server_did_not_load_is_refused_with_the_reason(
+    server: client.ForkServer, tmp_path: Path
+) -> None:
+    with pytest.raises(StartupFailed, match="runs only forkable_program"):
+        server.spawn("os", [], {}, tmp_path, tmp_path / "x.log", ["os"])
+
+
+def test_stop_signals_the_forked_program_and_reports_the_signal(
+    server: client.ForkServer, tmp_path: Path
+) -> None:
+    proc = processes.ManagedProcess("sleeper", ["sleeper"], tmp_path / "sleeper.log")
+    proc.popen = server.spawn(
+        "forkable_program", ["sleep"], dict(os.environ), tmp_path, proc.log_path, ["sleeper"]
+    )
+    proc.wait_ready(lambda: "up" in proc.log_path.read_text(), timeout=30)
+    assert proc.alive()
+    assert os.getpgid(proc.pid) == proc.pid  # a session of its own: stop signals its group
+    assert proc.stop(timeout=10) == -signal.SIGTERM
+    assert not processes.pid_alive(proc.pid)
+
+
+def test_forked_programs_die_with_the_server(server: client.ForkServer, tmp_path: Path) -> None:
+    log = tmp_path / "sleeper.log"
+    child = server.spawn("forkable_program", ["sleep"], dict(os.environ), tmp_path, log, ["s"])
+    eventually(
+        lambda: log.exists() and "up" in log.read_text(), ex.satisfies(bool, "up"), timeout=30
+    )
+    os.kill(server.proc.pid, signal.SIGKILL)
+    assert child.wait(10) == -signal.SIGKILL
+    eventually(
+        lambda: processes.pid_alive(child.pid), ex.satisfies(lambda a: not a, "gone"), timeout=10
+    )
+
+
+def test_only_this_interpreter_running_a_wetest_program_is_routed() -> None:
+    controller = [sys.executable, "-m", "wetest.reference.controller", "--kubeconfig", "k"]
+    assert client.route(controller) == (
+        "wetest.reference.controller.__main__",
+        ["--kubeconfig", "k"],
+    )
+    assert client.route([sys.executable, "-m", "wetest.stack.tekton.driver"]) == (
+        "wetest.stack.tekton.driver",
+        [],
+    )
+    assert client.route(["python3", "-m", "wetest.reference.controller"]) is None
+    assert client.route([sys.executable, "-m", "my_controller"]) is None
+    assert client.route(["/usr/local/bin/manager", "--leader-elect"]) is None
+
+
+def test_the_server_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
+    # PR_SET_PDEATHSIG follows the forking *thread*: a server started from a thread that
+    # ends (a supervisor command, DataStorage's start beside the cluster) must not die with it
+    env = {**os.environ, "PYTHONPATH": str(PROGRAMS)}
+    servers: list[client.ForkServer] = []
+    starter = threading.Thread(
+        target=lambda: servers.append(client.start(tmp_path, ("forkable_program",), env))
+    )
+    starter.start()
+    starter.join()
+    server = servers[0]
+    try:
+        report = tmp_path / "report.json"
+        child = server.spawn(
+            "forkable_program", ["report", str(report), "0"], {}, tmp_path, tmp_path / "l", ["r"]
+        )
+        assert child.wait(30) == 0
+        assert server.proc.alive()
+    finally:
+        server.stop()
