@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -121,3 +122,58 @@ def test_the_server_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
         assert server.proc.alive()
     finally:
         server.stop()
+
+
+def shim_run(server: client.ForkServer, code: str, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*server.shim(), "-u", "-c", code, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "WETEST_PROBE": "from the caller"},
+    )
+
+
+@pytest.fixture
+def code_server(tmp_path: Path) -> Iterator[client.ForkServer]:
+    started = client.start(tmp_path, programs=("json",), run_code=True)
+    yield started
+    started.stop()
+
+
+def test_the_shim_runs_code_as_python_c_with_its_callers_pipes(
+    code_server: client.ForkServer, tmp_path: Path
+) -> None:
+    code = (
+        "import os, sys; line = sys.stdin.readline().strip(); "
+        "print(line, sys.argv, os.environ['WETEST_PROBE'], os.getcwd()); "
+        "print('to stderr', file=sys.stderr); sys.exit(5)"
+    )
+    with shim_run(code_server, code, "first") as proc:
+        out, err = proc.communicate(b"a line\n", timeout=30)
+    assert proc.returncode == 5
+    assert out.decode().split("\n")[0] == f"a line ['-c', 'first'] from the caller {Path.cwd()}"
+    assert err.decode() == "to stderr\n"
+
+
+def test_the_shim_forwards_sigterm_and_dies_of_the_same_signal(
+    code_server: client.ForkServer,
+) -> None:
+    with shim_run(code_server, "import time; print('up', flush=True); time.sleep(60)") as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"up\n"
+        proc.terminate()
+        assert proc.wait(10) == -signal.SIGTERM
+
+
+def test_a_killed_shim_takes_its_child_along(code_server: client.ForkServer) -> None:
+    code = "import os, time; print(os.getpid(), flush=True); time.sleep(60)"
+    with shim_run(code_server, code) as proc:
+        assert proc.stdout is not None
+        child = int(proc.stdout.readline())
+        assert child != proc.pid
+        assert processes.pid_alive(child)
+        proc.kill()  # what xdist does to a worker that does not stop
+        proc.wait(10)
+    gone = ex.satisfies(lambda alive: not alive, "gone")
+    eventually(lambda: processes.pid_alive(child), gone, timeout=10)

@@ -190,6 +190,14 @@ SETTINGS: tuple[Setting, ...] = (
         "bool",
     ),
     Setting(
+        "fork_workers",
+        "true",
+        "Start `wetest run`'s pytest-xdist workers as forks of one interpreter that imported "
+        "pytest, the kubernetes client and wetest once (0.4 CPU-s less per worker); false "
+        "starts each as a new Python, as xdist does.",
+        "bool",
+    ),
+    Setting(
         "config",
         "",
         "A TOML file with a [tool.wetest] table, instead of the nearest pyproject.toml.",

@@ -12,6 +12,7 @@ pytest_plugins = [
     "wetest.plugin.session",
     "wetest.plugin.waits",
     "wetest.plugin.workers",
+    "wetest.plugin.forked_workers",
     "wetest.plugin.timing",
     "wetest.plugin.stack",
     "wetest.plugin.locks",

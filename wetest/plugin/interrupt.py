@@ -169,8 +169,10 @@ def get(config: pytest.Config) -> Interrupter | None:
 def pytest_configure(config: pytest.Config) -> None:
     if workers.is_worker(config):
         owner = int(getattr(config, "workerinput", {}).get("wetest_owner", 0))
-        if owner:
+        if owner and os.getppid() == owner:
             processes.parent_death_signal(signal.SIGKILL, owner)()  # this worker itself
+        # else a forked worker (plugin.forked_workers): it dies with the fork server, which
+        # dies with the owner, and with its shim, which the owner kills on an interruption
         return
     interrupter = Interrupter(config)
     interrupter.install()

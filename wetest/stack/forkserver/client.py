@@ -143,6 +143,16 @@ class ForkServer:
             f"({self.proc.log_path}):\n{processes.tail(self.proc.log_path)}\nRun: wetest doctor"
         )
 
+    def shim(self) -> list[str]:
+        """The command that, given ``-c CODE``, runs CODE in a child of this server (``shim``)."""
+        return [
+            sys.executable,
+            "-S",
+            "-I",
+            str(Path(__file__).with_name("shim.py")),
+            str(self.path),
+        ]
+
     def stop(self) -> None:
         """Stop the server (its children die with it: stop them first) and remove its socket."""
         self.proc.stop()
@@ -153,9 +163,16 @@ class ForkServer:
 
 
 def start(
-    log_dir: Path, programs: Sequence[str] = PROGRAMS, env: Mapping[str, str] | None = None
+    log_dir: Path,
+    programs: Sequence[str] = PROGRAMS,
+    env: Mapping[str, str] | None = None,
+    *,
+    run_code: bool = False,
 ) -> ForkServer:
     """Start a fork server for programs; it accepts requests at once, answers once loaded.
+
+    ``run_code``: it also runs ``python -c`` requests (``shim``), whose modules it imports
+    from programs without running them (the pytest-xdist workers' server).
 
     It is started from a thread of its own that lives until :meth:`ForkServer.stop`: Linux
     sends the parent-death signal when the *thread* that forked a child ends, and the first
@@ -164,6 +181,8 @@ def start(
     """
     path = Path(tempfile.mkdtemp(prefix="wetest-fork-")) / "socket"
     argv = [sys.executable, "-m", "wetest.stack.forkserver.server", "--socket", str(path)]
+    if run_code:
+        argv.append("--run-code")
     proc = processes.ManagedProcess(
         "fork-server", [*argv, "--preload", ",".join(programs)], log_dir / "fork-server.log", env
     )

@@ -25,16 +25,19 @@ import argparse
 import contextlib
 import gc
 import importlib
+import io
 import json
 import os
 import selectors
 import signal
 import socket
 import sys
+import threading
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import setproctitle
 
@@ -43,7 +46,7 @@ from wetest.stack import processes
 
 @dataclass
 class Job:
-    """What a forked child runs: the program's module and its command line."""
+    """What a forked child runs: a program's module, or code as ``python -c`` would."""
 
     module: str
     argv: list[str]
@@ -51,6 +54,13 @@ class Job:
     cwd: str
     log: str
     title: str
+    code: str = ""
+    """``python -c`` code (a pytest-xdist worker's bootstrap line), run instead of a module."""
+    fds: list[int] = field(default_factory=list)
+    """Standard input, output and error passed with the request (its pipes), instead of log."""
+    unbuffered: bool = False
+    caller: socket.socket | None = None
+    """A shim's connection, kept in its child: the child dies when the shim does."""
 
 
 @dataclass
@@ -65,6 +75,7 @@ class Server:
 
     listener: socket.socket
     preloaded: frozenset[str]
+    runs_code: bool = False
     selector: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)
     children: dict[int, _Child] = field(default_factory=dict)  # by pidfd
 
@@ -93,8 +104,11 @@ class Server:
             stream.flush()  # or the child would write the server's pending output again
         pid = os.fork()
         if pid == 0:
-            self._close_in_child(conn)
+            self._close_in_child(conn if not job.code else None)
+            job.caller = conn if job.code else None
             return job
+        for fd in job.fds:  # the child has them now
+            os.close(fd)
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = _Child(pid, conn)
         self.selector.register(pidfd, selectors.EVENT_READ, "exit")
@@ -104,8 +118,20 @@ class Server:
 
     def _read(self, conn: socket.socket) -> Job:
         conn.settimeout(10.0)
-        line = conn.makefile("rb").readline(1 << 22)
-        request: dict[str, Any] = json.loads(line)
+        data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+        try:
+            while not data.endswith(b"\n"):
+                more = conn.recv(1 << 16)
+                if not more:
+                    raise ValueError("the request ended before its end of line")
+                data += more
+            return self._job(json.loads(data), fds)
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+
+    def _job(self, request: dict[str, Any], fds: list[int]) -> Job:
         job = Job(
             module=str(request["module"]),
             argv=[str(a) for a in request["argv"]],
@@ -113,8 +139,14 @@ class Server:
             cwd=str(request.get("cwd") or Path.cwd()),
             log=str(request["log"]),
             title=str(request.get("title") or job_title(request)),
+            code=str(request.get("code") or ""),
+            fds=fds,
+            unbuffered=bool(request.get("unbuffered")),
         )
-        if job.module not in self.preloaded:
+        if job.code:
+            if not self.runs_code or len(fds) != 3:
+                raise ValueError("this fork server runs no code, or stdin/out/err were not passed")
+        elif job.module not in self.preloaded:
             raise ValueError(f"this fork server runs only {', '.join(sorted(self.preloaded))}")
         return job
 
@@ -127,7 +159,7 @@ class Server:
             child.conn.sendall(f"X {os.waitstatus_to_exitcode(status)}\n".encode())
         child.conn.close()
 
-    def _close_in_child(self, keep: socket.socket) -> None:
+    def _close_in_child(self, conn: socket.socket | None) -> None:
         """Close every descriptor of the server's in the child, through its Python object.
 
         Closing raw numbers instead would leave objects that close them again later, by then
@@ -139,7 +171,8 @@ class Server:
             os.close(pidfd)
             child.conn.close()
         self.children.clear()
-        keep.close()
+        if conn is not None:
+            conn.close()
 
 
 def become(job: Job, die_with_server: Callable[[], None]) -> None:
@@ -147,17 +180,58 @@ def become(job: Job, die_with_server: Callable[[], None]) -> None:
     os.setsid()
     die_with_server()
     _set_title(job.title)  # before the environment changes: it takes over that memory
-    log = os.open(job.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(log)
-    os.close(null)
+    if job.fds:
+        for target, fd in enumerate(job.fds):
+            os.dup2(fd, target)
+        for fd in set(job.fds) - {0, 1, 2}:
+            os.close(fd)
+        _reopen_stdio(job.unbuffered)
+    else:
+        log = os.open(job.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        os.close(null)
+    if job.caller is not None:
+        _die_with_caller(job.caller)
     os.chdir(job.cwd)
     os.environ.clear()
     os.environ.update(job.env)
-    sys.argv = [job.module, *job.argv]
+    sys.argv = list(job.argv) if job.code else [job.module, *job.argv]
+
+
+def _die_with_caller(caller: socket.socket) -> None:
+    """SIGKILL this child when the shim that asked for it is gone (its connection ends).
+
+    The shim is the process its caller knows and kills (xdist kills a worker's process that
+    does not stop); the child must not outlive it.
+    """
+    caller.settimeout(None)  # the server read the request with a timeout
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            while caller.recv(64):
+                pass
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="wetest-fork-caller", daemon=True).start()
+
+
+def _reopen_stdio(unbuffered: bool) -> None:
+    """New stdin, stdout and stderr objects on the passed pipes, buffered as ``python [-u]``."""
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - lives as long as the process
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        raw = io.FileIO(fd, "w", closefd=False)
+        binary = cast("io.BufferedWriter", raw) if unbuffered else io.BufferedWriter(raw)
+        stream = io.TextIOWrapper(
+            binary,
+            write_through=unbuffered,
+            line_buffering=name == "stderr",
+            errors="backslashreplace" if name == "stderr" else "strict",
+        )
+        setattr(sys, name, stream)
 
 
 def job_title(request: dict[str, Any]) -> str:
@@ -173,7 +247,13 @@ def _set_title(title: str) -> None:
 
 
 def run(job: Job) -> int:
-    """Run the program as ``python -m`` would, returning its exit code."""
+    """Run the program as ``python -m`` (or the code as ``python -c``) would; its exit code."""
+    if job.code:
+        module = types.ModuleType("__main__")
+        sys.modules["__main__"] = module
+        sys.path[0] = ""  # what -c puts first
+        exec(compile(job.code, "<string>", "exec"), module.__dict__)  # as python -c
+        return 0
     main: Callable[[Sequence[str]], int | None] = importlib.import_module(job.module).main
     return int(main(job.argv) or 0)
 
@@ -181,7 +261,8 @@ def run(job: Job) -> int:
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m wetest.stack.forkserver.server")
     parser.add_argument("--socket", required=True, help="Unix socket path to listen on")
-    parser.add_argument("--preload", required=True, help="comma-separated program modules")
+    parser.add_argument("--preload", required=True, help="comma-separated modules to import")
+    parser.add_argument("--run-code", action="store_true", help="also run python -c requests")
     return parser.parse_args(argv)
 
 
@@ -197,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.collect()
     gc.freeze()  # children do not copy pages for the collector's sake
     print(f"fork server ready: {', '.join(sorted(preloaded))}", flush=True)
-    job = Server(listener, preloaded).serve()
+    job = Server(listener, preloaded, runs_code=args.run_code).serve()
     become(job, die_with_server)
     return run(job)
 

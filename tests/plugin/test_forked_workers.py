@@ -1,0 +1,53 @@
+"""`wetest run`'s xdist workers are forks of the fork server, unless fork_workers is off."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEST = """
+import os
+from pathlib import Path
+
+def test_parent():
+    parent = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().replace(b"\\x00", b" ")
+    Path(os.environ["PARENT_OUT"]).write_bytes(parent)
+"""
+
+
+def worker_parent(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> str:
+    (tmp_path / "test_parent.py").write_text(TEST)
+    out = tmp_path / "parent.txt"
+    argv = [sys.executable, "-m", "pytest", "-n", "1", "-p", "no:cacheprovider", *extra]
+    done = subprocess.run(
+        [*argv, str(tmp_path / "test_parent.py")],
+        cwd=tmp_path,
+        env={**os.environ, "PARENT_OUT": str(out), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PytestAssertRewriteWarning" not in done.stdout + done.stderr
+    return out.read_text()
+
+
+def test_a_worker_is_a_child_of_the_fork_server(tmp_path: Path) -> None:
+    assert "wetest.stack.forkserver.server" in worker_parent(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("extra", "env"),
+    [(("--wetest-fork-workers=false",), {}), ((), {"WETEST_FORK_WORKERS": "false"})],
+    ids=["option", "env"],
+)
+def test_fork_workers_off_starts_each_worker_as_xdist_does(
+    tmp_path: Path, extra: tuple[str, ...], env: dict[str, str]
+) -> None:
+    parent = worker_parent(tmp_path, *extra, env=env)
+    assert "-m pytest" in parent
+    assert "forkserver" not in parent
