@@ -34,6 +34,8 @@ KINDS = (
     ("reference DataStorage", r"wetest\.reference\.datastorage"),
     ("Tekton stand-in", r"wetest\.stack\.tekton\.driver"),
     ("supervisor", r"wetest\.supervision\.supervisor"),
+    ("fork servers", r"wetest\.stack\.forkserver\.server"),
+    ("xdist worker shims", r"forkserver/shim\.py"),
     ("xdist workers", r"exec\(eval\(sys\.stdin"),
     ("pytest (xdist controller)", r"-m pytest"),
     ("wetest run (CLI)", r"wetest run"),

@@ -79,6 +79,13 @@ def python_environment(cache_dir: Path, base: Mapping[str, str] | None = None) -
     return env
 
 
+Spawner = Callable[[Sequence[str], Mapping[str, str] | None, Path | None, Path], Child | None]
+"""Starts argv (env, cwd, log) some other way than ``Popen``, or returns None to decline."""
+
+spawner: Spawner | None = None
+"""The process-wide alternative start, installed while a stack holds the fork server."""
+
+
 @dataclass
 class ManagedProcess:
     """One child process with a name, a log file and a readiness probe."""
@@ -99,14 +106,12 @@ class ManagedProcess:
     def start(self) -> ManagedProcess:
         """Start the process in a new session, stdout and stderr appended to the log file.
 
-        One of wetest's own Python programs comes from the process's fork server when one
-        runs (``wetest.stack.forkserver``): the same program, command line and environment,
-        without importing its modules again.
+        The installed :data:`spawner` may start it instead: the fork server
+        (``wetest.stack.forkserver``) does for wetest's own Python programs, with the same
+        command line and environment, without importing their modules again.
         """
-        from wetest.stack.forkserver import client as forking
-
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.popen = forking.spawn(self.argv, self.env, self.cwd, self.log_path)
+        self.popen = spawner(self.argv, self.env, self.cwd, self.log_path) if spawner else None
         if self.popen is not None:
             return self
         with self.log_path.open("ab") as log:

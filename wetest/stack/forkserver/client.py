@@ -2,11 +2,12 @@
 
 A stack ``acquire``s the server when it starts and ``release``s it after it stopped everything
 else: the server runs from the first program started until the last stack's stop, and its
-children die with it (``server``). ``route`` says whether a command line is one of wetest's
-programs the server runs (``python -m`` with this interpreter); ``ManagedProcess.start`` asks
-``spawn`` first for every start, so the bundled controller, its isolated instances, DataStorage
-and the Tekton stand-in come from the fork server, and every other command is executed as
-before. The command a user gave is unchanged, and so is what the program sees.
+children die with it (``server``). While held, ``spawn`` is installed as
+``processes.spawner``, which ``ManagedProcess.start`` asks first: a command line that is one
+of wetest's programs (``route``: ``python -m`` with this interpreter) is forked, so the
+bundled controller, its isolated instances, DataStorage and the Tekton stand-in come from
+the fork server; every other command is executed as before. The command a user gave is
+unchanged, and so is what the program sees.
 
 A :class:`Forked` child answers what ``ManagedProcess`` asks of a ``Popen``: ``pid``,
 ``poll``, ``wait`` and ``returncode``, from the server's ``X <code>`` line.
@@ -223,6 +224,7 @@ def acquire(log_dir: Path) -> None:
     with _guard:
         _users += 1
         _log_dir = _log_dir or log_dir
+        processes.spawner = spawn
 
 
 def release() -> None:
@@ -235,6 +237,7 @@ def release() -> None:
         if _users > 0:
             return
         server, _server, _log_dir = _server, None, None
+        processes.spawner = None
     if server is not None:
         server.stop()
 
