@@ -36,7 +36,8 @@ KINDS = (
     ("supervisor", r"wetest\.supervision\.supervisor"),
     ("fork servers", r"wetest\.stack\.forkserver\.server"),
     ("xdist worker shims", r"forkserver/shim\.py"),
-    ("xdist workers", r"exec\(eval\(sys\.stdin"),
+    # "[pytest-xdist running] <test>": xdist retitles its workers when setproctitle is there
+    ("xdist workers", r"exec\(eval\(sys\.stdin|\[pytest-xdist"),
     ("pytest (xdist controller)", r"-m pytest"),
     ("wetest run (CLI)", r"wetest run"),
 )

@@ -15,6 +15,9 @@ issue measured before any change (2-core machine, quiet) and today's:
 N times on one started control plane: what a test isolated on a replica pays.
 
     .venv/bin/python bench/stack_start.py [-n 10] [--attach-samples 3] [--attach-workers 0,12]
+
+A worker count ending in ``/new`` (``12/new``) runs with ``WETEST_FORK_SERVER=false``: each
+xdist worker a new Python instead of a fork (``wetest.plugin.forked_workers``), side by side.
                                           [--replica 3]
 """
 
@@ -107,10 +110,13 @@ def attach(samples: int, workers: list[str]) -> dict[str, list[float]]:
         for _ in range(samples):
             for w in workers:
                 out = Path(tempfile.mkdtemp(prefix="wetest-attach-run-"))
+                count, _, new = w.partition("/")
+                fork = {"WETEST_FORK_SERVER": "false"} if new else {}
                 launched, cpu = time.time(), children_cpu()
+                run = [*WETEST, "run", "-n", count, "--results-dir", str(out)]
                 subprocess.call(
-                    [*WETEST, "run", "-n", w, "--results-dir", str(out), "--", "-k", ATTACH_TEST],
-                    env=dict(env, WETEST_STACK_DIR=state),
+                    [*run, "--", "-k", ATTACH_TEST],
+                    env=dict(env, WETEST_STACK_DIR=state, **fork),
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )

@@ -7,11 +7,15 @@ shared machine only the ratios within one invocation compare. The reaction laten
 bench/wait_latency.py (watch-driven eventually vs a 100 ms poll, side by side).
 
     .venv/bin/python bench/suite_time.py [--workers 0,2,12] [--latency-samples 30]
-        [--fault-cost 3]
+        [--fault-cost 3] [--fork-server-cost 3]
 
 ``--fault-cost N`` also runs the default worker count N times with and N times without the
 fault suite (suites/resilience/test_faults.py), alternating, and prints what the faults add
 (issue 16: a full run within 10 % of the wall time on the day it was filed, issue 18's 40.7 s).
+
+``--fork-server-cost N`` runs the default worker count N times with the fork server (the
+default: wetest's own Python processes forked, ``wetest.stack.forkserver``) and N times with
+``WETEST_FORK_SERVER=false`` (each a new Python), alternating, and prints both medians.
 
 -n 12 is what `wetest run` uses by default (8 in wave 5; 6 before, the worker count issue 18
 measured).
@@ -45,13 +49,16 @@ ISSUE_16_LIMIT = 1.1 * TARGETS["6"][1]
 """Issue 16: the fault suite may cost a full run 10 % over its wall time on the day it was filed."""
 
 
-def one_run(workers: str, extra: tuple[str, ...] = ()) -> tuple[float, int, dict[str, int]]:
+def one_run(
+    workers: str, extra: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> tuple[float, int, dict[str, int]]:
     out = Path(tempfile.mkdtemp(prefix=f"wetest-suite-n{workers}-"))
     started = time.monotonic()
     code = subprocess.call(
         [*WETEST, "run", "-n", workers, "--results-dir", str(out), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     wall = time.monotonic() - started
     counts: dict[str, int] = {}
@@ -67,6 +74,7 @@ def main() -> None:
     parser.add_argument("--workers", default=f"0,2,{DEFAULT_WORKERS}")
     parser.add_argument("--latency-samples", default="30")
     parser.add_argument("--fault-cost", type=int, default=0, metavar="N")
+    parser.add_argument("--fork-server-cost", type=int, default=0, metavar="N")
     args = parser.parse_args()
     print(f"full conformance run (stack start + suites + stop), wall time, {os.cpu_count()} CPUs:")
     for workers in args.workers.split(","):
@@ -79,6 +87,8 @@ def main() -> None:
             print(f"        target <= {target:.0f}s (issue 18 measured {before:.1f}s): {verdict}")
     if args.fault_cost:
         fault_cost(args.fault_cost)
+    if args.fork_server_cost:
+        fork_server_cost(args.fork_server_cost)
     if args.latency_samples == "0":
         return
     print("eventually reaction latency:")
@@ -104,6 +114,25 @@ def fault_cost(pairs: int) -> None:
         f"{without:.1f}s (+{100 * (with_faults - without) / without:.0f} %); with it <= "
         f"{ISSUE_16_LIMIT:.1f}s (10 % over the issue's day, 40.7 s): "
         f"{'met' if with_faults <= ISSUE_16_LIMIT else 'missed'}"
+    )
+
+
+def fork_server_cost(pairs: int) -> None:
+    """The default run with and without the fork server, alternating; medians side by side."""
+    walls: dict[str, list[float]] = {"forked": [], "new Python": []}
+    for _ in range(pairs):
+        for kind, env in (("forked", {}), ("new Python", {"WETEST_FORK_SERVER": "false"})):
+            load = os.getloadavg()[0]
+            wall, code, counts = one_run(DEFAULT_WORKERS, env=env)
+            print(
+                f"  -n {DEFAULT_WORKERS} {kind:10}: {wall:6.1f}s  exit {code}  {counts}  "
+                f"load {load:.1f}"
+            )
+            walls[kind].append(wall)
+    forked, fresh = statistics.median(walls["forked"]), statistics.median(walls["new Python"])
+    print(
+        f"fork server, medians of {pairs}: forked {forked:.1f}s, each a new Python "
+        f"{fresh:.1f}s ({100 * (forked - fresh) / fresh:+.0f} %)"
     )
 
 

@@ -1,4 +1,4 @@
-"""`wetest run`'s xdist workers are forks of the fork server, unless fork_workers is off."""
+"""`wetest run`'s xdist workers are forks of the fork server, unless fork_server is off."""
 
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ def test_a_worker_is_a_child_of_the_fork_server(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("extra", "env"),
-    [(("--wetest-fork-workers=false",), {}), ((), {"WETEST_FORK_WORKERS": "false"})],
+    [(("--wetest-fork-server=false",), {}), ((), {"WETEST_FORK_SERVER": "false"})],
     ids=["option", "env"],
 )
-def test_fork_workers_off_starts_each_worker_as_xdist_does(
+def test_fork_server_off_starts_each_worker_as_xdist_does(
     tmp_path: Path, extra: tuple[str, ...], env: dict[str, str]
 ) -> None:
     parent = worker_parent(tmp_path, *extra, env=env)

@@ -15,8 +15,9 @@ import pytest
 
 from wetest import eventually
 from wetest import expectations as ex
+from wetest.config import settings
 from wetest.errors import StartupFailed
-from wetest.stack import processes
+from wetest.stack import assembly, processes
 from wetest.stack.forkserver import client
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -177,3 +178,17 @@ def test_a_killed_shim_takes_its_child_along(code_server: client.ForkServer) -> 
         proc.wait(10)
     gone = ex.satisfies(lambda alive: not alive, "gone")
     eventually(lambda: processes.pid_alive(child), gone, timeout=10)
+
+
+@pytest.mark.parametrize(("setting", "forks"), [("true", True), ("false", False)])
+def test_a_stack_forks_its_programs_unless_fork_server_is_off(
+    tmp_path: Path, setting: str, forks: bool
+) -> None:
+    stack = assembly.Stack(settings.load({"state_dir": str(tmp_path), "fork_server": setting}))
+    stack._acquire_forkserver()  # what start() does first; the server itself starts on demand
+    try:
+        assert (processes.spawner is not None) is forks
+    finally:
+        stack.stop()
+    assert processes.spawner is None
+    assert client.current() is None

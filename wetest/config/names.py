@@ -190,11 +190,12 @@ SETTINGS: tuple[Setting, ...] = (
         "bool",
     ),
     Setting(
-        "fork_workers",
+        "fork_server",
         "true",
-        "Start `wetest run`'s pytest-xdist workers as forks of one interpreter that imported "
-        "pytest, the kubernetes client and wetest once (0.4 CPU-s less per worker); false "
-        "starts each as a new Python, as xdist does.",
+        "Start wetest's own Python processes (the xdist workers of `wetest run`, the bundled "
+        "controller and its instances, DataStorage, the Tekton stand-in) as forks of an "
+        "interpreter that imported their modules once (0.3-0.5 CPU-s less each); false "
+        "starts each as a new Python.",
         "bool",
     ),
     Setting(

@@ -48,7 +48,7 @@ class Settings:
     tekton_release: str = ""
     tekton: str = "stand-in"
     audit_log: bool = True
-    fork_workers: bool = True
+    fork_server: bool = True
     sources: dict[str, sources.Resolved] = field(default_factory=dict, compare=False)
 
     @property
@@ -94,7 +94,7 @@ def from_resolved(resolved: dict[str, sources.Resolved]) -> Settings:
         tekton_release=v["tekton_release"],
         tekton=v["tekton"],
         audit_log=sources.as_bool(v["audit_log"]),
-        fork_workers=sources.as_bool(v["fork_workers"]),
+        fork_server=sources.as_bool(v["fork_server"]),
         stack_dir=v["stack_dir"],
         sources=dict(resolved),
     )

@@ -9,7 +9,7 @@ the server's shim (``popen//python=<shim>``): the worker is the same ``python -u
 <bootstrap>`` xdist would start, forked instead of executed.
 
 Only for ``wetest run`` (pytest's plugin autoload off, ``-p`` naming the plugins) and plain
-``popen`` specs, and only with the ``fork_workers`` setting on: pytest rewrites the asserts
+``popen`` specs, and only with the ``fork_server`` setting on: pytest rewrites the asserts
 of a plugin's modules on import, and a module the server imported first could not be
 rewritten (PytestAssertRewriteWarning). With autoload off, pytest marks exactly the ``-p``
 plugins and their ``pytest_plugins``, which the server leaves alone (``PRELOAD``).
@@ -61,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
         or any(spec != "popen" for spec in specs)
         or not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
         or session.SETTINGS_KEY not in config.stash
-        or not session.get(config).fork_workers
+        or not session.get(config).fork_server
     ):
         return
     server = client.start(workers.shared_dir(config), PRELOAD, run_code=True)

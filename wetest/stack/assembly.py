@@ -125,10 +125,11 @@ class Stack:
     def _acquire_forkserver(self) -> None:
         """Start wetest's Python programs (controller, DataStorage, stand-in) by forking.
 
-        Not for kind, which runs them in the cluster. The server imports them while the
+        Not for kind, which runs them in the cluster, nor with the ``fork_server`` setting
+        off. The server imports them while the
         cluster starts; it is released last in :meth:`stop`, after everything it forked.
         """
-        if self.settings.backend != "kind" and not self._forking:
+        if self.settings.backend != "kind" and self.settings.fork_server and not self._forking:
             from wetest.stack.forkserver import client as forking
 
             forking.acquire(self.log_dir)
