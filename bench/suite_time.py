@@ -97,18 +97,38 @@ def main() -> None:
     )
 
 
-def fault_cost(pairs: int) -> None:
-    """The default run with and without the fault suite, alternating; medians side by side."""
-    walls: dict[str, list[float]] = {"with": [], "without": []}
+Variant = tuple[tuple[str, ...], dict[str, str]]
+"""Extra `wetest run` arguments and environment."""
+
+
+def alternate(pairs: int, variants: dict[str, Variant]) -> list[float]:
+    """Run the default worker count once per variant (extra args, env), pairs times, alternating.
+
+    Returns each variant's median wall time, in the order given.
+    """
+    walls: dict[str, list[float]] = {kind: [] for kind in variants}
+    width = max(map(len, variants))
     for _ in range(pairs):
-        for kind, extra in (("with", ()), ("without", ("--", "--deselect", FAULT_SUITE))):
-            wall, code, counts = one_run(DEFAULT_WORKERS, extra)
+        for kind, (extra, env) in variants.items():
+            load = os.getloadavg()[0]
+            wall, code, counts = one_run(DEFAULT_WORKERS, extra, env)
             print(
-                f"  -n {DEFAULT_WORKERS} {kind:7} the fault suite: {wall:6.1f}s  exit {code}  "
-                f"{counts}"
+                f"  -n {DEFAULT_WORKERS} {kind:{width}}: {wall:6.1f}s  exit {code}  {counts}  "
+                f"load {load:.1f}"
             )
             walls[kind].append(wall)
-    with_faults, without = statistics.median(walls["with"]), statistics.median(walls["without"])
+    return [statistics.median(walls[kind]) for kind in variants]
+
+
+def fault_cost(pairs: int) -> None:
+    """The default run with and without the fault suite, alternating; medians side by side."""
+    with_faults, without = alternate(
+        pairs,
+        {
+            "with the fault suite": ((), {}),
+            "without it": (("--", "--deselect", FAULT_SUITE), {}),
+        },
+    )
     print(
         f"fault suite (issue 16), medians of {pairs}: with {with_faults:.1f}s, without "
         f"{without:.1f}s (+{100 * (with_faults - without) / without:.0f} %); with it <= "
@@ -119,17 +139,10 @@ def fault_cost(pairs: int) -> None:
 
 def fork_server_cost(pairs: int) -> None:
     """The default run with and without the fork server, alternating; medians side by side."""
-    walls: dict[str, list[float]] = {"forked": [], "new Python": []}
-    for _ in range(pairs):
-        for kind, env in (("forked", {}), ("new Python", {"WETEST_FORK_SERVER": "false"})):
-            load = os.getloadavg()[0]
-            wall, code, counts = one_run(DEFAULT_WORKERS, env=env)
-            print(
-                f"  -n {DEFAULT_WORKERS} {kind:10}: {wall:6.1f}s  exit {code}  {counts}  "
-                f"load {load:.1f}"
-            )
-            walls[kind].append(wall)
-    forked, fresh = statistics.median(walls["forked"]), statistics.median(walls["new Python"])
+    forked, fresh = alternate(
+        pairs,
+        {"forked": ((), {}), "each a new Python": ((), {"WETEST_FORK_SERVER": "false"})},
+    )
     print(
         f"fork server, medians of {pairs}: forked {forked:.1f}s, each a new Python "
         f"{fresh:.1f}s ({100 * (forked - fresh) / fresh:+.0f} %)"
