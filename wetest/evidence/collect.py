@@ -204,7 +204,11 @@ def _evidence_status(endpoints: Endpoints) -> str:
 
 
 def _component_status(stack: StackHandle) -> dict[str, dict[str, Any]]:
-    """Exit codes from the supervisor (the processes' parent); {} when it cannot answer."""
+    """Exit codes from the supervisor, which started the processes; {} when it cannot answer.
+
+    A process forked by the stack's fork server is not the supervisor's child: its code comes
+    to the supervisor from the server (``wetest.stack.forkserver``).
+    """
     if stack.supervisor_pid <= 0 or not processes.pid_alive(stack.supervisor_pid):
         return {}
     try:

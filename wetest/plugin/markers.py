@@ -176,8 +176,13 @@ def _schedule_rank(item: pytest.Item) -> tuple[int, int]:
 
     Collection order within each rank (a stable sort). A test planned on an isolated instance
     (``wetest.plugin.isolation``) waits for nobody: it is long (a restart, an outage, a
-    cooldown), so it starts first; of those, the disruptive ones (a restart or an outage, then
-    the wait for every execution to finish: 5-19 s) before the cooldown waits (5-12 s).
+    cooldown), so it starts first. Longest first among the long ones, as far as the markers
+    tell: the disruptive ones (a restart or an outage, then the wait for every execution to
+    finish: 7-23 s at ``-n 12``), then the waits for the contract's 10 s cooldown on the main
+    controller, then the shorter cooldowns of ``we_cooldown`` instances (5-7 s). With 12
+    workers those are the 12 longest tests, one per worker; handed out in collection order,
+    two 10 s cooldown tests ran back to back on one worker late in the run (wave 7's profile:
+    its critical path).
     Disruptive tests hold what they disrupt exclusively, so they wait for every test in flight
     that uses it: a 10 s cooldown test handed out late would hold all of them up, and started
     first its wait overlaps everything else. The tests handed out after them (the DataStorage
@@ -188,7 +193,7 @@ def _schedule_rank(item: pytest.Item) -> tuple[int, int]:
 
     disruptive = item.get_closest_marker("we_disruptive") is not None
     if isolation.planned(item):
-        return (0, 0 if disruptive else 1)
+        return (0, 0 if disruptive else 2)
     if disruptive:
         return (2, 0)
     if item.get_closest_marker("we_long") is not None:

@@ -15,6 +15,7 @@ A :class:`Forked` child answers what ``ManagedProcess`` asks of a ``Popen``: ``p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -159,8 +160,9 @@ class ForkServer:
         self.proc.stop()
         if self.held is not None:
             self.held.set()
-        self.path.unlink(missing_ok=True)
-        self.path.parent.rmdir()
+        with contextlib.suppress(OSError):  # a stop must not fail on its own leftovers
+            self.path.unlink(missing_ok=True)
+            self.path.parent.rmdir()
 
 
 def start(
