@@ -121,3 +121,27 @@ def test_every_worker_starts_with_one_long_test_and_a_short_one() -> None:
     assert all(sum(n.startswith("L") for n in pair) == 1 for pair in first_two.values())
     assert markers.spread(items, 0, long) == items  # no workers: collection order kept
     assert markers.spread(items, 8, long) == items  # fewer long tests than workers: all first
+
+
+def test_long_tests_are_ranked_longest_first_as_the_markers_tell(pytester: pytest.Pytester) -> None:
+    """Isolated restarts and outages, then the contract's 10 s cooldown, then short cooldowns."""
+    pytester.makepyfile(
+        "import pytest\n"
+        "@pytest.mark.we_long\n"
+        "@pytest.mark.we_cooldown('2s')\n"
+        "def test_short_cooldown(we_stack): pass\n"
+        "@pytest.mark.we_long\n"
+        "def test_contract_cooldown(we_stack): pass\n"
+        "@pytest.mark.we_disruptive('controller')\n"
+        "def test_restart(we_stack): pass\n"
+        "def test_short(we_stack): pass\n"
+    )
+    items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
+    items[0].config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
+    ranked = sorted(items, key=markers._schedule_rank)
+    assert [item.name for item in ranked] == [
+        "test_restart",
+        "test_contract_cooldown",
+        "test_short_cooldown",
+        "test_short",
+    ]
