@@ -23,10 +23,15 @@ from wetest.stack.forkserver import client
 PROGRAMS = Path(__file__).parent / "programs"
 
 
+def start_server(tmp_path: Path) -> client.ForkServer:
+    """A server for the test program (and python -c code, as the xdist workers' server)."""
+    env = {**os.environ, "PYTHONPATH": f"{PROGRAMS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    return client.start(tmp_path, ("forkable_program",), env, run_code=True)
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[client.ForkServer]:
-    env = {**os.environ, "PYTHONPATH": f"{PROGRAMS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    started = client.start(tmp_path, programs=("forkable_program",), env=env)
+    started = start_server(tmp_path)
     yield started
     started.stop()
 
@@ -106,11 +111,8 @@ def test_only_this_interpreter_running_a_wetest_program_is_routed() -> None:
 def test_the_server_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
     # PR_SET_PDEATHSIG follows the forking *thread*: a server started from a thread that
     # ends (a supervisor command, DataStorage's start beside the cluster) must not die with it
-    env = {**os.environ, "PYTHONPATH": str(PROGRAMS)}
     servers: list[client.ForkServer] = []
-    starter = threading.Thread(
-        target=lambda: servers.append(client.start(tmp_path, ("forkable_program",), env))
-    )
+    starter = threading.Thread(target=lambda: servers.append(start_server(tmp_path)))
     starter.start()
     starter.join()
     server = servers[0]
@@ -135,22 +137,15 @@ def shim_run(server: client.ForkServer, code: str, *args: str) -> subprocess.Pop
     )
 
 
-@pytest.fixture
-def code_server(tmp_path: Path) -> Iterator[client.ForkServer]:
-    started = client.start(tmp_path, programs=("json",), run_code=True)
-    yield started
-    started.stop()
-
-
 def test_the_shim_runs_code_as_python_c_with_its_callers_pipes(
-    code_server: client.ForkServer, tmp_path: Path
+    server: client.ForkServer, tmp_path: Path
 ) -> None:
     code = (
         "import os, sys; line = sys.stdin.readline().strip(); "
         "print(line, sys.argv, os.environ['WETEST_PROBE'], os.getcwd()); "
         "print('to stderr', file=sys.stderr); sys.exit(5)"
     )
-    with shim_run(code_server, code, "first") as proc:
+    with shim_run(server, code, "first") as proc:
         out, err = proc.communicate(b"a line\n", timeout=30)
     assert proc.returncode == 5
     assert out.decode().split("\n")[0] == f"a line ['-c', 'first'] from the caller {Path.cwd()}"
@@ -158,18 +153,18 @@ def test_the_shim_runs_code_as_python_c_with_its_callers_pipes(
 
 
 def test_the_shim_forwards_sigterm_and_dies_of_the_same_signal(
-    code_server: client.ForkServer,
+    server: client.ForkServer,
 ) -> None:
-    with shim_run(code_server, "import time; print('up', flush=True); time.sleep(60)") as proc:
+    with shim_run(server, "import time; print('up', flush=True); time.sleep(60)") as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == b"up\n"
         proc.terminate()
         assert proc.wait(10) == -signal.SIGTERM
 
 
-def test_a_killed_shim_takes_its_child_along(code_server: client.ForkServer) -> None:
+def test_a_killed_shim_takes_its_child_along(server: client.ForkServer) -> None:
     code = "import os, time; print(os.getpid(), flush=True); time.sleep(60)"
-    with shim_run(code_server, code) as proc:
+    with shim_run(server, code) as proc:
         assert proc.stdout is not None
         child = int(proc.stdout.readline())
         assert child != proc.pid

@@ -65,6 +65,6 @@ def pytest_configure(config: pytest.Config) -> None:
         or not session.get(config).fork_server
     ):
         return
-    server = client.start(workers.shared_dir(config), PRELOAD, run_code=True)
+    server = client.start(None, PRELOAD, run_code=True)  # no stack folder: there may be none
     config.add_cleanup(server.stop)  # after the session: every worker has exited by then
     config.option.tx = [f"popen//python={shlex.join(server.shim())}"] * len(specs)

@@ -15,11 +15,11 @@ A :class:`Forked` child answers what ``ManagedProcess`` asks of a ``Popen``: ``p
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import select
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -160,13 +160,11 @@ class ForkServer:
         self.proc.stop()
         if self.held is not None:
             self.held.set()
-        with contextlib.suppress(OSError):  # a stop must not fail on its own leftovers
-            self.path.unlink(missing_ok=True)
-            self.path.parent.rmdir()
+        shutil.rmtree(self.path.parent, ignore_errors=True)  # its socket, maybe its log
 
 
 def start(
-    log_dir: Path,
+    log_dir: Path | None,
     programs: Sequence[str] = PROGRAMS,
     env: Mapping[str, str] | None = None,
     *,
@@ -175,19 +173,24 @@ def start(
     """Start a fork server for programs; it accepts requests at once, answers once loaded.
 
     ``run_code``: it also runs ``python -c`` requests (``shim``), whose modules it imports
-    from programs without running them (the pytest-xdist workers' server).
+    from programs without running them (the pytest-xdist workers' server). ``log_dir`` None:
+    the log stays in the server's own folder, removed at its stop.
 
     It is started from a thread of its own that lives until :meth:`ForkServer.stop`: Linux
     sends the parent-death signal when the *thread* that forked a child ends, and the first
     program may be started from any thread (DataStorage's start beside the cluster, a
     supervisor command), whose end would take the server and every program down.
     """
-    path = Path(tempfile.mkdtemp(prefix="wetest-fork-")) / "socket"
+    folder = Path(tempfile.mkdtemp(prefix="wetest-fork-"))
+    path = folder / "socket"
     argv = [sys.executable, "-m", "wetest.stack.forkserver.server", "--socket", str(path)]
     if run_code:
         argv.append("--run-code")
     proc = processes.ManagedProcess(
-        "fork-server", [*argv, "--preload", ",".join(programs)], log_dir / "fork-server.log", env
+        "fork-server",
+        [*argv, "--preload", ",".join(programs)],
+        (log_dir or folder) / "fork-server.log",
+        env,
     )
     started, held = threading.Event(), threading.Event()
     failure: list[BaseException] = []

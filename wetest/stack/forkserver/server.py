@@ -104,8 +104,11 @@ class Server:
             stream.flush()  # or the child would write the server's pending output again
         pid = os.fork()
         if pid == 0:
-            self._close_in_child(conn if not job.code else None)
-            job.caller = conn if job.code else None
+            self._close_in_child()
+            if job.code:  # a shim's request: the child keeps it, to die with the shim
+                job.caller = conn
+            else:
+                conn.close()
             return job
         for fd in job.fds:  # the child has them now
             os.close(fd)
@@ -138,7 +141,7 @@ class Server:
             env={str(k): str(v) for k, v in request["env"].items()},
             cwd=str(request.get("cwd") or Path.cwd()),
             log=str(request["log"]),
-            title=str(request.get("title") or job_title(request)),
+            title=str(request["title"]),
             code=str(request.get("code") or ""),
             fds=fds,
             unbuffered=bool(request.get("unbuffered")),
@@ -159,7 +162,7 @@ class Server:
             child.conn.sendall(f"X {os.waitstatus_to_exitcode(status)}\n".encode())
         child.conn.close()
 
-    def _close_in_child(self, conn: socket.socket | None) -> None:
+    def _close_in_child(self) -> None:
         """Close every descriptor of the server's in the child, through its Python object.
 
         Closing raw numbers instead would leave objects that close them again later, by then
@@ -171,8 +174,6 @@ class Server:
             os.close(pidfd)
             child.conn.close()
         self.children.clear()
-        if conn is not None:
-            conn.close()
 
 
 def become(job: Job, die_with_server: Callable[[], None]) -> None:
@@ -232,10 +233,6 @@ def _reopen_stdio(unbuffered: bool) -> None:
             errors="backslashreplace" if name == "stderr" else "strict",
         )
         setattr(sys, name, stream)
-
-
-def job_title(request: dict[str, Any]) -> str:
-    return " ".join(["python", "-m", str(request["module"]), *map(str, request["argv"])])
 
 
 def _set_title(title: str) -> None:
