@@ -17,7 +17,7 @@ from wetest import eventually
 from wetest import expectations as ex
 from wetest.config import settings
 from wetest.errors import StartupFailed
-from wetest.stack import assembly, processes
+from wetest.stack import assembly, processes, scratch
 from wetest.stack.forkserver import client
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -91,6 +91,40 @@ def test_forked_programs_die_with_the_server(server: client.ForkServer, tmp_path
     eventually(
         lambda: processes.pid_alive(child.pid), ex.satisfies(lambda a: not a, "gone"), timeout=10
     )
+
+
+OWNER_OF_A_SERVER = """
+import sys
+from wetest.stack.forkserver import client
+server = client.start(None, ("forkable_program",))
+print(server.path, server.proc.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_sigkilled_owners_server_folder_is_swept_by_the_next_scratch_folder() -> None:
+    # Nobody stops a server whose owner (pytest, the supervisor) is SIGKILLed: its folder
+    # (socket, log) is a scratch folder, removed by whoever makes the next one
+    env = {**os.environ, "PYTHONPATH": f"{PROGRAMS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER_OF_A_SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert owner.stdout is not None
+    path, pid = owner.stdout.readline().split()
+    folder = Path(path).parent
+    assert folder.parent == scratch.root()
+    os.kill(owner.pid, signal.SIGKILL)
+    owner.communicate(timeout=10)
+    eventually(lambda: processes.pid_alive(int(pid)), ex.satisfies(lambda a: not a, "gone"))
+    assert folder.is_dir()  # left behind: nothing ran the server's stop
+    removed = scratch.make("wetest-probe-")
+    scratch.remove(removed)
+    assert not folder.exists()
+    assert not scratch.owner_file(folder).exists()
 
 
 def test_only_this_interpreter_running_a_wetest_program_is_routed() -> None:

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 from wetest import progress
 from wetest.config import settings
+from wetest.doorbell import Doorbell
 from wetest.errors import WetestError
 from wetest.stack import control, processes, state
-from wetest.supervision.doorbell import Doorbell
 
 if TYPE_CHECKING:  # imported after the state file is written, see run()
     from wetest.supervision.lifecycle import Running
@@ -41,7 +41,7 @@ class Supervisor:
         self.settings = settings.load(options)
         self.components = tuple(wanted) or None
         self.owner = int(os.environ.get("WETEST_SUPERVISOR_OWNER_PID", "0") or 0)
-        # set by signal handlers, so neither is a threading.Event (see supervision.doorbell)
+        # set by signal handlers, so neither is a threading.Event (see wetest.doorbell)
         self.stopping = False
         self.doorbell = Doorbell()
         self.started = threading.Event()  # set by the main thread only

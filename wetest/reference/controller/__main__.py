@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 
+from wetest.doorbell import Doorbell
 from wetest.kube import clients
 from wetest.reference.controller import options
 from wetest.reference.controller.manager import Manager, TektonNotServed
@@ -32,10 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("workflowexecution").info(
         "started: health %s metrics %s", manager.health_address, manager.metrics_address
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    stop = Doorbell()  # rung from signal handlers: a threading.Event can deadlock there
+    signal.signal(signal.SIGTERM, lambda *_: stop.ring())
+    signal.signal(signal.SIGINT, lambda *_: stop.ring())
+    while not stop.wait(3600.0):
+        continue
     manager.stop()
     return 0
 

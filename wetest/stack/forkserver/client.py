@@ -19,18 +19,16 @@ import json
 import os
 import select
 import shlex
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from wetest.errors import StartupFailed
-from wetest.stack import processes
+from wetest.stack import processes, scratch
 
 PROGRAMS = (
     "wetest.reference.controller.__main__",
@@ -160,7 +158,7 @@ class ForkServer:
         self.proc.stop()
         if self.held is not None:
             self.held.set()
-        shutil.rmtree(self.path.parent, ignore_errors=True)  # its socket, maybe its log
+        scratch.remove(self.path.parent)  # its socket, maybe its log
 
 
 def start(
@@ -181,7 +179,9 @@ def start(
     program may be started from any thread (DataStorage's start beside the cluster, a
     supervisor command), whose end would take the server and every program down.
     """
-    folder = Path(tempfile.mkdtemp(prefix="wetest-fork-"))
+    # A scratch folder: when pytest or the supervisor that started the server is SIGKILLed,
+    # nobody removes it, and the next scratch folder made on this machine sweeps it.
+    folder = scratch.make("wetest-fork-")
     path = folder / "socket"
     argv = [sys.executable, "-m", "wetest.stack.forkserver.server", "--socket", str(path)]
     if run_code:

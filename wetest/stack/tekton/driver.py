@@ -42,6 +42,7 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
 from wetest.domain import durations, resources
+from wetest.doorbell import Doorbell
 from wetest.kube import clients
 from wetest.stack import apiaudit
 from wetest.stack.tekton import admission, bundles, scenarios, statuses
@@ -455,12 +456,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.default_scenario,
         source_selector(args.source_namespace, [n for n in args.ignore.split(",") if n]),
     ).start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = Doorbell()  # rung from signal handlers: a threading.Event can deadlock there
+    signal.signal(signal.SIGTERM, lambda *_: stop.ring())
+    signal.signal(signal.SIGINT, lambda *_: stop.ring())
     log.info("tekton stand-in running (default delay %ss)", driver.default_delay)
-    driver.on_failure = stop.set
-    stop.wait()
+    driver.on_failure = stop.ring
+    while not stop.wait(3600.0):
+        continue
     driver.stop()
     if driver.failed.is_set():
         log.critical("the stand-in stopped working; exiting so the supervisor reports it")

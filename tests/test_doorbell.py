@@ -1,4 +1,4 @@
-"""The supervisor's doorbell survives a storm of SIGUSR1 from another process.
+"""The doorbell (the supervisor's command loop, the programs' stop) survives a storm of SIGUSR1.
 
 With a ``threading.Event`` rung from the handler, the same one-second storm deadlocks the main
 thread in nested handlers every time (each ``set`` waits for the lock an interrupted one holds).
@@ -11,7 +11,7 @@ import sys
 
 STORM = """
 import os, signal, subprocess, sys, time
-from wetest.supervision.doorbell import Doorbell
+from wetest.doorbell import Doorbell
 
 bell = Doorbell()
 signal.signal(signal.SIGUSR1, lambda *_: bell.ring())
@@ -37,7 +37,7 @@ def test_a_storm_of_rings_from_signal_handlers_neither_hangs_nor_is_lost() -> No
 
 
 def test_wait_times_out_without_a_ring_and_consumes_every_ring() -> None:
-    from wetest.supervision.doorbell import Doorbell
+    from wetest.doorbell import Doorbell
 
     bell = Doorbell()
     try:

@@ -5,7 +5,8 @@ thread holds the lock inside an Event (in its ``wait``, ``set`` or ``clear``); a
 in the handler then waits for that lock forever. The supervisor's command loop waits on its
 doorbell, and every command a worker sends rings it (SIGUSR1): at ``-n 12`` the loop hung in
 nested handlers mid-run and every test that needed a command failed after 60 s. Writing a byte
-to a pipe takes no lock; the loop waits on the pipe with ``select``.
+to a pipe takes no lock; the loop waits on the pipe with ``select``. The reference controller
+and the Tekton stand-in wait for their stop (SIGTERM, SIGINT) on one too.
 """
 
 from __future__ import annotations
