@@ -18,7 +18,7 @@ STEPS = {
     "the `wetest run` command line": "import wetest.cli\nwetest.cli.parser(['run'])",
     "the supervisor before its first state write": "import wetest.supervision.supervisor",
     "the pytest plugin's registration": (
-        "import wetest.plugin\nfor name in wetest.plugin.pytest_plugins: __import__(name)"
+        "import wetest.plugin\nfor name in wetest.plugin.MODULES: __import__(name)"
     ),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
@@ -18,15 +19,15 @@ from wetest import expectations as ex
 from wetest.config import settings
 from wetest.errors import StartupFailed
 from wetest.stack import assembly, processes, scratch
-from wetest.stack.forkserver import client
+from wetest.stack.forkserver import client, execnet_bootstrap, workers
 
 PROGRAMS = Path(__file__).parent / "programs"
 
 
-def start_server(tmp_path: Path) -> client.ForkServer:
+def start_server(tmp_path: Path, *more: str) -> client.ForkServer:
     """A server for the test program (and python -c code, as the xdist workers' server)."""
     env = {**os.environ, "PYTHONPATH": f"{PROGRAMS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    return client.start(tmp_path, ("forkable_program",), env, run_code=True)
+    return client.start(tmp_path, ("forkable_program", *more), env, run_code=True)
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def test_forked_programs_die_with_the_server(server: client.ForkServer, tmp_path
 
 OWNER_OF_A_SERVER = """
 import sys
-from wetest.stack.forkserver import client
+from wetest.stack.forkserver import client, execnet_bootstrap, workers
 server = client.start(None, ("forkable_program",))
 print(server.path, server.proc.pid, flush=True)
 sys.stdin.read()
@@ -163,7 +164,7 @@ def test_the_server_outlives_the_thread_that_started_it(tmp_path: Path) -> None:
 
 def shim_run(server: client.ForkServer, code: str, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [*server.shim(), "-u", "-c", code, *args],
+        [*workers.shim(server.path), "-u", "-c", code, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -207,6 +208,27 @@ def test_a_killed_shim_takes_its_child_along(server: client.ForkServer) -> None:
         proc.wait(10)
     gone = ex.satisfies(lambda alive: not alive, "gone")
     eventually(lambda: processes.pid_alive(child), gone, timeout=10)
+
+
+def test_an_execnet_bootstrap_serves_from_the_servers_gateway_module(tmp_path: Path) -> None:
+    # xdist's workers through the shim get execnet's whole source on stdin (python= specs);
+    # the forked worker runs the statements after it with the module the server imported
+    import execnet.gateway_base
+    import execnet.gateway_io
+
+    assert execnet.gateway_io.popen_bootstrapline == execnet_bootstrap.BOOTSTRAP_LINE
+    server = start_server(tmp_path, "execnet")
+    probe = "import sys\nprint(serve is sys.modules['execnet.gateway_base'].serve)"
+    try:
+        for line, printed in [
+            (inspect.getsource(execnet.gateway_base) + "\n" + probe, b"True\n"),
+            ("print(40 + 2)", b"42\n"),  # any other line runs as it came
+        ]:
+            with shim_run(server, execnet_bootstrap.BOOTSTRAP_LINE) as proc:
+                out, err = proc.communicate(f"{line!r}\n".encode(), timeout=30)
+            assert (proc.returncode, out) == (0, printed), err.decode()[-2000:]
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize(("setting", "forks"), [("true", True), ("false", False)])

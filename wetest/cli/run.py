@@ -15,12 +15,14 @@ the exit code is 130/143/129. pytest dies with this process even when it is SIGK
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from wetest import bundled, progress
@@ -176,18 +178,43 @@ def _run_with_stack(
     On a signal our stack starts stopping at once, while pytest records its results: the two
     overlap, which keeps an interrupted run within its 5 s.
     """
-    if s.stack_dir:
-        return _run_pytest(args, s, run_dir, Path(s.stack_dir).expanduser(), guard)
-    stack_dir = run_dir / "stack"
-    supervisor = _start_stack(args, stack_dir)
-    guard.on_signal.append(lambda: processes.signal_group(supervisor.pid, signal.SIGTERM))
+    env = pytest_env(s.cache_dir)
+    with _workers_fork_server(args, s, env):
+        if s.stack_dir:
+            return _run_pytest(args, s, run_dir, Path(s.stack_dir).expanduser(), guard, env)
+        stack_dir = run_dir / "stack"
+        supervisor = _start_stack(args, stack_dir)
+        guard.on_signal.append(lambda: processes.signal_group(supervisor.pid, signal.SIGTERM))
+        try:
+            return _run_pytest(args, s, run_dir, stack_dir, guard, env)
+        finally:
+            left = leftovers.stop(stack_dir)
+            _reap(supervisor)
+            if leftovers.record(run_dir, left) and left:
+                progress.say(leftovers.describe(left))
+
+
+@contextlib.contextmanager
+def _workers_fork_server(
+    args: argparse.Namespace, s: Settings, env: dict[str, str]
+) -> Iterator[None]:
+    """Start the xdist workers' fork server first, for pytest to find in ``env``.
+
+    Its imports then run beside pytest's start (and the stack's), not after pytest's
+    configuration, where ``wetest.plugin.forked_workers`` would otherwise start it: on a stack
+    ``wetest up`` started, that was the wait for the first worker (``workers``).
+    """
+    if args.numprocesses in ("0", "") or not s.fork_server or not hasattr(os, "pidfd_open"):
+        yield
+        return
+    from wetest.stack.forkserver import workers
+
+    server = workers.start(env)
+    env[workers.SOCKET_ENV] = str(server.path)
     try:
-        return _run_pytest(args, s, run_dir, stack_dir, guard)
+        yield
     finally:
-        left = leftovers.stop(stack_dir)
-        _reap(supervisor)
-        if leftovers.record(run_dir, left) and left:
-            progress.say(leftovers.describe(left))
+        server.stop()  # after pytest: its workers have exited by then
 
 
 def _run_pytest(
@@ -196,14 +223,15 @@ def _run_pytest(
     run_dir: Path,
     stack_dir: Path,
     guard: interruption.Guard,
+    env: dict[str, str],
 ) -> int:
     """Run pytest in a child that dies with us; SIGINT/SIGTERM reach it through the guard."""
     extra = [f"--wetest-stack-dir={stack_dir}", *args.pytest_args]
     cmd = pytest_command(args, run_dir, extra)
     progress.say(f"running the suites against target {s.target} into {run_dir}")
-    code = guard.call(cmd, pytest_env(s.cache_dir))
+    code = guard.call(cmd, env)
     if args.rerun_failures and code == 1:
-        rerun_failures(args, s, run_dir, stack_dir, guard)
+        rerun_failures(args, run_dir, stack_dir, guard, env)
     return code
 
 
@@ -241,10 +269,10 @@ def _fresh(run_dir: Path) -> None:
 
 def rerun_failures(
     args: argparse.Namespace,
-    s: Settings,
     run_dir: Path,
     stack_dir: Path,
     guard: interruption.Guard,
+    env: dict[str, str],
 ) -> None:
     """Run each failed test alone (own stack) and record flaky/deterministic in results.jsonl."""
     path = run_dir / "results.jsonl"
@@ -262,7 +290,7 @@ def rerun_failures(
         cmd = [c for c in cmd if not c.startswith(("--junitxml", "--alluredir"))]
         if guard.received is not None:
             break  # interrupted: keep the records as they are
-        outcome = "passed" if guard.call(cmd, pytest_env(s.cache_dir)) == 0 else "failed"
+        outcome = "passed" if guard.call(cmd, env) == 0 else "failed"
         rec["rerun"] = {
             "outcome": outcome,
             "label": "flaky" if outcome == "passed" else "deterministic",

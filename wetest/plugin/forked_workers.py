@@ -12,43 +12,21 @@ Only for ``wetest run`` (pytest's plugin autoload off, ``-p`` naming the plugins
 ``popen`` specs, and only with the ``fork_server`` setting on: pytest rewrites the asserts
 of a plugin's modules on import, and a module the server imported first could not be
 rewritten (PytestAssertRewriteWarning). With autoload off, pytest marks exactly the ``-p``
-plugins and their ``pytest_plugins``, which the server leaves alone (``PRELOAD``).
+plugins and their ``pytest_plugins``, which the server leaves alone
+(``wetest.stack.forkserver.workers.MODULES``). ``wetest run`` starts the server before pytest
+(``workers.SOCKET_ENV``); a pytest started otherwise starts its own.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+from pathlib import Path
 
 import pytest
 
 from wetest.plugin import session, workers
-from wetest.stack.forkserver import client
-
-PRELOAD = (
-    "pytest",
-    "execnet",
-    "kubernetes.client",
-    "kubernetes.config",
-    "kubernetes.watch",
-    "httpx",
-    "yaml",
-    "allure_commons",
-    "allure_commons.model2",
-    "prometheus_client",
-    "wetest",
-    "wetest.kube.admission",
-    "wetest.kube.events",
-    "wetest.kube.watching",
-    "wetest.report.clauses",
-    "wetest.stack.tekton.scenarios",
-    "wetest.supervision.handle",
-    "wetest.supervision.leftovers",
-    "wetest.targets.bundled",
-)
-"""What a worker imports before its first test, but no plugin pytest marks for rewriting:
-neither ``wetest.plugin``, ``xdist`` (its package imports ``xdist.plugin``) nor
-``allure_pytest.plugin``."""
+from wetest.stack.forkserver import workers as xdist_workers
 
 
 @pytest.hookimpl(trylast=True)
@@ -65,6 +43,11 @@ def pytest_configure(config: pytest.Config) -> None:
         or not session.get(config).fork_server
     ):
         return
-    server = client.start(None, PRELOAD, run_code=True)  # no stack folder: there may be none
-    config.add_cleanup(server.stop)  # after the session: every worker has exited by then
-    config.option.tx = [f"popen//python={shlex.join(server.shim())}"] * len(specs)
+    given = os.environ.get(xdist_workers.SOCKET_ENV)  # wetest run started it, before pytest
+    if given:
+        socket = Path(given)
+    else:
+        server = xdist_workers.start()
+        config.add_cleanup(server.stop)  # after the session: every worker has exited by then
+        socket = server.path
+    config.option.tx = [f"popen//python={shlex.join(xdist_workers.shim(socket))}"] * len(specs)

@@ -143,16 +143,6 @@ class ForkServer:
             f"({self.proc.log_path}):\n{processes.tail(self.proc.log_path)}\nRun: wetest doctor"
         )
 
-    def shim(self) -> list[str]:
-        """The command that, given ``-c CODE``, runs CODE in a child of this server (``shim``)."""
-        return [
-            sys.executable,
-            "-S",
-            "-I",
-            str(Path(__file__).with_name("shim.py")),
-            str(self.path),
-        ]
-
     def stop(self) -> None:
         """Stop the server (its children die with it: stop them first) and remove its socket."""
         self.proc.stop()

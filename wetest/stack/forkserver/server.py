@@ -42,6 +42,7 @@ from typing import Any, cast
 import setproctitle
 
 from wetest.stack import processes
+from wetest.stack.forkserver import execnet_bootstrap
 
 
 @dataclass
@@ -249,7 +250,8 @@ def run(job: Job) -> int:
         module = types.ModuleType("__main__")
         sys.modules["__main__"] = module
         sys.path[0] = ""  # what -c puts first
-        exec(compile(job.code, "<string>", "exec"), module.__dict__)  # as python -c
+        if not execnet_bootstrap.run(job.code, module):
+            exec(compile(job.code, "<string>", "exec"), module.__dict__)  # as python -c
         return 0
     main: Callable[[Sequence[str]], int | None] = importlib.import_module(job.module).main
     return int(main(job.argv) or 0)
