@@ -132,3 +132,24 @@ def test_named_tests_of_the_suites_replace_the_whole_folder(
     assert narrowed[-2:] == ["-k", "suites"]  # an option's value that names a folder is kept
     assert str(suites) not in from_cwd
     assert str((suites / "failure").resolve()) in from_cwd
+
+
+@pytest.mark.parametrize(
+    ("workers", "fork_server", "started"),
+    [("12", "true", True), ("0", "true", False), ("12", "false", False)],
+)
+def test_the_workers_fork_server_starts_before_pytest_only_for_forked_workers(
+    workers: str, fork_server: str, started: bool
+) -> None:
+    from wetest.config import settings
+    from wetest.stack.forkserver import workers as xdist_workers
+
+    s = settings.load({"fork_server": fork_server})
+    env: dict[str, str] = {}
+    with run_module._workers_fork_server(argparse.Namespace(numprocesses=workers), s, env):
+        socket_path = env.get(xdist_workers.SOCKET_ENV)
+        assert (socket_path is not None) == started
+        if socket_path:  # bound by the server, which the CLI does not wait for
+            eventually(Path(socket_path).is_socket, ex.satisfies(bool, "a socket"), timeout=30)
+    if socket_path:
+        assert not Path(socket_path).parent.exists()  # stopped after pytest: folder removed
