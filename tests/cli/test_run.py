@@ -153,3 +153,29 @@ def test_the_workers_fork_server_starts_before_pytest_only_for_forked_workers(
             eventually(Path(socket_path).is_socket, ex.satisfies(bool, "a socket"), timeout=30)
     if socket_path:
         assert not Path(socket_path).parent.exists()  # stopped after pytest: folder removed
+
+
+def test_pytest_killed_under_the_runner_is_said_and_nothing_outlives_the_run(
+    tmp_path: Path,
+) -> None:
+    """A dying dependency (pytest SIGKILLed, as by the OOM killer): the runner says so, exits 1,
+    and stops what it started (the stack, the workers' fork server and its workers)."""
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    hanging.write_hanging(suites, stack=True)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
+    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path)
+    pids = run.await_running(2) | hanging.descendants(run.proc.pid)
+    pytest_pid = next(
+        pid
+        for pid in hanging.descendants(run.proc.pid)
+        if b"-m\0pytest\0" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
+    os.kill(pytest_pid, signal.SIGKILL)
+    assert run.proc.wait(timeout=60) == 1
+    hanging.await_gone(pids)
+    assert run.proc.stdout is not None
+    said = run.proc.stdout.read().decode()
+    run.proc.stdout.close()
+    assert "wetest: pytest was killed by SIGKILL before the run ended" in said, said[-3000:]

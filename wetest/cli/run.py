@@ -230,6 +230,14 @@ def _run_pytest(
     cmd = pytest_command(args, run_dir, extra)
     progress.say(f"running the suites against target {s.target} into {run_dir}")
     code = guard.call(cmd, env)
+    if code < 0 and guard.received is None:  # not our stop: something killed pytest (OOM...)
+        print(
+            f"wetest: pytest was killed by {signal.Signals(-code).name} before the run ended; "
+            f"its workers and the stack are stopped, and what it wrote is in {run_dir}. Look "
+            "for the killer in the system log (dmesg for the OOM killer), then run again.",
+            file=sys.stderr,
+        )
+        return 1
     if args.rerun_failures and code == 1:
         rerun_failures(args, run_dir, stack_dir, guard, env)
     return code
@@ -304,7 +312,7 @@ def _report(run_dir: Path, rebuild: bool = True) -> str | None:
     ``rebuild=False`` (an interrupted run, short of time) keeps the report pytest built.
     """
     if not (run_dir / "results.jsonl").exists() and not (run_dir / "junit.xml").exists():
-        progress.say("no results were written; the run stopped before any test ran")
+        progress.say("no results were written: pytest ended before it wrote any")
         return None
     from wetest.report import build  # after the run: its import would delay pytest's start
 
