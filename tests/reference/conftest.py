@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,11 +52,15 @@ def harness(kubeconfig: str) -> Iterator[dict[str, Any]]:
 
 
 def running_harness(
-    kubeconfig: str, hook: Callable[[Any], None] | None = None, controller_kubeconfig: str = ""
+    kubeconfig: str,
+    hook: Callable[[Any], None] | None = None,
+    controller_kubeconfig: str = "",
+    flags: Sequence[str] = (),
 ) -> Iterator[dict[str, Any]]:
     """Stand-in, loopback DataStorage and controller; ``hook(manager)`` runs before start.
 
     ``controller_kubeconfig``: the controller's own (an API-server replica's), else kubeconfig.
+    ``flags``: more controller flags (``--variant NAME``).
     """
     from wetest.kube import clients
     from wetest.reference.controller import options
@@ -79,6 +83,7 @@ def running_harness(
             "127.0.0.1:0",
             "--spool-dir",
             tempfile.mkdtemp(prefix="we-spool-"),
+            *flags,
         ],
         env={},
     )

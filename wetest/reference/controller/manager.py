@@ -16,7 +16,7 @@ from wetest.domain import resources as r
 from wetest.kube.errors import ResourceConflict
 from wetest.reference.controller import health, pipelineruns, strategy
 from wetest.reference.controller.audit import AuditClient
-from wetest.reference.controller.cache import WECache
+from wetest.reference.controller.cache import ObjectCache, WECache
 from wetest.reference.controller.events import EventRecorder
 from wetest.reference.controller.kubeio import Kube
 from wetest.reference.controller.metrics import Metrics
@@ -37,12 +37,17 @@ class TektonNotServed(RuntimeError):
 class Manager:
     def __init__(self, options: Options, api_client: client.ApiClient) -> None:
         self.options = options
-        self.kube = Kube(api_client, options.execution_namespace)
-        self.metrics = Metrics()
-        self.cache = WECache()
-        self.queue: WorkQueue[Request] = WorkQueue()
         reconciler = strategy.reconciler_class(options.mutant, options.variant)
         self.variant = strategy.variant(options.variant)
+        self.metrics = Metrics()
+        self.cache = WECache()
+        self.pipelineruns = ObjectCache()
+        self.kube = (
+            Kube(api_client, options.execution_namespace)
+            if self.variant.fresh_reads
+            else Kube(api_client, options.execution_namespace, self.cache, self.pipelineruns)
+        )
+        self.queue: WorkQueue[Request] = WorkQueue()
         self.audit: AuditClient = self.variant.audit_client(
             options.datastorage_url, options.spool_dir
         )
@@ -159,6 +164,10 @@ class Manager:
         self.queue.add(Request(meta["namespace"], meta["name"]))
 
     def _on_pr(self, kind: str, obj: Body) -> None:
+        if kind == "DELETED":
+            self.pipelineruns.remove(obj)
+        else:
+            self.pipelineruns.upsert(obj)
         key = pipelineruns.request_for(obj)
         # a PipelineRun's owner may live in a namespace another instance reconciles
         if key and owns(self.options, key[0]):

@@ -347,6 +347,17 @@ class ExtraStatusFields(Reconciler):
         return super().write_status(we, {**status, **extra})
 
 
+class FreshReads:
+    """Reads every WorkflowExecution and PipelineRun from the API server, never from a cache.
+
+    Allowed by WE-STAT-001, the one clause on reads: a controller "re-reads the latest object
+    and re-applies its change (or requeues)" after a 409; where it reads otherwise is its own
+    choice. The reference reads from its watch-fed caches, as a controller-runtime controller's
+    cached client does (and re-reads from the API server after a 409); a controller built on
+    client-go without an informer, or on controller-runtime's APIReader, reads like this.
+    """
+
+
 @dataclass(frozen=True)
 class Variant:
     """One benign variant: which parts of the reference it replaces.
@@ -358,6 +369,8 @@ class Variant:
     reconciler: type[Reconciler] = Reconciler
     audit_client: type[AuditClient] = AuditClient
     render_metrics: Renderer = python_exposition
+    fresh_reads: bool = False
+    """Read every WorkflowExecution and PipelineRun from the API server, not the caches."""
 
 
 ALL: dict[str, Variant] = {
@@ -373,4 +386,5 @@ ALL: dict[str, Variant] = {
         ClearRefOnExternalDeletion, ClearRefOnExternalDeletion
     ),
     "extra-status-fields": Variant(ExtraStatusFields, ExtraStatusFields),
+    "fresh-reads": Variant(FreshReads, fresh_reads=True),
 }
