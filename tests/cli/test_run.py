@@ -61,6 +61,17 @@ def test_unreachable_datastorage_fails_fast_and_is_triaged_as_datastorage_unavai
     assert {r["root_cause"]["cause"] for r in failed} == {"DataStorage unavailable"}
 
 
+def hanging_run(tmp_path: Path, sigint_ignored: bool = False) -> tuple[hanging.Run, Path]:
+    """``wetest run -n 2`` on suites whose tests hang until stopped; the run, its results."""
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    hanging.write_hanging(suites, stack=True)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
+    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path, sigint_ignored=sigint_ignored)
+    return run, out
+
+
 @pytest.mark.parametrize(
     ("sig", "code", "recorded"),
     [
@@ -73,14 +84,8 @@ def test_signal_to_the_runner_alone_stops_the_run_and_keeps_results(
     tmp_path: Path, sig: signal.Signals, code: int, recorded: str
 ) -> None:
     """A CI cancel (SIGINT/SIGTERM to `wetest run` only) or a killed runner: all stops in 5 s."""
-    suites = tmp_path / "suites"
-    suites.mkdir()
-    hanging.write_hanging(suites, stack=True)
-    out = tmp_path / "out"
-    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
     # SIGINT inherited as ignored, as from a CI runner's shell: the reported "kill -INT ignored"
-    ignored = sig == signal.SIGINT
-    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path, sigint_ignored=ignored)
+    run, out = hanging_run(tmp_path, sigint_ignored=sig == signal.SIGINT)
     pids = run.await_running(3)
     exit_code, _ = run.interrupt(sig, pids)
     assert exit_code == code
@@ -90,12 +95,7 @@ def test_signal_to_the_runner_alone_stops_the_run_and_keeps_results(
 
 def test_sigterm_while_the_stack_starts_stops_at_once(tmp_path: Path) -> None:
     """A cancel in the first seconds (the stack still starting) must not wait for the start."""
-    suites = tmp_path / "suites"
-    suites.mkdir()
-    hanging.write_hanging(suites, stack=True)
-    out = tmp_path / "out"
-    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
-    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path)
+    run, out = hanging_run(tmp_path)
     record = eventually(
         lambda: state.read(out / "stack"),
         ex.satisfies(lambda r: r is not None and r.status == "starting", "the stack starting"),
@@ -160,12 +160,7 @@ def test_pytest_killed_under_the_runner_is_said_and_nothing_outlives_the_run(
 ) -> None:
     """A dying dependency (pytest SIGKILLed, as by the OOM killer): the runner says so, exits 1,
     and stops what it started (the stack, the workers' fork server and its workers)."""
-    suites = tmp_path / "suites"
-    suites.mkdir()
-    hanging.write_hanging(suites, stack=True)
-    out = tmp_path / "out"
-    argv = [sys.executable, "-m", "wetest", "run", "-n", "2", "--suites", str(suites)]
-    run = hanging.Run([*argv, "--results-dir", str(out)], tmp_path)
+    run, out = hanging_run(tmp_path)
     pids = run.await_running(2) | hanging.descendants(run.proc.pid)
     pytest_pid = next(
         pid
@@ -179,3 +174,4 @@ def test_pytest_killed_under_the_runner_is_said_and_nothing_outlives_the_run(
     said = run.proc.stdout.read().decode()
     run.proc.stdout.close()
     assert "wetest: pytest was killed by SIGKILL before the run ended" in said, said[-3000:]
+    assert f"what it wrote is in {out}" in said
