@@ -47,3 +47,29 @@ def test_sigterm_stops_the_stack_a_worker_started(tmp_path: Path) -> None:
     code, _ = run.interrupt(signal.SIGTERM, pids)
     assert code == 143
     assert_interrupted(tmp_path / "out", signal.SIGTERM, cut_off=2)
+
+
+SLOW_CONTROLLER = """
+import time
+
+def pytest_runtest_logstart(nodeid):  # in xdist's controller, never in a worker
+    if nodeid.endswith("test_hang[0]") and not hasattr(pytest_runtest_logstart, "seen"):
+        pytest_runtest_logstart.seen = True
+        time.sleep(60)  # the signal ends it; the workers' reports meanwhile wait in the queue
+"""
+
+
+def test_reports_still_queued_at_the_signal_are_kept(tmp_path: Path) -> None:
+    # the controller reads worker events one at a time; held up (here, in a hook), the
+    # finished test's report and the hanging tests' starts are still queued at the signal
+    write_hanging(tmp_path, stack=False)
+    (tmp_path / "conftest.py").write_text(
+        "import os\n"
+        "if not os.environ.get('PYTEST_XDIST_WORKER'):\n"
+        + "".join(f"    {line}\n" for line in SLOW_CONTROLLER.strip().splitlines())
+    )
+    run = Run(pytest_argv(tmp_path / "test_hang.py", tmp_path / "out", "2"), tmp_path)
+    pids = run.await_running(3)
+    code, _ = run.interrupt(signal.SIGTERM, pids)
+    assert code == 128 + signal.SIGTERM
+    assert_interrupted(tmp_path / "out", signal.SIGTERM, cut_off=2)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import queue
 import signal
 import threading
 from collections.abc import Callable
@@ -39,6 +40,10 @@ within its 5 s promise); an orderly stop takes 0.5-2 s (tests/plugin/interruptin
 
 CUT_OFF_CLASS = f"{RunInterrupted.__module__}.{RunInterrupted.__qualname__}"
 CUT_OFF_CAUSE = "run interrupted"
+
+
+QUEUED_REPORTS = frozenset({"logstart", "testreport", "logfinish"})
+"""xdist's worker events that carry a test's start, report and finish (its ``worker_*``)."""
 
 
 class Interrupter:
@@ -105,6 +110,26 @@ class Interrupter:
         self.finishing = True
         if self.received is not None:
             session.exitstatus = interruption.exit_code(self.received.signum)
+            self._read_queued_reports()
+
+    def _read_queued_reports(self) -> None:
+        """Hand on what the workers reported before the signal and xdist had not yet read.
+
+        The signal ends xdist's loop, which takes one worker event at a time from its queue;
+        a test that finished just before it (its report received, not yet read) would be
+        lost from the results, and counted as never run. Its start, report and finish are
+        handed to the hooks as xdist would have; every other event of a stopping run is
+        dropped.
+        """
+        dsession = self.config.pluginmanager.getplugin("dsession")
+        events = getattr(dsession, "queue", None)
+        while events is not None:
+            try:
+                callname, kwargs = events.get_nowait()
+            except queue.Empty:
+                return
+            if callname in QUEUED_REPORTS:
+                getattr(dsession, f"worker_{callname}")(**kwargs)
 
     def mark_cut_off(self, records: dict[str, dict[str, Any]], blank: Any) -> None:
         """Record the tests the signal cut off as such, not as failures of the controller."""
