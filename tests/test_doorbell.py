@@ -48,3 +48,19 @@ def test_wait_times_out_without_a_ring_and_consumes_every_ring() -> None:
         assert not bell.wait(0.01)  # five rings, one wake-up: the loop handles every command
     finally:
         bell.close()
+
+
+def test_ring_on_a_signal_wakes_a_wait_without_timeout() -> None:
+    import os
+    import signal
+
+    from wetest.doorbell import Doorbell
+
+    previous = signal.getsignal(signal.SIGUSR1)
+    bell = Doorbell().ring_on(signal.SIGUSR1)
+    try:
+        os.kill(os.getpid(), signal.SIGUSR1)
+        assert bell.wait()  # no timeout: returns because the signal rang it
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        bell.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 
 
 class Doorbell:
@@ -28,8 +29,17 @@ class Doorbell:
         with contextlib.suppress(BlockingIOError):  # a full pipe wakes the waiter all the same
             os.write(self._write, b"\0")
 
-    def wait(self, timeout: float) -> bool:
-        """Wait up to timeout seconds; True if it rang (every ring so far is consumed)."""
+    def ring_on(self, *signums: int) -> Doorbell:
+        """Ring on each of these signals (a program's stop: SIGTERM, SIGINT)."""
+        for signum in signums:
+            signal.signal(signum, lambda *_: self.ring())
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait up to timeout seconds (None: until it rings); True if it rang.
+
+        Every ring so far is consumed.
+        """
         ready, _, _ = select.select([self._read], [], [], timeout)
         if not ready:
             return False

@@ -50,12 +50,13 @@ def test_sigterm_stops_the_stack_a_worker_started(tmp_path: Path) -> None:
 
 
 SLOW_CONTROLLER = """
-import time
+import signal
 
 def pytest_runtest_logstart(nodeid):  # in xdist's controller, never in a worker
     if nodeid.endswith("test_hang[0]") and not hasattr(pytest_runtest_logstart, "seen"):
         pytest_runtest_logstart.seen = True
-        time.sleep(60)  # the signal ends it; the workers' reports meanwhile wait in the queue
+        while True:  # until the signal: the workers' reports meanwhile wait in the queue
+            signal.pause()
 """
 
 

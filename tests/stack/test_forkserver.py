@@ -190,7 +190,7 @@ def test_the_shim_runs_code_as_python_c_with_its_callers_pipes(
 def test_the_shim_forwards_sigterm_and_dies_of_the_same_signal(
     server: client.ForkServer,
 ) -> None:
-    with shim_run(server, "import time; print('up', flush=True); time.sleep(60)") as proc:
+    with shim_run(server, "import signal; print('up', flush=True); signal.pause()") as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == b"up\n"
         proc.terminate()

@@ -204,10 +204,11 @@ def _workers_fork_server(
     configuration, where ``wetest.plugin.forked_workers`` would otherwise start it: on a stack
     ``wetest up`` started, that was the wait for the first worker (``workers``).
     """
-    if args.numprocesses in ("0", "") or not s.fork_server or not hasattr(os, "pidfd_open"):
+    from wetest.stack.forkserver import client, workers
+
+    if args.numprocesses in ("0", "") or not s.fork_server or not client.supported():
         yield
         return
-    from wetest.stack.forkserver import workers
 
     server = workers.start(env)
     env[workers.SOCKET_ENV] = str(server.path)

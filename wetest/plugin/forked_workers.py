@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from wetest.plugin import session, workers
+from wetest.stack.forkserver import client
 from wetest.stack.forkserver import workers as xdist_workers
 
 
@@ -38,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
         or not specs
         or any(spec != "popen" for spec in specs)
         or not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        or not hasattr(os, "pidfd_open")  # Linux >= 5.3: the server reaps through pidfds
+        or not client.supported()
         or session.SETTINGS_KEY not in config.stash
         or not session.get(config).fork_server
     ):

@@ -57,7 +57,7 @@ class Supervisor:
     def install_signals(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, lambda *_: self._stop_now())
-        signal.signal(signal.SIGUSR1, lambda *_: self.doorbell.ring())
+        self.doorbell.ring_on(signal.SIGUSR1)
 
     def _stop_now(self) -> None:
         """Stop at once: the doorbell wakes the command loop, which would otherwise sleep on.

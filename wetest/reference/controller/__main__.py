@@ -32,11 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("workflowexecution").info(
         "started: health %s metrics %s", manager.health_address, manager.metrics_address
     )
-    stop = Doorbell()  # rung from signal handlers: a threading.Event can deadlock there
-    signal.signal(signal.SIGTERM, lambda *_: stop.ring())
-    signal.signal(signal.SIGINT, lambda *_: stop.ring())
-    while not stop.wait(3600.0):
-        continue
+    # rung from signal handlers, where a threading.Event can deadlock
+    Doorbell().ring_on(signal.SIGTERM, signal.SIGINT).wait()
     manager.stop()
     return 0
 

@@ -207,6 +207,11 @@ _users = 0
 _log_dir: Path | None = None
 
 
+def supported() -> bool:
+    """Whether this system can run a fork server: Linux >= 5.3, whose pidfds it reaps through."""
+    return hasattr(os, "pidfd_open")
+
+
 def acquire(log_dir: Path) -> None:
     """Count one more user of the process's fork server; the first program started starts it.
 
@@ -214,7 +219,7 @@ def acquire(log_dir: Path) -> None:
     project's own tests) does not pay for one.
     """
     global _users, _log_dir
-    if not hasattr(os, "pidfd_open"):  # Linux >= 5.3: the server reaps through pidfds
+    if not supported():
         return
     with _guard:
         _users += 1

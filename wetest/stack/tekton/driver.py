@@ -456,13 +456,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.default_scenario,
         source_selector(args.source_namespace, [n for n in args.ignore.split(",") if n]),
     ).start()
-    stop = Doorbell()  # rung from signal handlers: a threading.Event can deadlock there
-    signal.signal(signal.SIGTERM, lambda *_: stop.ring())
-    signal.signal(signal.SIGINT, lambda *_: stop.ring())
+    # rung from signal handlers, where a threading.Event can deadlock
+    stop = Doorbell().ring_on(signal.SIGTERM, signal.SIGINT)
     log.info("tekton stand-in running (default delay %ss)", driver.default_delay)
     driver.on_failure = stop.ring
-    while not stop.wait(3600.0):
-        continue
+    stop.wait()
     driver.stop()
     if driver.failed.is_set():
         log.critical("the stand-in stopped working; exiting so the supervisor reports it")
