@@ -53,9 +53,11 @@ STACK_PIDS = (
 )
 
 
-def write_hanging(folder: Path, *, stack: bool) -> Path:
+def write_hanging(folder: Path, *, stack: bool, side_by_side: bool = False) -> Path:
+    """``side_by_side``: the tests ask for a wetest fixture, so they may run in lanes."""
     path = folder / "test_hang.py"
     fixture, extra = (", we_stack", STACK_PIDS) if stack else ("", "[]")
+    fixture += ", we_settings" if side_by_side else ""
     path.write_text(HANGING.format(fixture=fixture, extra=extra))
     return path
 
@@ -63,14 +65,20 @@ def write_hanging(folder: Path, *, stack: bool) -> Path:
 class Run:
     """One pytest (or wetest run) process under test, and the pids its tests recorded."""
 
-    def __init__(self, argv: list[str], folder: Path, sigint_ignored: bool = False) -> None:
+    def __init__(
+        self, argv: list[str], folder: Path, sigint_ignored: bool = False, in_flight: int = 1
+    ) -> None:
         """``sigint_ignored``: start it as a shell without job control starts a background
-        command (a CI runner's step): with SIGINT ignored, which Python keeps unless told."""
+        command (a CI runner's step): with SIGINT ignored, which Python keeps unless told.
+
+        ``in_flight``: tests in flight in the run (``WETEST_IN_FLIGHT``); one by default, so
+        that which tests are cut off is known.
+        """
         self.marks = folder / "marks"
         self.proc = subprocess.Popen(
             argv,
             cwd=folder,
-            env=dict(os.environ, MARKS=str(self.marks)),
+            env=dict(os.environ, MARKS=str(self.marks), WETEST_IN_FLIGHT=str(in_flight)),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             preexec_fn=_ignore_sigint if sigint_ignored else None,

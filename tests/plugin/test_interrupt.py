@@ -34,6 +34,16 @@ def test_sigterm_without_xdist_interrupts_the_running_test(tmp_path: Path) -> No
     assert_interrupted(tmp_path / "out", signal.SIGTERM, cut_off=1)
 
 
+def test_sigterm_to_a_run_with_tests_in_flight_cuts_off_each_of_them(tmp_path: Path) -> None:
+    """Three tests hang in lanes of one process: each is recorded as cut off."""
+    test_file = write_hanging(tmp_path, stack=False, side_by_side=True)
+    run = Run(pytest_argv(test_file, tmp_path / "out", "0"), tmp_path, in_flight=4)
+    pids = run.await_running(4)
+    code, _ = run.interrupt(signal.SIGTERM, pids)
+    assert code == 143
+    assert_interrupted(tmp_path / "out", signal.SIGTERM, cut_off=3)
+
+
 def test_sigkilled_controller_takes_its_workers_along(tmp_path: Path) -> None:
     run = Run(pytest_argv(write_hanging(tmp_path, stack=False), tmp_path / "out", "2"), tmp_path)
     pids = run.await_running(3)

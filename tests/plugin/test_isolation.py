@@ -34,12 +34,14 @@ TESTS = (
 
 def collected(pytester: pytest.Pytester, *args: str) -> list[str]:
     pytester.makepyfile(TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q", *args)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--collect-only", "-q", "--wetest-in-flight", "1", *args
+    )
     return [line.split("::")[-1] for line in result.outlines if "::" in line]
 
 
 def test_tests_planned_on_instances_start_first(pytester: pytest.Pytester) -> None:
-    """In one process only the cooldown test gets an instance: nothing overlaps a restart."""
+    """One test at a time, only the cooldown test gets an instance: nothing overlaps a restart."""
     assert collected(pytester) == [
         "test_cooldown",
         "test_execution",
@@ -51,9 +53,9 @@ def test_tests_planned_on_instances_start_first(pytester: pytest.Pytester) -> No
 
 def test_with_workers_disruptive_tests_want_an_instance(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(TESTS)
-    items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
+    items, _ = pytester.inline_genitems("-p", "no:cacheprovider", "--wetest-in-flight", "1")
     by_name = {item.name: item for item in items}
-    assert not isolation.wanted(by_name["test_restart"])
+    assert not isolation.wanted(by_name["test_restart"])  # one test at a time: nothing beside
     by_name["test_restart"].config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
     assert isolation.wanted(by_name["test_restart"])
     assert isolation.wanted(by_name["test_outage"])

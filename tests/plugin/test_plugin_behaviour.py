@@ -216,7 +216,9 @@ def test_long_waits_are_scheduled_first_and_disruptive_tests_last(
         "def test_cooldown(): pass\n"
         "def test_b(): pass\n"
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--collect-only", "-q", "--wetest-in-flight", "1"
+    )
     names = [line.split("::")[-1] for line in result.outlines if "::" in line]
     assert names == ["test_cooldown", "test_a", "test_b", "test_restart"]
 

@@ -199,6 +199,15 @@ SETTINGS: tuple[Setting, ...] = (
         "bool",
     ),
     Setting(
+        "in_flight",
+        "12",
+        "How many tests the run keeps going at once: each pytest process runs "
+        "ceil(in_flight / processes) of them side by side in threads, so their waits overlap "
+        "(12 at -n 0, 6 per worker at -n 2, 1 at -n 12); 1 runs one test at a time per process, "
+        "as --pdb and --trace do.",
+        "int",
+    ),
+    Setting(
         "config",
         "",
         "A TOML file with a [tool.wetest] table, instead of the nearest pyproject.toml.",

@@ -49,6 +49,7 @@ class Settings:
     tekton: str = "stand-in"
     audit_log: bool = True
     fork_server: bool = True
+    in_flight: int = 12
     sources: dict[str, sources.Resolved] = field(default_factory=dict, compare=False)
 
     @property
@@ -95,6 +96,7 @@ def from_resolved(resolved: dict[str, sources.Resolved]) -> Settings:
         tekton=v["tekton"],
         audit_log=sources.as_bool(v["audit_log"]),
         fork_server=sources.as_bool(v["fork_server"]),
+        in_flight=int(v["in_flight"]),
         stack_dir=v["stack_dir"],
         sources=dict(resolved),
     )

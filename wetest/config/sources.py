@@ -164,6 +164,11 @@ def _validate(setting: names.Setting, found: Resolved) -> None:
             f"'{value}' is not a boolean for {setting.key} (from {found.source}). "
             "Use true or false."
         )
+    if setting.kind == "int" and not (value.isdigit() and int(value) > 0):
+        raise ConfigError(
+            f"'{value}' is not a positive whole number for {setting.key} "
+            f"(from {found.source}). Use a number such as 12."
+        )
     if setting.kind == "float":
         try:
             ok = float(value) > 0

@@ -24,6 +24,8 @@ MODULES = (
     "wetest.plugin.workers",
     "wetest.plugin.forked_workers",
     "wetest.plugin.timing",
+    "wetest.plugin.threadsafe",
+    "wetest.plugin.inflight",
     "wetest.plugin.stack",
     "wetest.plugin.locks",
     "wetest.plugin.failfast",

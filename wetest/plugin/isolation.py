@@ -41,7 +41,7 @@ from typing import IO, TYPE_CHECKING
 import pytest
 
 from wetest.config.settings import Settings
-from wetest.plugin import locks, session, workers
+from wetest.plugin import inflight, locks, session, workers
 
 if TYPE_CHECKING:
     from kubernetes import client
@@ -69,15 +69,16 @@ CLEANUP_TIMEOUT = 15.0
 def wanted(item: pytest.Item) -> bool:
     """Own cooldown asked, or only private-able components disrupted beside other workers.
 
-    With one process (``-n 0``/``-n 1``) nothing runs beside a disruptive test: an instance
-    would only add its start, so the test keeps the main controller (its locks are free).
+    With one test in flight (``--wetest-in-flight 1``) nothing runs beside a disruptive test: an
+    instance would only add its start, so the test keeps the main controller (its locks are
+    free).
     """
     disrupted = locks.disrupts(item)
     if not disrupted <= private(session.get(item.config)):
         return False
     if item.get_closest_marker("we_cooldown") is not None:
         return True
-    return bool(disrupted) and workers.count(item.config) > 1
+    return bool(disrupted) and inflight.in_flight(item.config) > 1
 
 
 def private(settings: Settings) -> frozenset[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import subprocess
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,9 +39,14 @@ class StackHandle:
 
     ``started`` is True when this call of :func:`ensure` spawned the supervisor: that caller
     (and only that one) stops it.
+
+    A test on an isolated instance routes the handle (:meth:`route`): its commands and
+    :attr:`endpoints` go to the instance. The routing is the calling thread's, because one
+    handle serves every test of a process and tests may run side by side in threads
+    (``wetest.plugin.inflight``).
     """
 
-    endpoints: Endpoints
+    stack_endpoints: Endpoints
     shared: Path
     supervisor_pid: int
     started: bool = False
@@ -49,8 +55,22 @@ class StackHandle:
     # the supervisor's process object when this handle spawned it: kept so that it is reaped
     # at stop (no zombie, no "still running" ResourceWarning from a dropped Popen)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
-    # while a test runs on an isolated instance: its commands and endpoints go there
-    router: Router | None = field(default=None, repr=False, compare=False)
+    # per thread: the router of the test running in it, and the endpoints as it sees them
+    _local: threading.local = field(
+        default_factory=threading.local, init=False, repr=False, compare=False
+    )
+
+    @property
+    def router(self) -> Router | None:
+        """While the calling thread's test runs on an isolated instance: its router."""
+        router: Router | None = getattr(self._local, "router", None)
+        return router
+
+    @property
+    def endpoints(self) -> Endpoints:
+        """The stack's endpoints, with the isolated instance's overlaid while routed."""
+        routed: Endpoints | None = getattr(self._local, "endpoints", None)
+        return self.stack_endpoints if routed is None else routed
 
     @property
     def discarded_with_run(self) -> bool:
@@ -99,14 +119,14 @@ class StackHandle:
         """Re-read stack.json: a restarted controller has a new pid, a stopped service none."""
         record = state.read(self.shared)
         if record is not None:
-            self.endpoints = record.endpoints
-            if self.router is not None:
-                self.endpoints = self.router.overlay(record.endpoints)
+            self.stack_endpoints = record.endpoints
+        router = self.router
+        self._local.endpoints = None if router is None else router.overlay(self.stack_endpoints)
         return self.endpoints
 
     def route(self, router: Router | None) -> None:
-        """Send this test's commands to an isolated instance (None: back to the stack's)."""
-        self.router = router
+        """Send this thread's commands to an isolated instance (None: back to the stack's)."""
+        self._local.router = router
         self.refresh()
 
     def stop(self) -> list[int]:
