@@ -4,7 +4,7 @@ Issue 18's done-criterion: 20 runs at the default worker count and 20 at -n 2, 0
 run prints its wall time and the load average beside it (the machine may be shared), and each
 worker count ends with the clean count and the median wall time.
 
-    .venv/bin/python bench/soak.py [--runs 20] [--workers 12,2]
+    .venv/bin/python bench/soak.py [--runs 20] [--workers auto,2]
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def soak(runs: int, workers: str) -> tuple[int, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--workers", "-n", default="12,2", help="comma-separated worker counts")
+    parser.add_argument(
+        "--workers", "-n", default="auto,2", help="worker counts (auto: the default)"
+    )
     args = parser.parse_args()
     summary = [(w, *soak(args.runs, w)) for w in args.workers.split(",")]
     for workers, clean, walls in summary:

@@ -14,7 +14,7 @@ issue measured before any change (2-core machine, quiet) and today's:
 ``--replica N`` also starts, restarts and stops an API-server replica (``wetest.stack.replica``)
 N times on one started control plane: what a test isolated on a replica pays.
 
-    .venv/bin/python bench/stack_start.py [-n 10] [--attach-samples 3] [--attach-workers 0,12]
+    .venv/bin/python bench/stack_start.py [-n 10] [--attach-samples 3] [--attach-workers 0,auto]
 
 A worker count ending in ``/new`` (``12/new``) runs with ``WETEST_FORK_SERVER=false``: each
 xdist worker a new Python instead of a fork (``wetest.plugin.forked_workers``), side by side.
@@ -135,7 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--attach-samples", type=int, default=3)
-    parser.add_argument("--attach-workers", default="0,12")
+    parser.add_argument("--attach-workers", default="0,auto")
     parser.add_argument("--replica", type=int, default=0, help="replica samples (0: none)")
     args = parser.parse_args()
     runs = args.n

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # annotations only: importing the client costs each worker 0.
     from kubernetes import client
 
 TOLERANCE = timedelta(seconds=1)  # status times have second precision (DOMAIN §0.6)
+WINDOW_MARGIN = 0.3  # seconds between the quiet window's end and the earliest gate opening
 LEFT_PENDING = ex.has_phase("Running") | ex.has_phase("Completed") | ex.has_phase("Failed")
 STILL_PENDING = ex.has_phase("Pending") & ex.satisfies(
     lambda we: "startTime" not in (we.get("status") or {}), "no startTime"
@@ -51,12 +52,20 @@ def assert_held_for_the_cooldown(
     probes = {name: objects.Probe(we_kube, ref) for name, (ref, _) in blocked.items()}
     for probe in probes.values():
         eventually(probe, ex.has_field("status.phase", "Pending"), timeout=10)
-    consistently(
-        lambda: [objects.get(we_kube, ref) for ref, _ in blocked.values()],
-        ex.satisfies(lambda wes: all(STILL_PENDING.match(we) for we in wes), "all Pending"),
-        duration=min(3.0, cooldown.total_seconds() / 3),
-        interval=0.3,
-    )
+    # The quiet window ends before the first cooldown does (its recorded completionTime is
+    # truncated to the second, so the gate opens no earlier than recorded + cooldown): on a
+    # slow machine the WEs reach Pending late and the window shrinks instead of overlapping
+    # the moment the gate may open. Leaving Pending early is checked below either way.
+    opens = min(instant(done) for _, done in blocked.values()) + cooldown
+    left_of_cooldown = (opens - datetime.now().astimezone()).total_seconds() - WINDOW_MARGIN
+    window = min(3.0, cooldown.total_seconds() / 3, left_of_cooldown)
+    if window > 0:
+        consistently(
+            lambda: [objects.get(we_kube, ref) for ref, _ in blocked.values()],
+            ex.satisfies(lambda wes: all(STILL_PENDING.match(we) for we in wes), "all Pending"),
+            duration=window,
+            interval=0.3,
+        )
     for name, (_, blocker_done) in blocked.items():
         left = eventually(probes[name], LEFT_PENDING, timeout=cooldown.total_seconds() + 20)
         status = left["status"]

@@ -175,3 +175,24 @@ def test_pytest_killed_under_the_runner_is_said_and_nothing_outlives_the_run(
     run.proc.stdout.close()
     assert "wetest: pytest was killed by SIGKILL before the run ended" in said, said[-3000:]
     assert f"what it wrote is in {out}" in said
+
+
+@pytest.mark.parametrize(
+    ("given", "workers"),
+    [([], str(len(os.sched_getaffinity(0)))), (["-n", "auto"], None), (["-n", "0"], "0")],
+)
+def test_workers_default_to_one_per_usable_cpu(given: list[str], workers: str | None) -> None:
+    from wetest import cli
+
+    args = cli.parser(["run", *given]).parse_args(["run", *given])
+    assert args.numprocesses == (workers or str(len(os.sched_getaffinity(0))))
+
+
+def test_a_worker_count_that_is_not_a_number_is_refused_naming_the_choices(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from wetest import cli
+
+    with pytest.raises(SystemExit):
+        cli.parser(["run", "-n", "many"]).parse_args(["run", "-n", "many"])
+    assert "'many' is not a number of workers. Give a whole number" in capsys.readouterr().err

@@ -10,6 +10,8 @@ import ssl
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
+
 from wetest.stack import apiaudit, certs, ports, probing, processes
 
 
@@ -110,7 +112,7 @@ def launch(
         work_dir / f"{name}.log",
         env=processes.go_environment(),
     ).start()
-    context = ssl.create_default_context(cadata=cert.serving_ca_pem.decode())
+    context = probing.client_context(cert.serving_ca_pem, cert.admin.cert_pem, cert.admin.key_pem)
 
     def probe() -> bool:
         return _ready(url, context)
@@ -122,5 +124,30 @@ def launch(
     return proc
 
 
+SERVED_GROUPS = ("/apis/kubernaut.ai/v1alpha1", "/apis/tekton.dev/v1")
+"""API groups a started server must route: those of the CRDs (the WE and the PipelineRun)."""
+
+
 def _ready(url: str, context: ssl.SSLContext) -> bool:
-    return probing.answers_ok(f"{url}/readyz", timeout=2.0, verify=context)
+    return probing.answers_ok(f"{url}/readyz", timeout=2.0, verify=context) and routes_crds(
+        url, context
+    )
+
+
+def routes_crds(url: str, context: ssl.SSLContext) -> bool:
+    """Whether the server routes its CRDs' API groups (``context`` shows a client certificate).
+
+    /readyz answers 200 before a (re)started server has installed the HTTP paths of the CRDs
+    stored in etcd; until then a request for one answers 503 "the request has been made
+    before all known HTTP paths have been installed", and a controller that creates a
+    PipelineRun then fails its execution (WE-RUN-012). Once routed, a group answers 200, or
+    404 where its CRDs are not installed yet (a fresh stack's first start).
+    """
+    for group in SERVED_GROUPS:
+        try:
+            answer = probing.get(f"{url}{group}", timeout=2.0, verify=context)
+        except httpx.HTTPError:
+            return False
+        if answer.status_code not in (200, 404):
+            return False
+    return True

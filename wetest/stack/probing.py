@@ -12,6 +12,7 @@ from __future__ import annotations
 import ssl
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 
 import httpx
 
@@ -50,3 +51,21 @@ def answers_ok(url: str, *, timeout: float = 1.0, verify: ssl.SSLContext | None 
         return get(url, timeout=timeout, verify=verify).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def client_context(ca_pem: bytes, cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    """A TLS context that checks the server against ``ca_pem`` and shows a client certificate.
+
+    ``ssl`` loads a certificate chain from files only: the PEMs pass through a private
+    temporary folder that is gone when this returns.
+    """
+    import tempfile
+
+    context = ssl.create_default_context(cadata=ca_pem.decode())
+    with tempfile.TemporaryDirectory(prefix="wetest-tls-") as folder:
+        cert, key = Path(folder) / "client.crt", Path(folder) / "client.key"
+        cert.write_bytes(cert_pem)
+        key.touch(mode=0o600)
+        key.write_bytes(key_pem)
+        context.load_cert_chain(cert, key)
+    return context

@@ -16,12 +16,11 @@ and a kube-apiserver start (4-15 s under load) would hold every other test's com
 from __future__ import annotations
 
 import base64
-import ssl
 import time
 from pathlib import Path
 
 from wetest.errors import StartupFailed
-from wetest.stack import probing, processes
+from wetest.stack import apiserver, probing, processes
 from wetest.stack.endpoints import ReplicaInfo
 from wetest.stack.replica import DEFAULT_NAME, component
 from wetest.supervision.handle import StackHandle
@@ -55,12 +54,20 @@ def start(
 
 
 def wait_ready(info: ReplicaInfo, timeout: float = START_TIMEOUT) -> ReplicaInfo:
-    """Await the replica's /readyz (as the stack awaits its own server); raise if it dies."""
+    """Await the replica's /readyz and its CRDs' routes (as the stack awaits its own server).
+
+    Raises if it dies or times out.
+    """
     import yaml
 
     config = yaml.safe_load(Path(info.kubeconfigs["harness"]).read_text())
     ca = config["clusters"][0]["cluster"]["certificate-authority-data"]
-    context = ssl.create_default_context(cadata=base64.b64decode(ca).decode())
+    user = config["users"][0]["user"]
+    context = probing.client_context(
+        base64.b64decode(ca),
+        base64.b64decode(user["client-certificate-data"]),
+        base64.b64decode(user["client-key-data"]),
+    )
     deadline = time.monotonic() + timeout
     while True:
         if not processes.pid_alive(info.pid):
@@ -69,8 +76,10 @@ def wait_ready(info: ReplicaInfo, timeout: float = START_TIMEOUT) -> ReplicaInfo
                 f"ready. Log tail ({info.log}):\n{processes.tail(Path(info.log))}\n"
                 "Fix the cause above, then run: wetest doctor"
             )
-        if probing.answers_ok(f"{info.url}/readyz", timeout=2.0, verify=context):
-            return info  # else not listening yet
+        if probing.answers_ok(f"{info.url}/readyz", timeout=2.0, verify=context) and (
+            apiserver.routes_crds(info.url, context)
+        ):
+            return info  # else not listening yet, or not routing the CRDs yet
         if time.monotonic() > deadline:
             raise StartupFailed(
                 f"The API-server replica '{info.name}' did not become ready within "
