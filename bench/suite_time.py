@@ -1,4 +1,4 @@
-"""Full conformance run wall time at -n 0, 2 and 12 (same invocation), then wait reaction latency.
+"""Full conformance run wall time at -n 0, 2 and the default (same invocation), then wait latency.
 
 Each run includes stack start and stop (`wetest run` starts its own stack), so the numbers are
 what a CI job pays. Each worker count is printed beside its issue 18 target and the figure the
@@ -6,12 +6,16 @@ issue measured before any change (quiet 2-core machine), with the machine's load
 shared machine only the ratios within one invocation compare. The reaction latency part runs
 bench/wait_latency.py (watch-driven eventually vs a 100 ms poll, side by side).
 
-    .venv/bin/python bench/suite_time.py [--workers 0,2,12] [--latency-samples 30]
-        [--fault-cost 3] [--fork-server-cost 3]
+    .venv/bin/python bench/suite_time.py [--workers 0,2,auto] [--latency-samples 30]
+        [--fault-cost 3] [--fork-server-cost 3] [--in-flight-cost 3 --in-flight 12,20]
 
 ``--fault-cost N`` also runs the default worker count N times with and N times without the
 fault suite (suites/resilience/test_faults.py), alternating, and prints what the faults add
 (issue 16: a full run within 10 % of the wall time on the day it was filed, issue 18's 40.7 s).
+
+``--in-flight-cost N`` runs the default worker count N times at each ``--in-flight`` value
+(``WETEST_IN_FLIGHT``: tests in flight in the run, ``wetest.plugin.inflight``), alternating,
+and prints the medians.
 
 ``--fork-server-cost N`` runs the default worker count N times with the fork server (the
 default: wetest's own Python processes forked, ``wetest.stack.forkserver``) and N times with
@@ -75,6 +79,8 @@ def main() -> None:
     parser.add_argument("--latency-samples", default="30")
     parser.add_argument("--fault-cost", type=int, default=0, metavar="N")
     parser.add_argument("--fork-server-cost", type=int, default=0, metavar="N")
+    parser.add_argument("--in-flight-cost", type=int, default=0, metavar="N")
+    parser.add_argument("--in-flight", default="12,20", help="in_flight values to compare")
     args = parser.parse_args()
     print(f"full conformance run (stack start + suites + stop), wall time, {os.cpu_count()} CPUs:")
     for workers in args.workers.split(","):
@@ -89,6 +95,8 @@ def main() -> None:
         fault_cost(args.fault_cost)
     if args.fork_server_cost:
         fork_server_cost(args.fork_server_cost)
+    if args.in_flight_cost:
+        in_flight_cost(args.in_flight_cost, args.in_flight.split(","))
     if args.latency_samples == "0":
         return
     print("eventually reaction latency:")
@@ -147,6 +155,15 @@ def fork_server_cost(pairs: int) -> None:
         f"fork server, medians of {pairs}: forked {forked:.1f}s, each a new Python "
         f"{fresh:.1f}s ({100 * (forked - fresh) / fresh:+.0f} %)"
     )
+
+
+def in_flight_cost(pairs: int, values: list[str]) -> None:
+    """The default run at each in_flight value (``WETEST_IN_FLIGHT``), alternating; medians."""
+    medians = alternate(
+        pairs, {f"in_flight {value}": ((), {"WETEST_IN_FLIGHT": value}) for value in values}
+    )
+    shown = ", ".join(f"{v} {m:.1f}s" for v, m in zip(values, medians, strict=True))
+    print(f"tests in flight, medians of {pairs}: {shown}")
 
 
 if __name__ == "__main__":
