@@ -135,34 +135,22 @@ class _Router(io.TextIOBase):
         return self._stream.encoding
 
 
+_HOOKS = threading.local()
+
+
+def _per_thread(name: str) -> property:
+    return property(
+        lambda _module: getattr(_HOOKS, name, None),
+        lambda _module, value: setattr(_HOOKS, name, value),
+    )
+
+
 class _ThreadHooks(types.ModuleType):
     """``_pytest.assertion.util`` whose hook attributes are per thread (see module docstring)."""
 
-    _local = threading.local()
-
-    @property
-    def _reprcompare(self) -> Any:
-        return getattr(self._local, "reprcompare", None)
-
-    @_reprcompare.setter
-    def _reprcompare(self, value: Any) -> None:
-        self._local.reprcompare = value
-
-    @property
-    def _assertion_pass(self) -> Any:
-        return getattr(self._local, "assertion_pass", None)
-
-    @_assertion_pass.setter
-    def _assertion_pass(self, value: Any) -> None:
-        self._local.assertion_pass = value
-
-    @property
-    def _config(self) -> Any:
-        return getattr(self._local, "config", None)
-
-    @_config.setter
-    def _config(self, value: Any) -> None:
-        self._local.config = value
+    _reprcompare = _per_thread("reprcompare")
+    _assertion_pass = _per_thread("assertion_pass")
+    _config = _per_thread("config")
 
 
 @contextlib.contextmanager
@@ -181,6 +169,21 @@ def installed(session: pytest.Session) -> Iterator[PerThreadSetupState]:
         stack.enter_context(_capture_per_thread(session.config))
         stack.enter_context(_logs_per_thread(session.config))
         yield setup_state
+
+
+@contextlib.contextmanager
+def _swapped(owner: object, name: str, value: object) -> Iterator[None]:
+    """``owner.name`` is ``value`` for the block; what ``owner`` itself held comes back after."""
+    own = vars(owner)
+    had, saved = name in own, own.get(name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        if had:
+            setattr(owner, name, saved)
+        else:
+            delattr(owner, name)
 
 
 @contextlib.contextmanager
@@ -213,16 +216,11 @@ def _fixtures_per_thread() -> Iterator[None]:
             lambda self, value: own(self).__setitem__(name, value),
         )
 
-    FixtureDef.execute = execute  # type: ignore[method-assign]
-    per_thread = ("cached_result", "_finalizers")
-    for name in per_thread:
-        setattr(FixtureDef, name, attribute(name))
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_swapped(FixtureDef, "execute", execute))
+        for name in ("cached_result", "_finalizers"):
+            stack.enter_context(_swapped(FixtureDef, name, attribute(name)))
         yield
-    finally:
-        FixtureDef.execute = original  # type: ignore[method-assign]
-        for name in per_thread:
-            delattr(FixtureDef, name)
 
 
 @contextlib.contextmanager
@@ -236,11 +234,8 @@ def _current_test_variable() -> Iterator[None]:
         else:
             os.environ.pop("PYTEST_CURRENT_TEST", None)
 
-    runner._update_current_test_var = update
-    try:
+    with _swapped(runner, "_update_current_test_var", update):
         yield
-    finally:
-        runner._update_current_test_var = original
 
 
 @contextlib.contextmanager
@@ -258,11 +253,8 @@ def _ast_serialised() -> Iterator[None]:
         with lock:
             return original(*args, **kwargs)
 
-    ast.parse = parse
-    try:
+    with _swapped(ast, "parse", parse):
         yield
-    finally:
-        ast.parse = original
 
 
 @contextlib.contextmanager
@@ -300,11 +292,10 @@ def _capture_per_thread(config: pytest.Config) -> Iterator[None]:
     saved = sys.stdout, sys.stderr
     sys.stdout = _Router(saved[0], local, "out")
     sys.stderr = _Router(saved[1], local, "err")
-    capman.item_capture = item_capture
     try:
-        yield
+        with _swapped(capman, "item_capture", item_capture):
+            yield
     finally:
-        del capman.item_capture
         sys.stdout, sys.stderr = saved
 
 
@@ -330,11 +321,8 @@ def _logs_per_thread(config: pytest.Config) -> Iterator[None]:
             finally:
                 item.add_report_section(when, "log", report_handler.stream.getvalue().strip())
 
-    plugin._runtest_for = runtest_for
-    try:
+    with _swapped(plugin, "_runtest_for", runtest_for):
         yield
-    finally:
-        del plugin._runtest_for
 
 
 def _handler_of_this_thread(formatter: logging.Formatter) -> pytest_logging.LogCaptureHandler:
