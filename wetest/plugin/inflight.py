@@ -219,12 +219,12 @@ class _Items(_Source):
     """The session's items, in order (no xdist)."""
 
     def __init__(self, items: list[pytest.Item]) -> None:
-        self._items = list(enumerate(items))
+        self._items = iter(enumerate(items))
         self._lock = threading.Lock()
 
     def take(self) -> tuple[int, pytest.Item] | None:
         with self._lock:
-            return self._items.pop(0) if self._items else None
+            return next(self._items, None)
 
 
 class _XdistQueue(_Source):
@@ -285,15 +285,14 @@ class _Lanes:
             self._first_set_up.set()
 
     def run(self) -> None:
-        with threadsafe.installed(self._session) as setup_state:
+        with threadsafe.installed(self._session) as begin:
+            # daemon: a lane stuck in a test must not hold an interrupted run
             threads = [
                 threading.Thread(
-                    target=self._lane, args=(setup_state.begin,), name=f"wetest-lane-{i}"
+                    target=self._lane, args=(begin,), name=f"wetest-lane-{i}", daemon=True
                 )
                 for i in range(self._count)
             ]
-            for thread in threads:
-                thread.daemon = True  # a lane stuck in a test must not hold an interrupted run
             try:
                 threads[0].start()
                 self._first_set_up.wait()

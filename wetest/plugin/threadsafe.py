@@ -65,15 +65,12 @@ class PerThreadSetupState:
         self._local = threading.local()
         self._retired: list[SetupState] = []
         self._lock = threading.Lock()
-        self.allure: _AllureLanes | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(getattr(self._local, "state", self._main), name)
 
     def begin(self) -> None:
         """Give the calling thread a fresh state for its next test."""
-        if self.allure is not None:
-            self.allure.join()
         state = SetupState()
         self._local.state = state
         with self._lock:
@@ -154,13 +151,15 @@ class _ThreadHooks(types.ModuleType):
 
 
 @contextlib.contextmanager
-def installed(session: pytest.Session) -> Iterator[PerThreadSetupState]:
-    """Make pytest's per-process test state per thread until the block ends."""
+def installed(session: pytest.Session) -> Iterator[Callable[[], None]]:
+    """Make pytest's per-process test state per thread until the block ends.
+
+    Yields what a lane calls before each of its tests.
+    """
     with contextlib.ExitStack() as stack:
         setup_state = PerThreadSetupState(session._setupstate)
-        session._setupstate = setup_state  # type: ignore[assignment]
-        stack.callback(setattr, session, "_setupstate", setup_state._main)
-        setup_state.allure = stack.enter_context(_allure_lanes(session.config))
+        stack.enter_context(_swapped(session, "_setupstate", setup_state))
+        allure = stack.enter_context(_allure_lanes(session.config))
         stack.callback(setup_state.retire_all)  # after the lanes, with allure's store shared
         stack.enter_context(_fixtures_per_thread())
         stack.enter_context(_current_test_variable())
@@ -168,7 +167,13 @@ def installed(session: pytest.Session) -> Iterator[PerThreadSetupState]:
         stack.enter_context(_assertion_hooks_per_thread())
         stack.enter_context(_capture_per_thread(session.config))
         stack.enter_context(_logs_per_thread(session.config))
-        yield setup_state
+
+        def begin() -> None:
+            if allure is not None:
+                allure.join()
+            setup_state.begin()
+
+        yield begin
 
 
 @contextlib.contextmanager
@@ -329,12 +334,8 @@ def _handler_of_this_thread(formatter: logging.Formatter) -> pytest_logging.LogC
     handler = pytest_logging.LogCaptureHandler()
     handler.setFormatter(formatter)
     thread = threading.get_ident()
-    handler.addFilter(_from_thread(thread))
+    handler.addFilter(lambda record: record.thread == thread)
     return handler
-
-
-def _from_thread(thread: int) -> Callable[[logging.LogRecord], bool]:
-    return lambda record: record.thread == thread
 
 
 class _LaneContext(OrderedDict[str, Any]):
@@ -404,9 +405,6 @@ class _AllureLanes:
     """Gives each lane (and the main thread) a :class:`_LaneContext` over one shared store."""
 
     def __init__(self, listener: Any) -> None:
-        self._listener = listener
-        self._cache = listener._cache
-        listener._cache = _LaneCache(self._cache._items)
         items = listener.allure_logger._items
         self._contexts: dict[threading.Thread, Any] = items._thread_context
         self._main = threading.current_thread()
@@ -426,7 +424,6 @@ class _AllureLanes:
             self._contexts[threading.current_thread()] = self._context({})
 
     def close(self) -> None:
-        self._listener._cache = self._cache
         self._saved.clear()
         self._saved.update(self._shared)
         self._contexts[self._main] = self._saved
@@ -438,8 +435,9 @@ def _allure_lanes(config: pytest.Config) -> Iterator[_AllureLanes | None]:
     if listener is None:
         yield None
         return
-    lanes = _AllureLanes(listener)
-    try:
-        yield lanes
-    finally:
-        lanes.close()
+    with _swapped(listener, "_cache", _LaneCache(listener._cache._items)):
+        lanes = _AllureLanes(listener)
+        try:
+            yield lanes
+        finally:
+            lanes.close()
