@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -138,6 +140,7 @@ def test_the_pool_records_a_slots_private_processes_among_the_stacks_pids(tmp_pa
 
     class Main:
         endpoints = Endpoints(pids={"kube-apiserver": 1, "isolated-0/postgres": 9})
+        stack = types.SimpleNamespace(lock=threading.RLock())
 
     slot = isolation.SlotStack.__new__(isolation.SlotStack)
     slot.endpoints = Endpoints(pids={"kube-apiserver": 1, "postgres": 5, "tekton-stand-in": 6})

@@ -77,3 +77,16 @@ def test_a_component_stopped_by_a_command_is_not_reported_as_dead(running: Runni
 def test_an_unknown_component_names_the_valid_ones(running: Running) -> None:
     with pytest.raises(ConfigError, match=r"no stack component 'etcdd'.*Valid: .*tekton-stand-in"):
         running.command("restart-component etcdd")
+
+
+def test_a_component_a_running_command_acts_on_is_left_for_the_next_round(
+    running: Running,
+) -> None:
+    """A main stack's command may be between a stop and a start: its dead child is no death."""
+    pid = running.stack.endpoints.pids["tekton-stand-in"]
+    os.kill(pid, signal.SIGKILL)
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+
+    assert running.reap(frozenset({"main"})) == {}
+    assert running.reap(frozenset({"replica iso-3"})) == {}
+    assert running.reap(frozenset({"slot 2"})) == {"tekton-stand-in": -signal.SIGKILL}

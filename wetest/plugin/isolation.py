@@ -222,6 +222,7 @@ class Isolated:
     def release(self, failed: bool, keep: bool) -> None:
         """Delete the test's WEs (its controller still runs), stop the instance, free the slot."""
         from wetest.plugin.stack import HANDLE_KEY
+        from wetest.supervision import replicas
 
         handle = self.item.config.stash[HANDLE_KEY]
         clean = False
@@ -233,7 +234,7 @@ class Isolated:
                 handle.route(None)
                 handle.command(f"isolated stop {self.slot}")
                 if self.replica:
-                    handle.command(f"apiserver-replica stop {self.replica.name}")
+                    replicas.stop(handle, self.replica.name, now=True)
             finally:
                 if not clean:
                     (self.folder / f"slot-{self.slot}.dirty").touch()
@@ -315,9 +316,7 @@ def _replica(item: pytest.Item, slot: int) -> ReplicaInfo | None:
     """Start the slot's API-server replica; None (and why, in the report) if the stack cannot.
 
     Before the test's locks: a test without its replica takes the exclusive locks instead.
-    The supervisor only spawns it and this worker awaits its ``/readyz``: the supervisor runs
-    one command at a time, and a kube-apiserver start (4-15 s under load) would hold every
-    other test's command meanwhile.
+    The supervisor only spawns it and this worker awaits its ``/readyz`` (4-15 s under load).
     """
     from wetest.errors import WetestError
     from wetest.plugin.stack import HANDLE_KEY

@@ -77,6 +77,9 @@ class Stack:
         self._tekton_proc: processes.ManagedProcess | None = None
         self.real_tekton: RealTekton | None = None
         self._forking = False  # holds the process's fork server (forkserver.client.acquire)
+        self.lock = threading.RLock()
+        """Held while the endpoints' maps change or are read whole (the supervisor runs
+        commands side by side, ``wetest.supervision.dispatch``)."""
         self.isolation: tuple[str, ...] = ()
         """The isolation pool's driver slots (``wetest.supervision.isolation.driven``), set
         before start(): the stand-in driver leaves those WEs' PipelineRuns to private ones."""
@@ -244,10 +247,10 @@ class Stack:
         return took
 
     def replica(self, action: str, name: str) -> tuple[ReplicaInfo, float]:
-        """Start, restart or stop an API-server replica (``wetest.stack.replica``).
+        """Start, spawn, restart, stop or kill an API-server replica (``wetest.stack.replica``).
 
-        Returns its record and the seconds the action took until the replica was ready (stop:
-        until it was gone).
+        Returns its record and the seconds the action took until the replica was ready (stop,
+        kill: until it was gone).
 
         Only the envtest backend has replicas. The record goes into the endpoints (and so into
         stack.json), its pid among the stack's pids while it runs.
@@ -274,17 +277,19 @@ class Stack:
                 )
             self._restart_process(process)
             info = backend.start_replica(name)  # alive: only reads its record
-        elif action == "stop":
-            info = backend.stop_replica(name)
+        elif action in ("stop", "kill"):  # kill: at once, as a test's teardown wants
+            info = backend.stop_replica(name, grace=0.0 if action == "kill" else 10.0)
         else:
             raise ConfigError(
-                f"Unknown API-server replica action '{action}'. Valid: start, spawn, restart, stop."
+                f"Unknown API-server replica action '{action}'. Valid: start, spawn, restart, "
+                "stop, kill."
             )
-        self.endpoints.replicas[name] = info
-        if info.pid:
-            self.endpoints.pids[process], self.endpoints.logs[process] = info.pid, info.log
-        else:
-            self.endpoints.pids.pop(process, None)
+        with self.lock:
+            self.endpoints.replicas[name] = info
+            if info.pid:
+                self.endpoints.pids[process], self.endpoints.logs[process] = info.pid, info.log
+            else:
+                self.endpoints.pids.pop(process, None)
         return info, time.monotonic() - began
 
     def process(self, name: str) -> processes.ManagedProcess | None:

@@ -28,7 +28,7 @@ COMMANDS = (
     "restart-component",  # with the component's name: "restart-component kube-apiserver"
     "conflict-proxy",  # "conflict-proxy on" or "conflict-proxy off" (wetest.faults.conflicts)
     "isolated",  # "isolated start|stop <slot>", "isolated <slot> <command>" (supervision.isolation)
-    "apiserver-replica",  # "apiserver-replica start|spawn|restart|stop [name]" (stack.replica)
+    "apiserver-replica",  # "apiserver-replica start|spawn|restart|stop|kill [name]" (stack.replica)
 )
 
 

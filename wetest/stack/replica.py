@@ -94,9 +94,10 @@ class ApiServerReplica:
         self._write_kubeconfigs()
         return self.info()
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 10.0) -> None:
+        """TERM it and wait up to ``grace`` seconds for its shutdown, then KILL it."""
         if self.proc is not None:
-            self.proc.stop()
+            self.proc.stop(timeout=grace)
 
     def _write_kubeconfigs(self) -> None:
         for identity, path in self.kubeconfigs.items():

@@ -237,8 +237,7 @@ class Instance(Running):
     def start(self) -> Endpoints:
         """Start the processes without awaiting them: the test's worker awaits readiness.
 
-        Every isolated test of a run starts at once, and the supervisor serves one command
-        at a time; awaiting each instance here queued them (~3 s each under load).
+        The test's worker then says which process it waits for and bounds the wait itself.
         """
         assert isinstance(self.target, ProcessTarget)
         self.target.wait_ready = False
@@ -299,9 +298,10 @@ class Pool:
     def start(self, slot: int, request: dict[str, Any]) -> dict[str, Any]:
         """Start the slot's private instance (stopping a leftover one first)."""
         self.stop_one(slot)
-        instance = Instance(self.main, self.namespaces[slot], request)
-        self.used.add(slot)
-        self.instances[slot] = instance
+        with self.main.stack.lock:  # the instance copies the main stack's endpoints
+            instance = Instance(self.main, self.namespaces[slot], request)
+            self.used.add(slot)
+            self.instances[slot] = instance
         try:
             instance.start()
         except BaseException:
@@ -311,7 +311,8 @@ class Pool:
         return {"endpoints": json.loads(instance.endpoints.to_json())}
 
     def stop_one(self, slot: int) -> None:
-        instance = self.instances.pop(slot, None)
+        with self.main.stack.lock:
+            instance = self.instances.pop(slot, None)
         try:
             if instance is not None:
                 instance.stop()
@@ -325,21 +326,22 @@ class Pool:
         (``supervision.spawning.stop``) kills them by pid and ``supervision.leftovers`` reports
         them, as it does the stack's own processes.
         """
-        pids = self.main.endpoints.pids
-        prefix = f"isolated-{slot}/"
-        for name in [name for name in pids if name.startswith(prefix)]:
-            del pids[name]
-        instance = self.instances.get(slot)
-        if instance is None:
-            return
-        controller = instance.endpoints.controller
-        if controller is not None and controller.pid:
-            pids[f"{prefix}controller"] = controller.pid
-        stack = instance.stack
-        assert isinstance(stack, SlotStack)
-        for name in sorted(stack.private):
-            if stack.endpoints.pids.get(name):
-                pids[f"{prefix}{name}"] = stack.endpoints.pids[name]
+        with self.main.stack.lock:
+            pids = self.main.endpoints.pids
+            prefix = f"isolated-{slot}/"
+            for name in [name for name in pids if name.startswith(prefix)]:
+                del pids[name]
+            instance = self.instances.get(slot)
+            if instance is None:
+                return
+            controller = instance.endpoints.controller
+            if controller is not None and controller.pid:
+                pids[f"{prefix}controller"] = controller.pid
+            stack = instance.stack
+            assert isinstance(stack, SlotStack)
+            for name in sorted(stack.private):
+                if stack.endpoints.pids.get(name):
+                    pids[f"{prefix}{name}"] = stack.endpoints.pids[name]
 
     def stop(self) -> None:
         """Stop every instance; delete the used namespaces of a cluster that outlives the run.
@@ -366,11 +368,16 @@ class Pool:
                     flush=True,
                 )
 
-    def reap(self) -> dict[str, int | None]:
-        """Instances' components that died on their own, named ``<slot>/<component>``."""
+    def reap(self, skip: frozenset[int] = frozenset()) -> dict[str, int | None]:
+        """Instances' components that died on their own, named ``<slot>/<component>``.
+
+        ``skip``: slots a command is acting on (one may be between a stop and a start).
+        """
+        with self.main.stack.lock:
+            running = [(slot, one) for slot, one in self.instances.items() if slot not in skip]
         return {
             f"isolated-{slot}/{name}": code
-            for slot, instance in self.instances.items()
+            for slot, instance in running
             for name, code in instance.reap().items()
         }
 

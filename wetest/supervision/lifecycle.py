@@ -136,7 +136,7 @@ class Running:
                     "restart-component <name>",
                     "conflict-proxy on|off",
                     "isolated ...",
-                    "apiserver-replica start|spawn|restart|stop [<name>]",
+                    "apiserver-replica start|spawn|restart|stop|kill [<name>]",
                 ]
             )
             raise ConfigError(f"Unknown supervisor command '{line}'. Valid: {valid}.")
@@ -197,12 +197,13 @@ class Running:
         return took
 
     def apiserver_replica(self, action: str = "", name: str = "") -> dict[str, Any]:
-        """Start, spawn, restart or stop a kube-apiserver replica (``wetest.stack.replica``).
+        """Start, spawn, restart, stop or kill a kube-apiserver replica (``wetest.stack.replica``).
 
         Answers the replica's record (name, url, pid, kubeconfigs by identity, audit_log, log;
         pid 0 once stopped) plus ``seconds``, the time until it was ready. ``spawn`` answers
-        before it is ready (the caller awaits /readyz: ``supervision.replicas.wait_ready``), so
-        the commands of other tests do not queue behind a 4-15 s kube-apiserver start.
+        before it is ready (the caller awaits /readyz: ``supervision.replicas.wait_ready``);
+        ``kill`` stops it without its graceful shutdown (about a second), as a test's teardown
+        wants.
         """
         from wetest.stack import replica
 
@@ -252,21 +253,30 @@ class Running:
         self.down_on_request.discard(name)
         self.exited.pop(name, None)
 
-    def reap(self) -> dict[str, int | None]:
+    def reap(self, busy: frozenset[str] = frozenset()) -> dict[str, int | None]:
         """Collect components that died on their own since the last call: name -> exit code.
 
         Polling each child reaps it (no zombie is left behind, whatever killed it); what
-        was stopped by a command is not reported.
+        was stopped by a command is not reported. ``busy``: the keys of the commands running
+        (``supervision.dispatch``), whose components are left for the next call: one may be
+        between its stop and its start.
         """
-        found = self.component_status()["components"]
-        died = {
-            name: status["exit_code"]
-            for name, status in found.items()
-            if not status["alive"] and name not in self.down_on_request and name not in self.exited
-        }
-        self.exited.update(died)
+        from wetest.supervision import dispatch
+
+        slots = {dispatch.slot_of(key) for key in busy}
+        died: dict[str, int | None] = {}
+        if None not in slots:  # no command on the main stack or a replica of it
+            found = self.component_status()["components"]
+            died = {
+                name: status["exit_code"]
+                for name, status in found.items()
+                if not status["alive"]
+                and name not in self.down_on_request
+                and name not in self.exited
+            }
+            self.exited.update(died)
         if self.pool is not None:
-            died.update(self.pool.reap())
+            died.update(self.pool.reap(frozenset(slot for slot in slots if slot is not None)))
         return died
 
 

@@ -7,10 +7,10 @@ private controller with ``info.kubeconfigs["controller"]``, injects the fault wi
 ``Faults(..., apiserver=component(name))`` and stops the replica at teardown. The stack stops
 every replica with itself in any case.
 
-Each call is one supervisor command (``apiserver-replica spawn|restart|stop [name]``) and
+Each call is one supervisor command (``apiserver-replica spawn|restart|stop|kill [name]``) and
 refreshes the handle's endpoints, which then list the replica under ``replicas``. :func:`start`
-spawns and awaits readiness here, in the caller: the supervisor runs one command at a time,
-and a kube-apiserver start (4-15 s under load) would hold every other test's command.
+spawns and awaits readiness here, in the caller, which can say what it waits for and bound it
+with its own timeout.
 """
 
 from __future__ import annotations
@@ -94,6 +94,9 @@ def restart(stack: StackHandle, name: str = DEFAULT_NAME) -> ReplicaInfo:
     return _command(stack, f"apiserver-replica restart {name}")
 
 
-def stop(stack: StackHandle, name: str = DEFAULT_NAME) -> ReplicaInfo:
-    """Stop the replica; its record stays (pid 0), so its audit log is still evidence."""
-    return _command(stack, f"apiserver-replica stop {name}")
+def stop(stack: StackHandle, name: str = DEFAULT_NAME, *, now: bool = False) -> ReplicaInfo:
+    """Stop the replica; its record stays (pid 0), so its audit log is still evidence.
+
+    ``now``: kill it rather than await its graceful shutdown (a test's teardown).
+    """
+    return _command(stack, f"apiserver-replica {'kill' if now else 'stop'} {name}")

@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # imported after the state file is written, see run()
     from wetest.supervision.lifecycle import Running
 
 OWNER_POLL = 0.2  # seconds; a dead owner stops the stack within this (cheap: a kill(pid, 0))
+COMMAND_DRAIN = 3.0
+"""Seconds a stop waits for the commands still running (a test interrupted mid-restart)."""
 
 
 class Supervisor:
@@ -124,34 +126,69 @@ class Supervisor:
                 return
 
     def serve(self, running: Running) -> None:
-        while not self.stopping:
-            if self.doorbell.wait(OWNER_POLL):
-                self.handle(running)
-            self.reap(running)
-            if self.owner and not processes.pid_alive(self.owner):
-                print(f"owner process {self.owner} is gone; stopping the stack", flush=True)
-                self.orphaned = True
-                return
+        from wetest.supervision.dispatch import Dispatcher
 
-    def handle(self, running: Running) -> None:
-        for request, name in control.pending(self.state_dir):
-            try:
-                result = running.command(name)
-            except Exception as exc:
-                result = {"error": f"{type(exc).__name__}: {exc}"}
+        def run(key: str, request: Path, line: str) -> None:
+            self.run_command(running, key, request, line)
+
+        dispatcher = Dispatcher(run)
+        try:
+            while not self.stopping:
+                if self.doorbell.wait(OWNER_POLL):
+                    for request, line in control.pending(self.state_dir):
+                        dispatcher.submit(request, line)
+                self.reap(running, dispatcher.busy())
+                if self.owner and not processes.pid_alive(self.owner):
+                    print(f"owner process {self.owner} is gone; stopping the stack", flush=True)
+                    self.orphaned = True
+                    return
+        finally:
+            if not dispatcher.drain(COMMAND_DRAIN):
+                print(
+                    f"stopping the stack with commands still running after {COMMAND_DRAIN:.0f}s "
+                    f"({', '.join(sorted(dispatcher.busy()))})",
+                    flush=True,
+                )
+
+    def run_command(self, running: Running, key: str, request: Path, line: str) -> None:
+        """Carry out one command in its key's thread (``supervision.dispatch``); answer it.
+
+        The main stack's commands hold the stack's lock throughout; an isolated slot's or a
+        replica's take it only where they change what the main stack records.
+        """
+        from wetest.supervision.dispatch import MAIN
+
+        lock = running.stack.lock
+        try:
+            if key == MAIN:
+                with lock:
+                    result = running.command(line)
+            else:
+                result = running.command(line)
+        except Exception as exc:
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        with lock:
             self.record.endpoints = running.endpoints
             self.record.exited = dict(running.exited)
             state.write(self.state_dir, self.record)
-            control.answer(request, result)
+        control.answer(request, result)
 
-    def reap(self, running: Running) -> None:
+    def reap(self, running: Running, busy: frozenset[str] = frozenset()) -> None:
         """Reap components that died on their own, say so in the log and in the state file.
 
         A child has no exit event to wait on, so this runs with the owner check (every
         OWNER_POLL). ``wetest status`` and the fixtures read ``exited``; a ``restart-component``
-        command brings one back.
+        command brings one back. What a running command acts on (``busy``: its key) is left
+        for the next round: it may be between a stop and a start; so is the whole round while a
+        main stack's command holds the stack's lock.
         """
-        died = running.reap()
+        lock = running.stack.lock
+        if not lock.acquire(blocking=False):
+            return
+        try:
+            died = running.reap(busy)
+        finally:
+            lock.release()
         for name, code in died.items():
             print(
                 f"stack component {name} exited with code {code}; the stack is degraded. "
@@ -159,8 +196,9 @@ class Supervisor:
                 flush=True,
             )
         if died:
-            self.record.exited = dict(running.exited)
-            state.write(self.state_dir, self.record)
+            with running.stack.lock:
+                self.record.exited = dict(running.exited)
+                state.write(self.state_dir, self.record)
 
     def failed(self, message: str, code: int) -> int:
         self.record.status, self.record.error, self.record.exit_code = "failed", message, code

@@ -203,12 +203,15 @@ class EnvtestBackend:
                 self.procs.append(found.proc)
         return found.info()
 
-    def stop_replica(self, name: str = replica.DEFAULT_NAME) -> ReplicaInfo:
-        """Stop the replica of this name (a no-op when it is not running); return its record."""
+    def stop_replica(self, name: str = replica.DEFAULT_NAME, grace: float = 10.0) -> ReplicaInfo:
+        """Stop the replica of this name (a no-op when it is not running); return its record.
+
+        ``grace``: seconds its shutdown may take before it is killed (0: killed at once).
+        """
         found = self.replicas.get(replica.check_name(name))
         if found is None:
             return ReplicaInfo(name=name)
-        found.stop()
+        found.stop(grace)
         self._forget(found)
         return found.info()
 
