@@ -86,7 +86,7 @@ def test_one_test_at_a_time_when_asked_or_when_a_test_needs_it(
 def test_a_debugger_gets_one_test_at_a_time(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--co", "--pdb")
     result.stdout.fnmatch_lines(
-        ["*wetest: one test at a time under --pdb (in_flight 12, default)*"]
+        ["*wetest: one test at a time under --pdb (in_flight 16, default)*"]
     )
 
 

@@ -200,10 +200,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "in_flight",
-        "12",
+        "16",
         "How many tests the run keeps going at once: each pytest process runs "
         "ceil(in_flight / processes) of them side by side in threads, so their waits overlap "
-        "(12 at -n 0, 6 per worker at -n 2, 1 at -n 12); 1 runs one test at a time per process, "
+        "(16 at -n 0, 8 per worker at -n 2, 1 at -n 16); 1 runs one test at a time per process, "
         "as --pdb and --trace do.",
         "int",
     ),

@@ -49,7 +49,7 @@ class Settings:
     tekton: str = "stand-in"
     audit_log: bool = True
     fork_server: bool = True
-    in_flight: int = 12
+    in_flight: int = 16
     sources: dict[str, sources.Resolved] = field(default_factory=dict, compare=False)
 
     @property

@@ -3,9 +3,9 @@
 A conformance test mostly waits: for the controller's reconcile, a ``consistently`` window, a
 cooldown. With one test at a time per process, a run's length is the sum of those waits
 divided by the number of processes, and ``-n 0`` or ``-n 2`` spends most of it idle. The
-``in_flight`` setting (default 12) is how many tests the whole run keeps going at once; each
-process runs ``ceil(in_flight / processes)`` of them side by side in threads (*lanes*): 12
-lanes at ``-n 0``, 6 per worker at ``-n 2``, 1 at ``-n 12``, where pytest's own loop runs.
+``in_flight`` setting (default 16) is how many tests the whole run keeps going at once; each
+process runs ``ceil(in_flight / processes)`` of them side by side in threads (*lanes*): 16
+lanes at ``-n 0``, 8 per worker at ``-n 2``, 1 at ``-n 16``, where pytest's own loop runs.
 ``--wetest-in-flight 1`` is pytest's one-at-a-time, as are ``--pdb`` and ``--trace``.
 
 What makes this safe is what already makes ``-n 12`` safe: each test has its own namespace,

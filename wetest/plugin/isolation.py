@@ -166,6 +166,7 @@ class Isolated:
     replica: ReplicaInfo | None = None  # the API-server replica's record, when it has one
     postgres: bool = False  # a private PostgreSQL, with the private DataStorage on it
     tekton: bool = False  # a private Tekton stand-in driver
+    ahead: IO[str] | None = None  # the lock on the replica spawned ahead, when it took that one
 
     @property
     def unlocked(self) -> frozenset[str]:
@@ -222,7 +223,7 @@ class Isolated:
     def release(self, failed: bool, keep: bool) -> None:
         """Delete the test's WEs (its controller still runs), stop the instance, free the slot."""
         from wetest.plugin.stack import HANDLE_KEY
-        from wetest.supervision import replicas
+        from wetest.supervision import forecast, replicas
 
         handle = self.item.config.stash[HANDLE_KEY]
         clean = False
@@ -236,6 +237,7 @@ class Isolated:
                 if self.replica:
                     replicas.stop(handle, self.replica.name, now=True)
             finally:
+                forecast.release(self.ahead)
                 if not clean:
                     (self.folder / f"slot-{self.slot}.dirty").touch()
                 self.lock.close()  # releases the flock
@@ -305,31 +307,55 @@ def claim(request: pytest.FixtureRequest) -> Isolated | None:
         tekton=TEKTON in locks.disrupts(item),
     )
     if REPLICATED in locks.disrupts(item):
-        isolated.replica = _replica(item, slot)
+        isolated.replica = _replica(item, isolated)
         if isolated.replica is None:
             lock.close()
             return None
     return isolated
 
 
-def _replica(item: pytest.Item, slot: int) -> ReplicaInfo | None:
-    """Start the slot's API-server replica; None (and why, in the report) if the stack cannot.
+def _replica(item: pytest.Item, isolated: Isolated) -> ReplicaInfo | None:
+    """Start the test's API-server replica; None (and why, in the report) if the stack cannot.
 
     Before the test's locks: a test without its replica takes the exclusive locks instead.
-    The supervisor only spawns it and this worker awaits its ``/readyz`` (4-15 s under load).
+    The first such test takes the replica the supervisor spawned ahead
+    (``wetest.supervision.forecast``), any other one of its slot's. The supervisor only
+    spawns it and this worker awaits its ``/readyz`` (4-15 s under load).
     """
     from wetest.errors import WetestError
     from wetest.plugin.stack import HANDLE_KEY
+    from wetest.supervision import forecast
     from wetest.supervision import replicas as replica_commands
     from wetest.supervision.isolation import REPLICA_PREFIX
 
     handle = item.config.stash[HANDLE_KEY]
+    isolated.ahead = forecast.take_ahead(isolated.folder)
+    name = forecast.AHEAD if isolated.ahead else f"{REPLICA_PREFIX}{isolated.slot}"
     try:
-        found = replica_commands.start(handle, f"{REPLICA_PREFIX}{slot}", timeout=REPLICA_TIMEOUT)
+        found = replica_commands.start(handle, name, timeout=REPLICA_TIMEOUT)
     except WetestError as exc:
+        forecast.release(isolated.ahead)
         item.user_properties.append((PROPERTY, f"locks: no API-server replica ({exc})"))
         return None
     return found
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Forecast an API-server replica when a collected test will want one (``forecast``).
+
+    Only for a stack that is not ready yet: ``wetest run`` starts it beside this collection,
+    and a plain pytest run starts it after. A ready stack (``wetest up``) reads no forecast.
+    """
+    from wetest.stack import state
+    from wetest.supervision import forecast
+
+    if not any(planned(item) and REPLICATED in locks.disrupts(item) for item in session.items):
+        return
+    shared = workers.shared_dir(session.config)
+    found = state.read(shared)
+    if found is None or found.status != "ready":
+        forecast.write(shared, replica=True)
 
 
 def _slots(size: int, driver: bool) -> list[int]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wetest import progress
 from wetest.config.settings import Settings
-from wetest.errors import ConfigError
+from wetest.errors import ConfigError, WetestError
 from wetest.stack import assembly, processes
 from wetest.stack.endpoints import Endpoints
 from wetest.targets import selecting
@@ -63,6 +64,7 @@ class Running:
         try:
             if self.pool is not None:  # the backend's start made the endpoints
                 self.endpoints.isolation = list(self.pool.namespaces)
+                self._replica_ahead()
             self._start_target()
             self.stack.ready()
         except BaseException:
@@ -84,6 +86,24 @@ class Running:
             self.pool = isolation.Pool.create(self)
             self.target.ignore_namespaces = self.pool.namespaces
             self.stack.isolation = isolation.driven(self.pool.namespaces)
+
+    def _replica_ahead(self) -> None:
+        """Spawn the API-server replica the collected tests forecast (``supervision.forecast``).
+
+        Not awaited: the test that takes it awaits its /readyz. A replica that cannot start
+        costs nothing but the time: the test starts its own.
+        """
+        from wetest.stack.backends.envtest import EnvtestBackend
+        from wetest.supervision import forecast
+
+        if not forecast.take(self.stack.settings.state_dir):
+            return
+        if not isinstance(self.stack.backend, EnvtestBackend):
+            return
+        try:
+            self.stack.replica("spawn", forecast.AHEAD)
+        except WetestError as exc:
+            progress.say(f"the API-server replica forecast for a test did not start: {exc}")
 
     def _start_target(self) -> None:
         if self.target is not None:
