@@ -190,8 +190,13 @@ def run_suites(
     workers: int = 2,
     timeout: float = 900.0,
     variant: str = "",
+    timeout_scale: float | None = None,
 ) -> Run:
-    """Run ``wetest run`` with the controller as a command target; read results.jsonl."""
+    """Run ``wetest run`` with the controller as a command target; read results.jsonl.
+
+    ``timeout_scale``: the run's ``timeout_scale`` setting (its waits' budgets and windows);
+    None leaves it to the environment.
+    """
     cmd = [
         WETEST,
         "run",
@@ -212,6 +217,8 @@ def run_suites(
         (results_dir.parent / f"{results_dir.name}.log").open("w") as log,  # Run.log
     ):
         env = dict(os.environ, WETEST_STATE_DIR=state)
+        if timeout_scale is not None:
+            env["WETEST_TIMEOUT_SCALE"] = str(timeout_scale)
         proc = subprocess.run(  # a stopped bench stops its run, and the run its stack
             cmd,
             env=env,
