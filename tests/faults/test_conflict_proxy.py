@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from pathlib import Path
 
@@ -78,3 +80,36 @@ def test_fraction_zero_forwards_writes_and_watches_with_the_controllers_identity
     counts = httpx.get(f"{proxy.url}{ADMIN_PATH}", timeout=10).json()
     assert counts["injected"] == 0
     assert counts["writes"] == 1
+
+
+def test_a_stop_with_a_watch_in_flight_logs_no_traceback(
+    envtest_endpoints: Endpoints, tmp_path: Path, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A controller's watch lasts minutes; the stop that ends it must not print a traceback.
+
+    Python 3.11's connection callback read ``task.exception()`` of the cancelled handler and
+    logged "Exception in callback ... CancelledError" into the supervisor's log at every stop.
+    """
+    proxy = ConflictProxy(Path(envtest_endpoints.kubeconfig_of("controller")), tmp_path).start()
+    streaming = threading.Event()
+    ended: list[BaseException | None] = []
+
+    def watch() -> None:
+        url = f"{proxy.url}/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=60"
+        try:
+            with httpx.stream("GET", url, timeout=30) as response:
+                streaming.set()
+                for _ in response.iter_bytes():
+                    pass
+            ended.append(None)
+        except httpx.HTTPError as exc:
+            ended.append(exc)
+
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert streaming.wait(10), "the watch through the proxy never started streaming"
+    proxy.stop()
+    watcher.join(10)
+    assert ended, "the watch outlived the proxy's stop"
+    assert not [r for r in caplog.records if r.name == "asyncio"], caplog.text
