@@ -35,6 +35,19 @@ def test_variant_and_mutant_flags_select_the_right_parts() -> None:
         strategy.reconciler_class("no-finalizer", "go-metrics")
 
 
+def test_variants_that_replace_different_parts_run_as_one_controller() -> None:
+    both = strategy.variant("go-metrics, typed-client-update,precise-audit-times")
+    assert both.render_metrics is variants.go_exposition
+    assert both.reconciler is variants.TypedClientUpdate
+    assert both.audit_client is variants.PreciseAuditTimes
+    assert both.fresh_reads is False
+    assert strategy.reconciler_class("", "go-metrics,finalizer-patch") is variants.FinalizerPatch
+    with pytest.raises(ValueError, match="'finalizer-patch' and 'typed-client-update' both"):
+        strategy.variant("finalizer-patch,typed-client-update")
+    with pytest.raises(ValueError, match="Unknown variant 'nope'"):
+        strategy.variant("go-metrics,nope")
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [(5.0, "5"), (320.0, "320"), (0.5, "0.5"), (1e6, "1e+06"), (12.3, "12.3"), (1e-05, "1e-05")],

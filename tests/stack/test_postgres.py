@@ -59,6 +59,27 @@ def test_restart_keeps_the_port_and_the_data(tmp_path):
     assert not handle.data_dir.exists()
 
 
+def test_a_cached_template_is_built_once_and_each_start_is_a_copy_of_it(tmp_path):
+    """The template holds the database; a start from it writes nothing back into it."""
+    cache = tmp_path / "cache"
+    first = postgres.start(tmp_path, cache=cache)
+    try:
+        (kept,) = (cache / postgres.TEMPLATES).iterdir()
+        assert (kept / "PG_VERSION").is_file()
+        assert not (kept / "postmaster.pid").exists()  # kept stopped
+        _query(first.dsn, "CREATE TABLE mine (n int)")
+        second = postgres.start(tmp_path, cache=cache)
+        try:
+            assert second.dsn.endswith("/action_history")
+            assert _query(second.dsn, "SELECT to_regclass('mine') IS NULL") is True
+            assert second.data_dir is not None and second.data_dir != first.data_dir
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+    assert [p.name for p in (cache / postgres.TEMPLATES).iterdir()] == [kept.name]
+
+
 def test_only_a_started_cluster_can_be_restarted():
     with pytest.raises(ConfigError, match="Unset WETEST_POSTGRES_DSN"):
         postgres.restart(postgres.PostgresHandle(dsn="postgresql://u@127.0.0.1:1/db", kind="dsn"))

@@ -173,6 +173,10 @@ class Stack:
             self.endpoints.pids.update(found.pids)
             self.endpoints.logs.update(found.logs)
 
+    def postgres_cache(self) -> Path | None:
+        """Where a local PostgreSQL's template is kept (``postgres.template``); None: no cache."""
+        return None if self.settings.no_cache else self.settings.cache_dir
+
     def _start_datastorage(self) -> None:
         from wetest.stack import datastorage, postgres
 
@@ -182,6 +186,7 @@ class Stack:
             url=s.datastorage_url,
             postgres_dsn=s.postgres_dsn,
             postgres_mode=s.postgres,
+            cache=self.postgres_cache(),
         )
         self._stoppers.append(self.audit.stop)
         handle, found = self.audit.datastorage, self._audit_endpoints

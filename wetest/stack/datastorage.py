@@ -143,11 +143,15 @@ def provide(
     postgres_dsn: str = "",
     postgres_mode: str = "local",
     port: int | None = None,
+    cache: Path | None = None,
 ) -> AuditStack:
-    """Attach to ``url`` when given; otherwise PostgreSQL (by DSN, container or local) + bundled."""
+    """Attach to ``url`` when given; otherwise PostgreSQL (by DSN, container or local) + bundled.
+
+    ``cache``: where a local PostgreSQL's template is kept (``postgres.start``).
+    """
     if url:
         return AuditStack(datastorage=attach(url))
-    database = postgres.provide(log_dir, dsn=postgres_dsn, mode=postgres_mode)
+    database = postgres.provide(log_dir, dsn=postgres_dsn, mode=postgres_mode, cache=cache)
     return AuditStack(datastorage=_started(database, log_dir, port), postgres=database)
 
 

@@ -144,7 +144,7 @@ class SlotStack(assembly.Stack):
         if self.private_postgres:
             from wetest.stack import datastorage, postgres
 
-            database = postgres.start(self.log_dir)
+            database = postgres.start(self.log_dir, cache=self.main.postgres_cache())
             self.audit = datastorage.AuditStack(
                 datastorage=datastorage.DataStorageHandle(""),  # replaced just below
                 postgres=database,

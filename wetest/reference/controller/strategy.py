@@ -22,14 +22,42 @@ VARIANTS: dict[str, Variant] = dict(variants.ALL)
 REFERENCE = Variant(Reconciler)  # the reference itself: replaces nothing
 
 
+PARTS = ("reconciler", "audit_client", "render_metrics", "fresh_reads")
+"""What a variant may replace of the reference (the fields of ``variants.Variant``)."""
+
+
 def variant(name: str) -> Variant:
-    """Return the reference for ``""``, otherwise the registered benign variant."""
+    """Return the reference for ``""``, otherwise the registered benign variant.
+
+    ``a,b``: several variants at once, when each replaces a different part of the reference
+    (the reconciler, the audit client, the metrics renderer, the reads): contract-allowed
+    behaviours in different parts stay allowed together, and one controller then stands for
+    all of them (the self-test's variant run).
+    """
     if not name:
         return REFERENCE
-    if name not in VARIANTS:
+    names = [part.strip() for part in name.split(",")]
+    unknown = [one for one in names if one not in VARIANTS]
+    if unknown:
         known = ", ".join(sorted(VARIANTS))
-        raise ValueError(f"Unknown variant {name!r} (known: {known}). Omit --variant.")
-    return VARIANTS[name]
+        raise ValueError(f"Unknown variant {unknown[0]!r} (known: {known}). Omit --variant.")
+    if len(names) == 1:
+        return VARIANTS[names[0]]
+    combined: dict[str, object] = {}
+    by: dict[str, str] = {}
+    for one in names:
+        for part in PARTS:
+            value = getattr(VARIANTS[one], part)
+            if value == getattr(REFERENCE, part):
+                continue
+            if part in combined:
+                raise ValueError(
+                    f"Variants {by[part]!r} and {one!r} both replace the "
+                    f"{part.replace('_', ' ')}; combine only variants that replace different "
+                    "parts of the reference."
+                )
+            combined[part], by[part] = value, one
+    return Variant(VARIANTS[names[0]].behaviour, **combined)  # type: ignore[arg-type]
 
 
 def reconciler_class(mutant: str, variant_name: str = "") -> type[Reconciler]:
