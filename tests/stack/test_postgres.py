@@ -72,7 +72,8 @@ def test_a_cached_template_is_built_once_and_each_start_is_a_copy_of_it(tmp_path
         try:
             assert second.dsn.endswith("/action_history")
             assert _query(second.dsn, "SELECT to_regclass('mine') IS NULL") is True
-            assert second.data_dir is not None and second.data_dir != first.data_dir
+            assert second.data_dir is not None
+            assert second.data_dir != first.data_dir
         finally:
             second.stop()
     finally:
