@@ -156,3 +156,25 @@ def test_an_instance_with_its_own_tekton_and_postgres_unlocks_them() -> None:
     assert unlocked() == {"controller"}
     assert unlocked(tekton=True) == {"controller", "tekton"}
     assert unlocked(postgres=True) == {"controller", "datastorage", "postgres"}
+
+
+@pytest.mark.parametrize(
+    ("args", "forecast"),
+    [
+        ((), True),  # test_apiserver will run on a replica: the supervisor spawns one ahead
+        (("--wetest-in-flight", "1"), False),  # one at a time: it keeps the locks instead
+        (("-k", "not test_apiserver"), False),  # deselected: nothing to spawn
+    ],
+)
+def test_a_collected_test_that_will_want_a_replica_forecasts_it(
+    pytester: pytest.Pytester, tmp_path: Path, args: tuple[str, ...], forecast: bool
+) -> None:
+    from wetest.supervision import forecast as forecasts
+
+    stack_dir = tmp_path / "stack"  # no stack there yet: the forecast is for its start
+    pytester.makepyfile(TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--collect-only", "-q", f"--wetest-stack-dir={stack_dir}", *args
+    )
+    result.assert_outcomes()
+    assert forecasts.take(stack_dir) is forecast

@@ -350,7 +350,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from wetest.stack import state
     from wetest.supervision import forecast
 
-    if not any(planned(item) and REPLICATED in locks.disrupts(item) for item in session.items):
+    if not any(REPLICATED in locks.disrupts(item) and planned(item) for item in session.items):
         return
     shared = workers.shared_dir(session.config)
     found = state.read(shared)
