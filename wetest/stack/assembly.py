@@ -287,7 +287,7 @@ class Stack:
             self._restart_process(process)
             info = backend.start_replica(name)  # alive: only reads its record
         elif action in ("stop", "kill"):  # kill: at once, as a test's teardown wants
-            info = backend.stop_replica(name, grace=0.0 if action == "kill" else 10.0)
+            info = backend.stop_replica(name, 0.0 if action == "kill" else replica.STOP_GRACE)
         else:
             raise ConfigError(
                 f"Unknown API-server replica action '{action}'. Valid: start, spawn, restart, "

@@ -26,6 +26,8 @@ from wetest.stack import apiserver, certs, ports, processes
 from wetest.stack.endpoints import ReplicaInfo
 
 DEFAULT_NAME = "replica"
+STOP_GRACE = 10.0
+"""Seconds a replica's graceful shutdown may take on ``stop`` before it is killed."""
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 
 
@@ -94,7 +96,7 @@ class ApiServerReplica:
         self._write_kubeconfigs()
         return self.info()
 
-    def stop(self, grace: float = 10.0) -> None:
+    def stop(self, grace: float = STOP_GRACE) -> None:
         """TERM it and wait up to ``grace`` seconds for its shutdown, then KILL it."""
         if self.proc is not None:
             self.proc.stop(timeout=grace)

@@ -203,7 +203,9 @@ class EnvtestBackend:
                 self.procs.append(found.proc)
         return found.info()
 
-    def stop_replica(self, name: str = replica.DEFAULT_NAME, grace: float = 10.0) -> ReplicaInfo:
+    def stop_replica(
+        self, name: str = replica.DEFAULT_NAME, grace: float = replica.STOP_GRACE
+    ) -> ReplicaInfo:
         """Stop the replica of this name (a no-op when it is not running); return its record.
 
         ``grace``: seconds its shutdown may take before it is killed (0: killed at once).
