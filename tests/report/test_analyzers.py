@@ -101,6 +101,26 @@ def test_a_conflict_the_test_provoked_is_its_premise(folder: Folder) -> None:
     assert resource_version_conflict(folder.evidence()) is None
 
 
+def test_a_conflict_after_churn_that_followed_the_controllers_own_write_is_the_premise(
+    folder: Folder,
+) -> None:
+    """The no-audit-recorded mutant under churn, with API calls: the controller wrote from
+    its watch (no read), the test patched the WE, and the next write met a 409. The
+    controller's earlier write is not what made it stale: the test's patch is."""
+    folder.add("we.yaml", we("Completed"))
+    at = [f"2026-12-06T10:00:0{s}Z" for s in ("2.1", "2.5", "3.0", "3.1")]
+    churned = [
+        call("get", sub="", t=at[0]), call("update", 200, t=at[1]),
+        call("patch", 200, actor="harness", sub="", t=at[2]), call("update", 409, t=at[3]),
+    ]  # fmt: skip
+    folder.add("api-calls.jsonl", churned)
+    assert resource_version_conflict(folder.evidence()) is None
+    folder.add("api-calls.jsonl", [*churned[:2], churned[3]])  # no patch: its own stale write
+    found = resource_version_conflict(folder.evidence())
+    assert found is not None
+    assert found.counts["second status write in one reconcile"] == 1
+
+
 def test_log_only_conflicts_the_we_moved_past_are_tolerated(folder: Folder) -> None:
     """The no-audit-recorded mutant under churn: 409s at Running, Completed 2 s later."""
     done = we("Completed")
@@ -423,6 +443,29 @@ def test_a_wait_on_a_we_the_controller_never_touched_is_a_controller_that_stoppe
     assert found.counts == {"WEs never reconciled": 1, "WEs reconciled before": 1}
     folder.add("wait-history.txt", f"Timed out ... on workflowexecutions.kubernaut.ai {NS}/{WE}.")
     assert controller_not_reconciling(folder.evidence()) is None  # that one was reconciled
+
+
+def test_a_we_left_running_after_its_run_ended_beside_unseen_wes_is_a_controller_that_stopped(
+    folder: Folder,
+) -> None:
+    """The watch-gives-up shape with a short API-server restart: the waited WE is Running,
+    its PipelineRun finished during the outage, and the WEs created after it got nothing."""
+    late = f"{WE}-after"
+    folder.add("we.yaml", [we("Running"), {**we("", name=late), "status": {}}])
+    folder.add("pipelinerun.yaml", pipelinerun("True"))
+    folder.add("api-calls.jsonl", [call("update", 200), call("create", 201, actor="harness",
+                                                             sub="", name=late)])  # fmt: skip
+    folder.add("wait-history.txt", f"Timed out ... on workflowexecutions.kubernaut.ai {NS}/{WE}.")
+    found = controller_not_reconciling(folder.evidence())
+    assert found is not None
+    assert found.cause == causes.CONTROLLER_NOT_RECONCILING
+    assert found.lines[0].startswith(f"{WE}: waited on, left Running though its PipelineRun")
+    assert found.lines[1] == f"{late}: no status, no controller API call"
+    folder.add("api-calls.jsonl", [call("update", 200), call("update", 200, name=late)])
+    assert controller_not_reconciling(folder.evidence()) is None  # it still reconciles new WEs
+    folder.add("api-calls.jsonl", [call("update", 200)])
+    folder.add("pipelinerun.yaml", pipelinerun("Unknown"))
+    assert controller_not_reconciling(folder.evidence()) is None  # the run has not ended
 
 
 def test_events_under_another_correlation_id_are_a_wrong_id_not_a_loss(folder: Folder) -> None:

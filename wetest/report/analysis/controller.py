@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from wetest.domain.phases import TERMINAL
 from wetest.report.analysis.causes import (
     ADMISSION_DENIED,
     CONTROLLER_CRASHED,
@@ -17,7 +18,7 @@ from wetest.report.analysis.causes import (
     Kind,
     Severity,
 )
-from wetest.report.analysis.evidence import ApiCall, Evidence, instant, log_time
+from wetest.report.analysis.evidence import ApiCall, Evidence, instant, log_time, run_outcome
 
 _EXIT = re.compile(r"exited with code (-?\d+)")
 _DENIAL = re.compile(
@@ -103,23 +104,42 @@ def controller_not_reconciling(ev: Evidence) -> Finding | None:
 
 
 def _stopped_reconciling(ev: Evidence, calls: list[ApiCall]) -> Finding | None:
-    """The WE the test gave up on was never touched, though earlier ones of the test were.
+    """The controller reconciled some of the test's WEs, then went deaf to the rest.
 
-    The controller ran (it reconciled some of the test's WEs) and then went deaf: the WE the
-    timed-out wait watched has no status and no controller call names it. A watch that was
-    not resumed after the API server came back looks exactly like this.
+    Its proof is a WE that never got a status nor a controller API call naming it, though the
+    controller served earlier ones of the same test. The wait that timed out either watched
+    such a WE, or watched one the controller had started whose PipelineRun then finished
+    unseen: it stays Running because the update never reached the controller. A watch that was
+    not resumed after the API server came back looks exactly like this; a controller that
+    merely misreads a finished PipelineRun still reconciles the WEs created after it.
     """
     waited = ev.waited_we
     we = next((w for w in ev.wes if (w.get("metadata") or {}).get("name") == waited), None)
-    if we is None or (we.get("status") or {}).get("phase"):
+    if we is None:
         return None
-    if any(c.actor == "controller" and c.name == waited for c in calls):
-        return None
+    touched = {c.name for c in calls if c.actor == "controller"}
     silent = [
-        str((w.get("metadata") or {}).get("name"))
+        name
         for w in ev.wes
         if not (w.get("status") or {}).get("phase")
+        and (name := str((w.get("metadata") or {}).get("name"))) not in touched
     ]
+    phase = str((we.get("status") or {}).get("phase") or "")
+    if not phase:
+        if waited not in silent:
+            return None
+        lead = f"{waited}: waited on, no status, no controller API call"
+    else:
+        run = ev.pipelinerun_of(we)
+        done = run_outcome(run) if run else ""
+        if phase in TERMINAL or not done or not silent:
+            return None
+        name = (run or {}).get("metadata", {}).get("name", "?")
+        finished = (run or {}).get("status", {}).get("completionTime") or "?"
+        lead = (
+            f"{waited}: waited on, left {phase} though its PipelineRun {name} ended "
+            f"{done} at {finished} (pipelinerun.yaml)"
+        )
     served = len(ev.wes) - len(silent)
     return Finding(
         cause=CONTROLLER_NOT_RECONCILING,
@@ -133,8 +153,10 @@ def _stopped_reconciling(ev: Evidence, calls: list[ApiCall]) -> Finding | None:
         clauses=("WE-RUN-010",),
         counts={"WEs never reconciled": len(silent), "WEs reconciled before": served},
         lines=(
-            f"{waited}: waited on, no status, no controller API call",
-            *[f"{name}: no status" for name in silent if name != waited][:3],
+            lead,
+            *[f"{name}: no status, no controller API call" for name in silent if name != waited][
+                :3
+            ],
         ),
     )
 

@@ -168,6 +168,11 @@ class Evidence:
     def pipelineruns(self) -> list[dict[str, Any]]:
         return _yaml_docs(self.text("pipelinerun.yaml"))
 
+    def pipelinerun_of(self, we: dict[str, Any]) -> dict[str, Any] | None:
+        """The PipelineRun the WE's status names (``pipelineRunRef``), if the evidence has it."""
+        ref = ((we.get("status") or {}).get("pipelineRunRef") or {}).get("name")
+        return next((pr for pr in self.pipelineruns if _meta(pr, "name") == ref), None)
+
     @functools.cached_property
     def audit(self) -> list[dict[str, Any]]:
         raw = _json(self.text("audit.json"))
@@ -269,6 +274,14 @@ def condense(line: str) -> str:
         message = match.group(1).replace('\\"', '"')
         line = line[: match.start()] + message + line[match.end() :]
     return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
+
+
+def run_outcome(pr: dict[str, Any]) -> str:
+    """The WE phase a PipelineRun's ``Succeeded`` condition ends in; "" while it runs."""
+    for cond in (pr.get("status") or {}).get("conditions") or []:
+        if isinstance(cond, dict) and cond.get("type") == "Succeeded":
+            return {"True": "Completed", "False": "Failed"}.get(str(cond.get("status")), "")
+    return ""
 
 
 def log_time(line: str) -> float | None:

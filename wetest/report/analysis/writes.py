@@ -19,7 +19,14 @@ from wetest.report.analysis.causes import (
     Kind,
     Severity,
 )
-from wetest.report.analysis.evidence import ApiCall, Evidence, condense, instant, log_time
+from wetest.report.analysis.evidence import (
+    ApiCall,
+    Evidence,
+    condense,
+    instant,
+    log_time,
+    run_outcome,
+)
 
 _CONFLICT = re.compile(
     r"the object has been modified|Operation cannot be fulfilled|\b409\b.*Conflict|"
@@ -127,8 +134,9 @@ def own_conflicts(ev: Evidence) -> tuple[list[ApiCall], list[ApiCall]]:
     """The controller's 409s that the test did not provoke, and the stale ones among them.
 
     Walking every call on the test's WEs in time order: a controller read starts a reconcile;
-    a 409 after a successful controller status write of the same reconcile is stale (the
-    controller wrote twice from one read); a 409 after only a harness write is injected.
+    a 409 right after a successful controller status write of the same reconcile is stale (the
+    controller wrote twice from one read); a 409 after a harness write is injected, even when
+    the controller wrote before that harness write (the test churns the object under it).
     """
     names = ev.we_names
     own: list[ApiCall] = []
@@ -140,13 +148,14 @@ def own_conflicts(ev: Evidence) -> tuple[list[ApiCall], list[ApiCall]]:
         if call.actor == "controller" and call.verb in _READS:
             wrote = provoked = False
         elif call.actor == "harness" and call.is_write:
-            provoked = True
+            provoked, wrote = True, False
         elif call.actor == "controller" and call.subresource == "status" and call.is_write:
             if is_conflict(call) and (wrote or not provoked):
                 own.append(call)
                 if wrote:
                     stale.append(call)
-            wrote = wrote or call.ok
+            if call.ok:
+                provoked, wrote = False, True
     return own, stale
 
 
@@ -283,11 +292,7 @@ def _gap(before: str, after: str) -> bool:
 
 
 def _pipelinerun_outcome(prs: list[dict[str, Any]]) -> str:
-    for pr in prs:
-        for cond in (pr.get("status") or {}).get("conditions") or []:
-            if isinstance(cond, dict) and cond.get("type") == "Succeeded":
-                return {"True": "Completed", "False": "Failed"}.get(str(cond.get("status")), "")
-    return ""
+    return next((done for pr in prs if (done := run_outcome(pr))), "")
 
 
 def _clauses(first: str, second: str, lost: list[str]) -> tuple[str, ...]:
