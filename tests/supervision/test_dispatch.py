@@ -75,6 +75,19 @@ def test_a_request_already_taken_is_not_run_twice_and_busy_names_its_key() -> No
     assert runs == ["isolated 5 kill-controller"]
 
 
+def test_a_request_listed_before_its_answer_and_submitted_after_it_is_not_run_again() -> None:
+    """The supervisor lists the unanswered requests, then submits each: a key's thread may
+    answer one in between. Run again, an ``isolated start`` stopped the instance its test
+    was awaiting."""
+    runs: list[str] = []
+    dispatcher = dispatch.Dispatcher(lambda key, request, line: runs.append(line))
+    dispatcher.submit(Path("a"), "isolated start 0 {}")
+    assert dispatcher.drain(WAIT)  # answered: its key's thread is done with it
+    dispatcher.submit(Path("a"), "isolated start 0 {}")  # from a listing made before the answer
+    assert dispatcher.drain(WAIT)
+    assert runs == ["isolated start 0 {}"]
+
+
 def test_a_failing_command_leaves_its_key_serving(capsys: pytest.CaptureFixture[str]) -> None:
     done = threading.Event()
 

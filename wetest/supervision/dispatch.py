@@ -56,18 +56,23 @@ def slot_of(found: str) -> int | None:
 
 
 class Dispatcher:
-    """Hands each request to its key's thread; remembers which requests are taken or running."""
+    """Hands each request to its key's thread, once; counts what each key has queued or running."""
 
     def __init__(self, run: Run) -> None:
         self._run = run
         self._lock = threading.Lock()
         self._queues: dict[str, queue.SimpleQueue[tuple[Path, str]]] = {}
         self._taken: set[Path] = set()
+        """Every request ever submitted, kept after it is answered: the supervisor lists the
+        unanswered requests, then submits them, and a key's thread may answer one in between.
+        Forgetting it at its answer ran it twice: a second ``isolated start`` stopped the
+        instance the first had started, under the test that awaited it (kill table, wave 11:
+        "the isolated controller exited", its DataStorage log with two starts)."""
         self._busy: dict[str, int] = {}  # key -> requests queued or running
         self._idle = threading.Condition(self._lock)
 
     def submit(self, request: Path, line: str) -> None:
-        """Queue a request on its key's thread, unless it is already queued or running."""
+        """Queue a request on its key's thread, unless it was submitted before."""
         found = key(line)
         with self._lock:
             if request in self._taken:
@@ -101,6 +106,5 @@ class Dispatcher:
                 traceback.print_exc()
             finally:
                 with self._lock:
-                    self._taken.discard(request)
                     self._busy[name] -= 1
                     self._idle.notify_all()
