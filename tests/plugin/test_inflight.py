@@ -171,6 +171,42 @@ def test_a_stopping_run_ends_with_the_tests_in_flight(pytester: pytest.Pytester)
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
 
 
+def test_a_stopping_run_keeps_the_session_fixtures_of_the_tests_in_flight(
+    pytester: pytest.Pytester,
+) -> None:
+    """pytest tears everything down after a test when the session is to stop (its #11706);
+    with a test beside it still setting up, that finished the session's fixtures under it:
+    the kill table's runs stopped by a missing dependency reported the tests in flight as
+    "The fixture value for "we_stack" is not available" (triaged as contract deviations)."""
+    pytester.makeconftest(
+        "import threading\n"
+        "TORN = threading.Event()\n"
+        "def pytest_runtest_logreport(report):\n"
+        "    if report.when == 'teardown' and report.nodeid.endswith('test_fails'):\n"
+        "        TORN.set()\n"
+    )
+    pytester.makepyfile(
+        MEET + "from conftest import TORN\n"
+        "@pytest.fixture(scope='session')\n"
+        "def shared():\n"
+        "    yield 'shared'\n"
+        "@pytest.fixture\n"
+        "def late(request, shared):\n"
+        "    BOTH.wait()\n"
+        "    assert TORN.wait(timeout=20)\n"
+        "    return request.getfixturevalue('shared')\n"
+        "def test_fails(shared, we_settings):\n"
+        "    BOTH.wait()\n"
+        "    assert False\n"
+        "def test_beside(shared, late, we_settings):\n"
+        "    assert late == 'shared'\n"
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-x", "--wetest-in-flight", "2"
+    )
+    result.assert_outcomes(failed=1, passed=1)
+
+
 def test_in_flight_must_be_a_positive_whole_number(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--wetest-in-flight", "0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -41,7 +41,7 @@ import types
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterator
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import pytest
 from _pytest import logging as pytest_logging
@@ -75,6 +75,23 @@ class PerThreadSetupState:
         self._local.state = state
         with self._lock:
             self._retired.append(state)
+
+    def teardown_exact(self, nextitem: pytest.Item | None) -> None:
+        """Tear down the calling thread's test, never the wider nodes while lanes run.
+
+        pytest passes no next item when the session is to stop (-x, a missing dependency):
+        everything goes, to report fixture teardown errors (pytest #11706). With tests beside
+        it, that finished the session's fixtures under them ("The fixture value for
+        "we_stack" is not available"); they end at the session's end (:meth:`retire_all`).
+        """
+        state: SetupState | None = getattr(self._local, "state", None)
+        if state is None:
+            self._main.teardown_exact(nextitem)
+            return
+        until: Any = nextitem
+        if nextitem is None and state.stack:
+            until = Above(cast("pytest.Item", next(reversed(state.stack))))  # the test's node
+        state.teardown_exact(until)
 
     def retire_all(self) -> None:
         """Tear down what the tests left set up (session, package, module), newest first."""
