@@ -31,7 +31,6 @@ handed out again in this run.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from typing import IO, TYPE_CHECKING
 
 import pytest
 
+from wetest import filelocks
 from wetest.config.settings import Settings
 from wetest.plugin import inflight, locks, session, workers
 
@@ -375,13 +375,9 @@ def _take_slot(folder: Path, slots: list[int]) -> tuple[int, IO[str]] | None:
     for slot in slots:
         if (folder / f"slot-{slot}.dirty").exists():
             continue
-        handle = (folder / f"slot-{slot}.lock").open("w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        return slot, handle
+        handle = filelocks.try_exclusive(folder / f"slot-{slot}.lock")
+        if handle is not None:
+            return slot, handle
     return None
 
 

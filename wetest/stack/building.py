@@ -13,18 +13,15 @@ marker; a second install is a no-op. Binaries are never written into the reposit
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import re
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from wetest import progress
+from wetest import filelocks, progress
 from wetest.errors import DependencyMissing, StartupFailed
 from wetest.stack import binaries
 
@@ -326,7 +323,7 @@ def install_real_tekton(cache_dir: Path, tekton_version: str, force: bool = Fals
     for tool in real_tekton_builds(tekton_version):
         comp = tool.component
         comp.bin_dir(cache_dir).mkdir(parents=True, exist_ok=True)
-        with _locked(comp.dir(cache_dir) / ".build.lock"):
+        with filelocks.exclusive(comp.dir(cache_dir) / ".build.lock"):
             if force or not comp.complete(cache_dir):
                 build_tools(tool, cache_dir)
                 (comp.dir(cache_dir) / ".complete").write_text(comp.version)
@@ -336,17 +333,6 @@ def install_real_tekton(cache_dir: Path, tekton_version: str, force: bool = Fals
                 )
         out.append(comp.bin_dir(cache_dir))
     return out
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive flock on path for the duration (released when the process dies, too)."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def real_tekton_bin_dirs(cache_dir: Path, tekton_version: str) -> list[Path]:

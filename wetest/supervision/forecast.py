@@ -16,11 +16,12 @@ late, or none, only means no replica is ahead: nothing depends on it but the tim
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from pathlib import Path
 from typing import IO
+
+from wetest import filelocks
 
 FILE = "forecast.json"
 AHEAD = "iso-ahead"
@@ -53,14 +54,7 @@ def take_ahead(folder: Path) -> IO[str] | None:
     Held until the test ends (closing it releases it); the test stops that replica, so a
     later test that takes the lock spawns it anew.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = (folder / "replica-ahead.lock").open("w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
+    return filelocks.try_exclusive(folder / "replica-ahead.lock")
 
 
 def release(handle: IO[str] | None) -> None:

@@ -13,15 +13,14 @@ return, so they live in the library (no pytest) and a script gets the same objec
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wetest import filelocks
 from wetest.errors import DependencyMissing
 from wetest.stack import control, processes, state
 from wetest.stack.endpoints import ControllerInfo, Endpoints
@@ -172,15 +171,6 @@ class Target:
         return int(self.stack.command("restart-controller")["controller_pid"])
 
 
-@contextmanager
-def _locked(shared: Path) -> Iterator[None]:
-    """Serialise starts: two workers (or `wetest up` and a run) never spawn two supervisors."""
-    shared.mkdir(parents=True, exist_ok=True)
-    with (shared / "stack.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def live(shared: Path) -> state.StackState | None:
     """The stack recorded in shared if its supervisor is alive (ready or still starting)."""
     found = state.read(shared)
@@ -202,7 +192,7 @@ def ensure(
     itself); ``owner_pid`` makes it stop when that process exits; ``before_start`` runs only
     when a stack is about to be started (``wetest up``'s in-process preflight checks).
     """
-    with _locked(shared):
+    with filelocks.exclusive(shared / "stack.lock"):  # one supervisor, however many start
         if live(shared) is not None:
             return _handle(shared, spawning.wait_ready(shared, None), started=False)
         if before_start is not None:
