@@ -14,16 +14,14 @@ old peer URL in the copy, which a single-member cluster never dials.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import shutil
 import struct
 from collections.abc import Iterable
 from pathlib import Path
 
-from wetest.stack import ports, probing, processes
+from wetest.stack import ports, probing, processes, templates
 
 TEMPLATES = "etcd-templates"
 """Folder under the cache directory holding one template data directory per key."""
@@ -52,21 +50,16 @@ def seed(work_dir: Path, template: Path) -> None:
 def keep_as_template(work_dir: Path, template: Path) -> None:
     """Copy a cleanly stopped etcd's data directory to template, atomically.
 
-    Two stacks may build the same template at once: the copy goes to a private folder first
-    and is renamed into place; the loser's copy is dropped.
+    Two stacks may build the same template at once (``templates.publish``).
     """
-    template.parent.mkdir(parents=True, exist_ok=True)
-    private = template.with_name(f"{template.name}.building-{os.getpid()}")
-    shutil.rmtree(private, ignore_errors=True)
-    shutil.copytree(work_dir / "etcd-data", private)
-    for segment in (private / "member" / "wal").glob("*.wal"):
-        with segment.open("r+b") as handle:
-            handle.truncate(wal_used(segment.read_bytes()))
-    try:
-        private.rename(template)
-    except OSError:  # built by someone else meanwhile: theirs is as good
-        with contextlib.suppress(OSError):
-            shutil.rmtree(private)
+
+    def fill(private: Path) -> None:
+        shutil.copytree(work_dir / "etcd-data", private)
+        for segment in (private / "member" / "wal").glob("*.wal"):
+            with segment.open("r+b") as handle:
+                handle.truncate(wal_used(segment.read_bytes()))
+
+    templates.publish(template, fill)
 
 
 def wal_used(data: bytes) -> int:

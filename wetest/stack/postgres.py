@@ -38,7 +38,7 @@ import asyncpg
 
 from wetest import progress
 from wetest.errors import ConfigError, DependencyMissing, StartupFailed
-from wetest.stack import ports, scratch
+from wetest.stack import ports, scratch, templates
 from wetest.stack.processes import ManagedProcess
 
 DATABASE = "action_history"  # ENV-005: the seed's database name
@@ -199,8 +199,7 @@ def template(bindir: Path, owner: pwd.struct_passwd | None, cache: Path) -> Path
 
     Why: ``initdb`` and ``CREATE DATABASE`` cost 0.45 CPU-s at every start, and a test run
     starts dozens (every stack, every isolated PostgreSQL); copying the 39 MB template on
-    /dev/shm takes 0.04 s. Built in a private folder and renamed into place, so two stacks
-    building it at once both succeed (as ``etcd.keep_as_template``).
+    /dev/shm takes 0.04 s. Two stacks may build it at once (``templates.publish``).
     """
     key = hashlib.sha256(f"{bindir.resolve()}|{SUPERUSER}|{DATABASE}|1".encode()).hexdigest()
     kept = cache / TEMPLATES / key[:16]
@@ -215,13 +214,7 @@ def template(bindir: Path, owner: pwd.struct_passwd | None, cache: Path) -> Path
             run_sync(lambda: _create_database(port))
         finally:
             _fast_shutdown(process)
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        private = kept.with_name(f"{kept.name}.building-{os.getpid()}")
-        _copy(building, private)
-        try:
-            private.rename(kept)
-        except OSError:  # another stack kept the same template first
-            scratch.remove(private)
+        templates.publish(kept, lambda private: _copy(building, private))
     finally:
         scratch.remove(building)
         (building.parent / f"{building.name}.log").unlink(missing_ok=True)
