@@ -124,7 +124,8 @@ def test_every_worker_starts_with_one_long_test_and_a_short_one() -> None:
 
 
 def test_long_tests_are_ranked_longest_first_as_the_markers_tell(pytester: pytest.Pytester) -> None:
-    """Isolated restarts and outages, then the contract's 10 s cooldown, then short cooldowns."""
+    """The API-server restart, isolated restarts and outages, the contract's 10 s cooldown,
+    then short cooldowns."""
     pytester.makepyfile(
         "import pytest\n"
         "@pytest.mark.we_long\n"
@@ -134,12 +135,15 @@ def test_long_tests_are_ranked_longest_first_as_the_markers_tell(pytester: pytes
         "def test_contract_cooldown(we_stack): pass\n"
         "@pytest.mark.we_disruptive('controller')\n"
         "def test_restart(we_stack): pass\n"
+        "@pytest.mark.we_disruptive('apiserver')\n"
+        "def test_apiserver_restart(we_stack): pass\n"
         "def test_short(we_stack): pass\n"
     )
     items, _ = pytester.inline_genitems("-p", "no:cacheprovider")
     items[0].config.workerinput = {"workercount": 6}  # type: ignore[attr-defined]
     ranked = sorted(items, key=markers._schedule_rank)
     assert [item.name for item in ranked] == [
+        "test_apiserver_restart",
         "test_restart",
         "test_contract_cooldown",
         "test_short_cooldown",

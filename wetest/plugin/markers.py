@@ -182,7 +182,9 @@ def _schedule_rank(item: pytest.Item) -> tuple[int, int]:
     controller, then the shorter cooldowns of ``we_cooldown`` instances (5-7 s). With 12
     workers those are the 12 longest tests, one per worker; handed out in collection order,
     two 10 s cooldown tests ran back to back on one worker late in the run (wave 7's profile:
-    its critical path).
+    its critical path). First of all the API-server restart, the longest (18 s, 5 of it its
+    replica's start): as the first test of a worker its set-up overlaps the stack's start,
+    handed out when the lanes open it was the run's critical path (wave 11's profile).
     Disruptive tests hold what they disrupt exclusively, so they wait for every test in flight
     that uses it: a 10 s cooldown test handed out late would hold all of them up, and started
     first its wait overlaps everything else. The tests handed out after them (the DataStorage
@@ -193,11 +195,13 @@ def _schedule_rank(item: pytest.Item) -> tuple[int, int]:
 
     disruptive = item.get_closest_marker("we_disruptive") is not None
     if isolation.planned(item):
-        return (0, 0 if disruptive else 2)
+        if isolation.REPLICATED in locks.disrupts(item):
+            return (0, 0)
+        return (0, 1 if disruptive else 3)
     if disruptive:
         return (2, 0)
     if item.get_closest_marker("we_long") is not None:
-        return (0, 1)
+        return (0, 2)
     if "we_stack" in getattr(item, "fixturenames", ()) and "controller" not in locks.uses(item):
         return (3, 0)
     return (1, 0)
