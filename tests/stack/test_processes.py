@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,27 @@ def test_stop_terminates_the_whole_process_group(tmp_path: Path) -> None:
     proc.wait_ready(lambda: "up" in (tmp_path / "tree.log").read_text(), timeout=10)
     proc.stop(timeout=5)
     assert not processes.pid_alive(proc.pid) or not proc.alive()
+
+
+def test_a_priority_holds_for_every_thread_and_across_a_restart(tmp_path: Path) -> None:
+    """Set before the program runs, so the threads it starts have it too (a Go server's)."""
+    script = (
+        "import os,threading\n"
+        "seen = []\n"
+        "t = threading.Thread(target=lambda: seen.append(os.getpriority(os.PRIO_PROCESS, 0)))\n"
+        "t.start(); t.join()\n"
+        "print('nice', os.getpriority(os.PRIO_PROCESS, 0), seen[0], flush=True)\n"
+        "threading.Event().wait(60)\n"
+    )
+    log = tmp_path / "nice.log"
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    proc = processes.ManagedProcess("nice", [sys.executable, "-c", script], log, priority=5)
+    proc.start().wait_ready(lambda: "nice" in log.read_text(), timeout=10)
+    assert log.read_text().split() == ["nice", str(base + 5), str(base + 5)]
+    log.write_text("")
+    proc.restart()  # awaits "nice" in the log again
+    assert log.read_text().split() == ["nice", str(base + 5), str(base + 5)]
+    proc.stop(timeout=5)
 
 
 def test_reserved_ports_are_not_handed_out_twice() -> None:

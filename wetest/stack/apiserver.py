@@ -93,12 +93,14 @@ def launch(
     audit: bool = True,
     extra: Sequence[str] = (),
     wait: bool = True,
+    priority: int = 0,
 ) -> processes.ManagedProcess:
     """Start one kube-apiserver with existing certificates on a given port; wait for /readyz.
 
     The one place that builds its command line: the stack's server and a replica
     (``wetest.stack.replica``) differ only in port, work directory (log, audit log) and name.
     ``wait=False`` returns at once (the caller awaits /readyz); a restart still waits.
+    ``priority``: see ``processes.ManagedProcess.priority``.
     """
     url = f"https://127.0.0.1:{port}"
     audit_flags = (
@@ -111,6 +113,7 @@ def launch(
         [str(binary), *flags(etcd_url, cert, port, audit_flags, issuer), *extra],
         work_dir / f"{name}.log",
         env=processes.go_environment(),
+        priority=priority,
     ).start()
     context = probing.client_context(cert.serving_ca_pem, cert.admin.cert_pem, cert.admin.key_pem)
 
