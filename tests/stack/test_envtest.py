@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +13,10 @@ from kubernetes.client.rest import ApiException
 
 from wetest import eventually
 from wetest import expectations as ex
+from wetest.config import settings
 from wetest.kube import clients
-from wetest.stack import apiaudit
+from wetest.stack import apiaudit, replica
+from wetest.stack.backends import envtest
 from wetest.stack.endpoints import Endpoints
 
 
@@ -105,3 +108,32 @@ def test_the_audit_log_tells_the_harness_from_kube_controller_manager(
     assert ("harness", "create", "namespaces", "") in calls
     assert ("harness", "delete", "namespaces", "") in calls
     assert any(actor == "kube-controller-manager" for actor, *_ in calls), calls
+
+
+def test_a_replica_ahead_starts_beside_the_first_server_and_is_favoured_once_it_is_ready(
+    envtest_settings: settings.Settings,
+) -> None:
+    """``EnvtestBackend.ahead``: asked before the first kube-apiserver is ready, the replica
+    starts while it does, at the usual priority, and is favoured (``replica.PRIORITY``) once
+    the first one is ready: everything else waits for that one."""
+    backend = envtest.create(envtest_settings)
+    asked: list[list[str]] = []
+
+    def ahead() -> tuple[str, ...]:
+        asked.append([p.name for p in backend.procs])  # the first server is not among them
+        return ("early",)
+
+    backend.ahead = ahead
+    try:
+        backend.start()
+        early = backend.replicas["early"]
+        assert early.proc is not None
+        assert early.proc.ready_probe is not None
+        early.proc.wait_ready(*early.proc.ready_probe)
+        favoured = replica.PRIORITY if os.geteuid() == 0 else 0  # lowering it needs root
+        tasks = Path(f"/proc/{early.proc.pid}/task").iterdir()
+        assert {os.getpriority(os.PRIO_PROCESS, int(t.name)) for t in tasks} == {favoured}
+        assert early.proc.priority == replica.PRIORITY  # its restarts are favoured too
+    finally:
+        backend.stop()
+    assert asked == [["etcd"]]

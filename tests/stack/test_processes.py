@@ -130,3 +130,22 @@ def test_the_parent_death_hook_loads_nothing_in_the_child(monkeypatch: pytest.Mo
         timeout=30,
     )
     assert int(done.stdout) == signal.SIGTERM
+
+
+def test_renice_reaches_every_thread_of_a_running_process(tmp_path: Path) -> None:
+    """A Go server has its threads by the time it answers: each keeps its own nice value."""
+    script = (
+        "import threading\n"
+        "for _ in range(3): threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+        "print('up', flush=True)\n"
+        "threading.Event().wait(60)\n"
+    )
+    log = tmp_path / "threads.log"
+    proc = processes.ManagedProcess("threads", [sys.executable, "-c", script], log).start()
+    proc.wait_ready(lambda: "up" in log.read_text(), timeout=10)
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    processes.renice(proc.pid, base + 3)
+    tasks = list(Path(f"/proc/{proc.pid}/task").iterdir())
+    assert len(tasks) == 4
+    assert {os.getpriority(os.PRIO_PROCESS, int(t.name)) for t in tasks} == {base + 3}
+    proc.stop(timeout=5)

@@ -52,6 +52,7 @@ class RecordingStack:
 def running_on(stack: RecordingStack) -> Running:
     run = Running.__new__(Running)
     run.stack = stack  # type: ignore[assignment]
+    run._ahead = False
     return run
 
 
@@ -70,3 +71,17 @@ def test_no_forecast_or_no_envtest_spawns_nothing(tmp_path: Path) -> None:
     forecast.write(tmp_path, replica=True)
     running_on(other)._replica_ahead()
     assert stack.calls == other.calls == []
+
+
+def test_a_forecast_taken_as_the_first_server_starts_is_still_recorded_after(
+    tmp_path: Path,
+) -> None:
+    """The backend asks first (``EnvtestBackend.ahead``) and spawns it; the supervisor then
+    records it in the stack's endpoints (``replica("spawn")`` returns the running one)."""
+    stack = RecordingStack(tmp_path, EnvtestBackend.__new__(EnvtestBackend))
+    forecast.write(tmp_path, replica=True)
+    run = running_on(stack)
+    assert run._forecast_ahead() == (forecast.AHEAD,)
+    assert not (tmp_path / forecast.FILE).exists()
+    run._replica_ahead()
+    assert stack.calls == [("spawn", forecast.AHEAD)]

@@ -7,7 +7,7 @@ informers), polled unauthenticated over TLS, then the ``default`` namespace, as 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -68,16 +68,27 @@ def start(
     timeout: float = 60.0,
     audit: bool = True,
     extra: Sequence[str] = (),
+    beside: Callable[[str, certs.ControlPlaneCerts], object] | None = None,
 ) -> tuple[processes.ManagedProcess, str, certs.ControlPlaneCerts]:
     """Write certificates, start kube-apiserver, wait for /readyz; return process, URL, certs.
 
     With audit, the policy goes into work_dir and the log to :func:`audit_log`. extra: more
     flags, after the usual ones (bench/apiserver_flags.py measures candidates this way).
+    ``beside(url, certs)`` runs once the server is launched, before it is ready: what starts
+    there starts while it does (an API-server replica, ``EnvtestBackend.ahead``).
     """
     cert = certs.write_control_plane(work_dir / "certs")
     port = ports.reserve()
-    proc = launch(binary, work_dir, etcd_url, cert, port, timeout=timeout, audit=audit, extra=extra)
-    return proc, f"https://127.0.0.1:{port}", cert
+    url = f"https://127.0.0.1:{port}"
+    proc = launch(
+        binary, work_dir, etcd_url, cert, port, timeout=timeout, audit=audit, extra=extra,
+        wait=beside is None,
+    )  # fmt: skip
+    if beside is not None:
+        beside(url, cert)
+        assert proc.ready_probe is not None  # launch(wait=False) leaves it
+        proc.wait_ready(*proc.ready_probe)
+    return proc, url, cert
 
 
 def launch(

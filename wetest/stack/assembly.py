@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -73,6 +73,7 @@ class Stack:
         self.components = components
         self.log_dir = log_dir or settings.state_dir / "logs"
         self.backend: ClusterBackend | None = None
+        self.ahead: Callable[[], Sequence[str]] | None = None  # see EnvtestBackend.ahead
         self.endpoints = Endpoints()
         self._stoppers: list[Callable[[], object]] = []
         self.audit: AuditStack | None = None
@@ -164,7 +165,11 @@ class Stack:
         return beside
 
     def _start_cluster(self) -> None:
+        from wetest.stack.backends.envtest import EnvtestBackend
+
         self.backend = backend_for(self.settings)
+        if isinstance(self.backend, EnvtestBackend):
+            self.backend.ahead = self.ahead
         self._stoppers.append(self.backend.stop)
         self.endpoints = self.backend.start()
 

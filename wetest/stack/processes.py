@@ -96,9 +96,9 @@ class ManagedProcess:
     env: Mapping[str, str] | None = None
     cwd: Path | None = None
     priority: int = 0
-    """A nice increment (negative: favoured over the rest of the run), set in the child before
-    it runs, so every thread it starts has it, and kept across restarts. Lowering it needs
-    root (CAP_SYS_NICE); without, the process runs at the usual priority."""
+    """A nice value (negative: favoured over the rest of the run), set in the child before it
+    runs, so every thread it starts has it, and kept across restarts. Lowering it needs root
+    (CAP_SYS_NICE); without, the process runs at the usual priority."""
     popen: Child | None = field(default=None, init=False)
     # the readiness probe of the last wait_ready, reused by restart()
     ready_probe: tuple[Probe, float] | None = field(default=None, init=False, repr=False)
@@ -264,6 +264,18 @@ def _prioritised(preexec: Callable[[], None], priority: int) -> Callable[[], Non
             os.setpriority(os.PRIO_PROCESS, 0, priority)
 
     return both
+
+
+def renice(pid: int, priority: int) -> None:
+    """Give a running process's every thread this nice value (best effort, see ``priority``).
+
+    Linux keeps a nice value per thread: the process's own only reaches the threads it
+    starts later, and a Go program has started its threads by the time it answers.
+    """
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                os.setpriority(os.PRIO_PROCESS, int(task.name), priority)
 
 
 def _safe(probe: Probe) -> bool:

@@ -78,10 +78,12 @@ class ApiServerReplica:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.alive()
 
-    def start(self, timeout: float = 60.0, wait: bool = True) -> ReplicaInfo:
+    def start(self, timeout: float = 60.0, wait: bool = True, favoured: bool = True) -> ReplicaInfo:
         """Start on a fresh port (a stopped replica's port may be taken by now); wait ready.
 
         ``wait=False``: return once spawned; the caller awaits /readyz (``supervision.replicas``).
+        ``favoured=False``: at the usual priority until :meth:`favour` (it starts beside the
+        first server, which everything waits for); its restarts are favoured either way.
         """
         if self.alive():
             return self.info()
@@ -97,10 +99,16 @@ class ApiServerReplica:
             timeout=timeout,
             audit=self.audit,
             wait=wait,
-            priority=PRIORITY,
+            priority=PRIORITY if favoured else 0,
         )
+        self.proc.priority = PRIORITY
         self._write_kubeconfigs()
         return self.info()
+
+    def favour(self) -> None:
+        """Raise a replica started at the usual priority to :data:`PRIORITY`."""
+        if self.proc is not None and self.proc.alive():
+            processes.renice(self.proc.pid, PRIORITY)
 
     def stop(self, grace: float = STOP_GRACE) -> None:
         """TERM it and wait up to ``grace`` seconds for its shutdown, then KILL it."""

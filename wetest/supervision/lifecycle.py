@@ -52,6 +52,7 @@ class Running:
         self.down_on_request: set[str] = set()  # stopped by a command: not a death to report
         self.exited: dict[str, int | None] = {}  # died on their own: name -> exit code
         self.proxy: ConflictProxy | None = None  # the controller's conflict-injection proxy
+        self._ahead = False  # a forecast asked for a replica ahead (supervision.forecast)
         self._direct_kubeconfig = ""
 
     @property
@@ -60,6 +61,7 @@ class Running:
 
     def start(self) -> Endpoints:
         self._plan_isolation()
+        self.stack.ahead = self._forecast_ahead
         self.stack.start()
         try:
             if self.pool is not None:  # the backend's start made the endpoints
@@ -87,16 +89,28 @@ class Running:
             self.target.ignore_namespaces = self.pool.namespaces
             self.stack.isolation = isolation.driven(self.pool.namespaces)
 
+    def _forecast_ahead(self) -> tuple[str, ...]:
+        """The replica the collected tests forecast, asked as the first kube-apiserver starts.
+
+        Its backend spawns it beside that server (``EnvtestBackend.ahead``); a forecast written
+        later (pytest still collecting) is read once the control plane is up instead.
+        """
+        from wetest.supervision import forecast
+
+        self._ahead = self._ahead or forecast.take(self.stack.settings.state_dir)
+        return (forecast.AHEAD,) if self._ahead else ()
+
     def _replica_ahead(self) -> None:
         """Spawn the API-server replica the collected tests forecast (``supervision.forecast``).
 
-        Not awaited: the test that takes it awaits its /readyz. A replica that cannot start
-        costs nothing but the time: the test starts its own.
+        Not awaited: the test that takes it awaits its /readyz. Spawned beside the first
+        server already, it is only recorded here. A replica that cannot start costs nothing
+        but the time: the test starts its own.
         """
         from wetest.stack.backends.envtest import EnvtestBackend
         from wetest.supervision import forecast
 
-        if not forecast.take(self.stack.settings.state_dir):
+        if not self._forecast_ahead():
             return
         if not isinstance(self.stack.backend, EnvtestBackend):
             return
