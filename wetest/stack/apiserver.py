@@ -74,8 +74,9 @@ def start(
 
     With audit, the policy goes into work_dir and the log to :func:`audit_log`. extra: more
     flags, after the usual ones (bench/apiserver_flags.py measures candidates this way).
-    ``beside(url, certs)`` runs once the server is launched, before it is ready: what starts
-    there starts while it does (an API-server replica, ``EnvtestBackend.ahead``).
+    ``beside(url, certs)`` runs at each readiness poll from its launch until it is ready:
+    what starts there starts while it does (an API-server replica, ``EnvtestBackend.ahead``,
+    which may learn only then that one is wanted).
     """
     cert = certs.write_control_plane(work_dir / "certs")
     port = ports.reserve()
@@ -85,9 +86,15 @@ def start(
         wait=beside is None,
     )  # fmt: skip
     if beside is not None:
-        beside(url, cert)
         assert proc.ready_probe is not None  # launch(wait=False) leaves it
-        proc.wait_ready(*proc.ready_probe)
+        probe, timeout = proc.ready_probe
+
+        def ready() -> bool:
+            beside(url, cert)
+            return probe()
+
+        proc.wait_ready(ready, timeout)
+        proc.ready_probe = (probe, timeout)  # a restart awaits the server alone
     return proc, url, cert
 
 

@@ -45,8 +45,9 @@ class EnvtestBackend:
         self.replicas: dict[str, replica.ApiServerReplica] = {}
         self._started: tuple[dict[str, Path], str, certs.ControlPlaneCerts, Endpoints] | None = None
         self.ahead: Callable[[], Sequence[str]] | None = None
-        """Names of the API-server replicas to spawn beside the first kube-apiserver, asked
-        once it is launched (a run's forecast, ``supervision.forecast``). Spawned after it is
+        """Names of the API-server replicas to spawn beside the first kube-apiserver, asked at
+        each poll of its readiness until it names some (a run's forecast, written once pytest
+        has collected: ``supervision.forecast``). Spawned after it is
         ready instead, a replica reached /readyz while a run's first tests began on two CPUs:
         6.6-11.6 s of the set-up of the API-server restart test, the run's critical path.
         They run at the usual priority until the first server is ready, favoured after
@@ -132,15 +133,18 @@ class EnvtestBackend:
             self.procs.append(etcd_proc)
         mark = self._timed("etcd", mark)
         early: list[str] = []
+        tried: list[bool] = []
 
         def beside(api_url: str, cert: certs.ControlPlaneCerts) -> None:
-            early.extend(self.ahead() if self.ahead is not None else ())
+            names = () if tried or self.ahead is None else self.ahead()
+            if not names:
+                return
+            tried.append(True)
             try:
-                if early:
-                    self._spawn_beside(paths, etcd_url, api_url, cert, early)
+                self._spawn_beside(paths, etcd_url, api_url, cert, names)
+                early.extend(names)
             except WetestError as exc:  # it costs the time only: its test starts its own
                 progress.say(f"the API-server replica forecast for a test did not start: {exc}")
-                early.clear()
 
         with progress.step("Starting kube-apiserver"):
             api_proc, api_url, cert = apiserver.start(
