@@ -47,11 +47,11 @@ class EnvtestBackend:
         self.ahead: Callable[[], Sequence[str]] | None = None
         """Names of the API-server replicas to spawn beside the first kube-apiserver, asked at
         each poll of its readiness until it names some (a run's forecast, written once pytest
-        has collected: ``supervision.forecast``). Spawned after it is
-        ready instead, a replica reached /readyz while a run's first tests began on two CPUs:
-        6.6-11.6 s of the set-up of the API-server restart test, the run's critical path.
-        They run at the usual priority until the first server is ready, favoured after
-        (``replica.PRIORITY``): everything else waits for the first one."""
+        has collected: ``supervision.forecast``). Spawned after it was ready, a replica reached
+        /readyz while a run's first tests began on two CPUs: 6.6-11.6 s of the set-up of the
+        API-server restart test, the run's critical path. They run at the usual priority until
+        the first server is ready, favoured after (``replica.PRIORITY``): everything else
+        waits for the first one."""
 
     def binary(self, name: str) -> Path:
         s = self.settings
