@@ -108,7 +108,7 @@ def test_a_conflict_after_churn_that_followed_the_controllers_own_write_is_the_p
     its watch (no read), the test patched the WE, and the next write met a 409. The
     controller's earlier write is not what made it stale: the test's patch is."""
     folder.add("we.yaml", we("Completed"))
-    at = [f"2026-12-06T10:00:0{s}Z" for s in ("2.1", "2.5", "3.0", "3.1")]
+    at = [f"2026-12-06T10:00:0{s}Z" for s in ("1.1", "1.5", "2.0", "3.1")]  # writes 1.6 s apart
     churned = [
         call("get", sub="", t=at[0]), call("update", 200, t=at[1]),
         call("patch", 200, actor="harness", sub="", t=at[2]), call("update", 409, t=at[3]),
@@ -116,6 +116,12 @@ def test_a_conflict_after_churn_that_followed_the_controllers_own_write_is_the_p
     folder.add("api-calls.jsonl", churned)
     assert resource_version_conflict(folder.evidence()) is None
     folder.add("api-calls.jsonl", [*churned[:2], churned[3]])  # no patch: its own stale write
+    found = resource_version_conflict(folder.evidence())
+    assert found is not None
+    assert found.counts["second status write in one reconcile"] == 1
+    patched = call("patch", 200, actor="harness", sub="", t="2026-12-06T10:00:01.55Z")
+    soon = call("update", 409, t="2026-12-06T10:00:01.6Z")  # 0.1 s after its own write
+    folder.add("api-calls.jsonl", [*churned[:2], patched, soon])  # double-status-write, churn
     found = resource_version_conflict(folder.evidence())
     assert found is not None
     assert found.counts["second status write in one reconcile"] == 1

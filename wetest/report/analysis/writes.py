@@ -133,29 +133,35 @@ def _finding(ev: Evidence, count: int, lines: list[str], lost: list[str], stale:
 def own_conflicts(ev: Evidence) -> tuple[list[ApiCall], list[ApiCall]]:
     """The controller's 409s that the test did not provoke, and the stale ones among them.
 
-    Walking every call on the test's WEs in time order: a controller read starts a reconcile;
-    a 409 right after a successful controller status write of the same reconcile is stale (the
-    controller wrote twice from one read); a 409 after a harness write is injected, even when
-    the controller wrote before that harness write (the test churns the object under it).
+    Walking every call on the test's WEs in time order: a controller read starts a reconcile.
+    A 409 after a successful controller status write of the same reconcile (no read between,
+    within SAME_RECONCILE_SECONDS) is stale: the controller wrote twice from one read, and its
+    own first write made the second stale whatever the test wrote meanwhile. A 409 after a
+    harness write is otherwise injected, even when the controller wrote in an earlier
+    reconcile (the no-audit-recorded mutant under churn: its writes a second apart, from its
+    watch, with the test's patches between).
     """
     names = ev.we_names
     own: list[ApiCall] = []
     stale: list[ApiCall] = []
-    wrote = provoked = False
+    wrote = ""  # the time of the controller's last successful status write since a read
+    provoked = False  # a harness write since that write (or the read)
     for call in ev.api_calls or []:
         if call.resource != "workflowexecutions" or call.name not in names:
             continue
         if call.actor == "controller" and call.verb in _READS:
-            wrote = provoked = False
+            wrote, provoked = "", False
         elif call.actor == "harness" and call.is_write:
-            provoked, wrote = True, False
+            provoked = True
         elif call.actor == "controller" and call.subresource == "status" and call.is_write:
-            if is_conflict(call) and (wrote or not provoked):
-                own.append(call)
-                if wrote:
+            if is_conflict(call):
+                twice = bool(wrote) and (not provoked or not _gap(wrote, call.time))
+                if twice or not provoked:
+                    own.append(call)
+                if twice:
                     stale.append(call)
             if call.ok:
-                provoked, wrote = False, True
+                wrote, provoked = call.time, False
     return own, stale
 
 
