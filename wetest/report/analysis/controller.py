@@ -131,11 +131,11 @@ def _stopped_reconciling(ev: Evidence, calls: list[ApiCall]) -> Finding | None:
         lead = f"{waited}: waited on, no status, no controller API call"
     else:
         run = ev.pipelinerun_of(we)
-        done = run_outcome(run) if run else ""
-        if phase in TERMINAL or not done or not silent:
+        done = run_outcome(run) if run is not None else ""
+        if run is None or phase in TERMINAL or not done or not silent:
             return None
-        name = (run or {}).get("metadata", {}).get("name", "?")
-        finished = (run or {}).get("status", {}).get("completionTime") or "?"
+        name = (run.get("metadata") or {}).get("name", "?")
+        finished = (run.get("status") or {}).get("completionTime") or "?"
         lead = (
             f"{waited}: waited on, left {phase} though its PipelineRun {name} ended "
             f"{done} at {finished} (pipelinerun.yaml)"

@@ -160,10 +160,7 @@ class EnvtestBackend:
                 self.replicas[name].favour()
         mark = self._timed("kube-apiserver", mark)
         kubeconfig = self._kubeconfig("kubeconfig", api_url, cert, cert.admin)
-        identities = {
-            component: str(self._kubeconfig(f"kubeconfig-{component}", api_url, cert, pair))
-            for component, pair in cert.users.items()
-        }
+        identities = self._identities(api_url, cert)
         self.procs.append(
             controller_manager.start(
                 paths["kube-controller-manager"],
@@ -210,10 +207,7 @@ class EnvtestBackend:
         A replica copies the identities' kubeconfigs, so they are written now (the same files
         :meth:`_start` writes once the server is ready).
         """
-        identities = {
-            component: str(self._kubeconfig(f"kubeconfig-{component}", api_url, cert, pair))
-            for component, pair in cert.users.items()
-        }
+        identities = self._identities(api_url, cert)
         first = Endpoints(
             backend=self.name, apiserver=api_url, etcd=etcd_url, kubeconfigs=identities
         )
@@ -276,6 +270,13 @@ class EnvtestBackend:
 
     def _forget(self, found: replica.ApiServerReplica) -> None:
         self.procs[:] = [p for p in self.procs if p is not found.proc]
+
+    def _identities(self, api_url: str, cert: certs.ControlPlaneCerts) -> dict[str, str]:
+        """Each component identity's kubeconfig (``apiaudit.USERS``), by identity."""
+        return {
+            component: str(self._kubeconfig(f"kubeconfig-{component}", api_url, cert, pair))
+            for component, pair in cert.users.items()
+        }
 
     def _kubeconfig(
         self, name: str, api_url: str, cert: certs.ControlPlaneCerts, user: certs.KeyPair
